@@ -1,0 +1,93 @@
+//! Command-line interface (clap derive). The doc comments here are `--help`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// costlens: where the cloud money goes and what could be saved.
+///
+/// Reads AWS Cost and Usage Reports (legacy CSV/gzip and parquet, CUR 2.0 parquet) and FOCUS
+/// exports from any cloud into one FOCUS-aligned dataset, and reports on it.
+///
+/// Exit codes: 0 ok; 1 the report was written and a policy gate is breached; 2 error.
+#[derive(Debug, Parser)]
+#[command(name = "costlens", version, about, long_about)]
+pub struct Cli {
+    #[command(flatten)]
+    pub log: LogArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct LogArgs {
+    /// More log output on stderr (-v: stage timings, -vv: debug). RUST_LOG overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+
+    /// Only errors on stderr.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Log line format on stderr.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Rows, period, currency, cost totals, top services and accounts of billing files.
+    Summary(SummaryArgs),
+    /// Write billing files as one canonical FOCUS dataset (.parquet or .csv by extension).
+    Convert(ConvertArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// Billing files, directories or globs (CUR CSV/gzip/parquet, CUR 2.0, FOCUS), read as one
+    /// dataset. The format of each file is detected from its content.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+
+    /// Report in this currency when the data holds several (they are never summed together).
+    #[arg(long)]
+    pub currency: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SummaryFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct SummaryArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Table)]
+    pub format: SummaryFormat,
+
+    /// How many services and accounts to list.
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct ConvertArgs {
+    /// Billing files, directories or globs, read as one dataset.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+
+    /// Output file: .parquet (typed) or .csv (Tags as JSON). Written atomically.
+    #[arg(long, short)]
+    pub out: PathBuf,
+}

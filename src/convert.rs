@@ -1,0 +1,112 @@
+//! `costlens convert`: the canonical dataset written out with FOCUS column names, as parquet
+//! (streamed, typed, Tags as a list of {key, value}) or as CSV (Tags as a JSON object, times as
+//! ISO-8601 UTC), chosen by the output file's extension.
+
+use std::path::Path;
+
+use polars::prelude::*;
+
+use crate::error::{ErrContext, Error, Result};
+use crate::output;
+use crate::schema::{self, Kind};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputFormat {
+    Parquet,
+    Csv,
+}
+
+impl OutputFormat {
+    pub fn from_path(path: &Path) -> Result<Self> {
+        match path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            Some("parquet") => Ok(OutputFormat::Parquet),
+            Some("csv") => Ok(OutputFormat::Csv),
+            _ => Err(Error::Usage(format!(
+                "{}: the output file must end in .parquet or .csv",
+                path.display()
+            ))),
+        }
+    }
+}
+
+/// Writes the canonical frame to `out` atomically; returns the number of rows written.
+pub fn write(frame: LazyFrame, out: &Path) -> Result<u64> {
+    let format = OutputFormat::from_path(out)?;
+    let mut rows = 0;
+    output::write_file(out, |temp| {
+        rows = match format {
+            OutputFormat::Parquet => write_parquet(frame, temp)?,
+            OutputFormat::Csv => write_csv(frame, temp)?,
+        };
+        Ok(())
+    })?;
+    Ok(rows)
+}
+
+fn write_parquet(frame: LazyFrame, temp: &Path) -> Result<u64> {
+    let mut df = frame
+        .collect_with_engine(Engine::Streaming)
+        .map(|r| r.unwrap_single())
+        .err_context(|| "reading the input".into())?;
+    let file =
+        std::fs::File::create(temp).err_context(|| format!("{}: creating", temp.display()))?;
+    ParquetWriter::new(file)
+        .with_compression(ParquetCompression::Zstd(None))
+        .finish(&mut df)
+        .err_context(|| format!("{}: writing parquet", temp.display()))?;
+    Ok(df.height() as u64)
+}
+
+fn write_csv(frame: LazyFrame, temp: &Path) -> Result<u64> {
+    let text_columns: Vec<Expr> = schema::COLUMNS
+        .iter()
+        .map(|c| match c.kind {
+            Kind::Timestamp => col(c.name).dt().to_string("%Y-%m-%dT%H:%M:%SZ"),
+            Kind::Tags => tags_to_json(col(c.name)),
+            _ => col(c.name),
+        })
+        .collect();
+    let mut df = frame
+        .select(text_columns)
+        .collect()
+        .err_context(|| "reading the input".into())?;
+    let file =
+        std::fs::File::create(temp).err_context(|| format!("{}: creating", temp.display()))?;
+    CsvWriter::new(file)
+        .include_header(true)
+        .finish(&mut df)
+        .err_context(|| format!("{}: writing CSV", temp.display()))?;
+    Ok(df.height() as u64)
+}
+
+/// The canonical tag list as a FOCUS JSON object (keys sorted, so output is deterministic).
+pub fn tags_to_json(tags: Expr) -> Expr {
+    tags.map(
+        |column| {
+            let list = column.list()?;
+            let json: StringChunked = list
+                .amortized_iter()
+                .map(|entries| {
+                    let entries = entries?;
+                    let pairs = entries.as_ref().struct_().ok()?;
+                    let keys = pairs.field_by_name(schema::TAG_KEY).ok()?;
+                    let values = pairs.field_by_name(schema::TAG_VALUE).ok()?;
+                    let mut object = serde_json::Map::new();
+                    for (k, v) in keys.str().ok()?.iter().zip(values.str().ok()?.iter()) {
+                        if let (Some(k), Some(v)) = (k, v) {
+                            object.insert(k.to_string(), serde_json::Value::String(v.to_string()));
+                        }
+                    }
+                    Some(serde_json::Value::Object(object).to_string())
+                })
+                .collect();
+            Ok(json.with_name(column.name().clone()).into_column())
+        },
+        |_, field| Ok(Field::new(field.name().clone(), DataType::String)),
+    )
+}

@@ -1,0 +1,86 @@
+//! Small helpers over polars: running several lazy queries as one pass, and reading collected
+//! columns into plain Rust values.
+
+use polars::prelude::*;
+
+use crate::error::{ErrContext, Result};
+
+/// Collects several lazy queries together on the streaming engine: polars merges their common
+/// input (common subplan elimination), so the source files are scanned once for all of them.
+pub fn collect_all(frames: Vec<LazyFrame>, what: &str) -> Result<Vec<DataFrame>> {
+    let plans = frames.into_iter().map(|lf| lf.logical_plan).collect();
+    LazyFrame::collect_all_with_engine(plans, Engine::Streaming, OptFlags::default())
+        .err_context(|| what.to_string())
+}
+
+/// Text values of a collected column (nulls kept).
+pub fn strings(df: &DataFrame, name: &str) -> Result<Vec<Option<String>>> {
+    let column = df
+        .column(name)
+        .and_then(|c| c.cast(&DataType::String))
+        .err_context(|| format!("reading column {name}"))?;
+    Ok(column
+        .str()
+        .err_context(|| format!("reading column {name}"))?
+        .iter()
+        .map(|v| v.map(String::from))
+        .collect())
+}
+
+/// Numeric values of a collected column as f64 (nulls kept).
+pub fn floats(df: &DataFrame, name: &str) -> Result<Vec<Option<f64>>> {
+    let column = df
+        .column(name)
+        .and_then(|c| c.cast(&DataType::Float64))
+        .err_context(|| format!("reading column {name}"))?;
+    Ok(column
+        .f64()
+        .err_context(|| format!("reading column {name}"))?
+        .iter()
+        .collect())
+}
+
+/// Integer values of a collected column (nulls kept); timestamps give epoch milliseconds.
+pub fn ints(df: &DataFrame, name: &str) -> Result<Vec<Option<i64>>> {
+    let column = df
+        .column(name)
+        .and_then(|c| c.to_physical_repr().cast(&DataType::Int64))
+        .err_context(|| format!("reading column {name}"))?;
+    Ok(column
+        .i64()
+        .err_context(|| format!("reading column {name}"))?
+        .iter()
+        .collect())
+}
+
+/// Epoch milliseconds as an ISO-8601 UTC timestamp (`2024-09-01T00:00:00Z`).
+pub fn iso_timestamp(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_timestamps() {
+        assert_eq!(iso_timestamp(1_725_148_800_000), "2024-09-01T00:00:00Z");
+    }
+
+    #[test]
+    fn collect_all_returns_each_query() {
+        let lf = df!("a" => [1i64, 2, 3]).unwrap().lazy();
+        let out = collect_all(
+            vec![
+                lf.clone().select([col("a").sum()]),
+                lf.select([col("a").max()]),
+            ],
+            "test",
+        )
+        .unwrap();
+        assert_eq!(ints(&out[0], "a").unwrap(), vec![Some(6)]);
+        assert_eq!(ints(&out[1], "a").unwrap(), vec![Some(3)]);
+    }
+}

@@ -1,0 +1,34 @@
+//! AWS legacy Cost and Usage Report as Athena writes it to parquet: snake_case columns and one
+//! `resource_tags_user_<key>` / `resource_tags_aws_<key>` column per tag. Stays lazy, so only
+//! the columns the analysis needs are read.
+
+use std::path::Path;
+
+use polars::prelude::*;
+
+use super::aws_cur::{self, CurColumns};
+use super::{check_parquet_columns, normalize_aws_tag_key, tags_from_columns};
+use crate::error::Result;
+
+const TAG_PREFIX: &str = "resource_tags_";
+
+pub fn load(path: &Path, scan: LazyFrame, file_schema: &Schema) -> Result<LazyFrame> {
+    check_parquet_columns(
+        path,
+        file_schema,
+        aws_cur::REQUIRED_COLUMNS,
+        aws_cur::NUMERIC_COLUMNS,
+    )?;
+    let tag_columns: Vec<(String, String)> = file_schema
+        .iter_names()
+        .filter_map(|name| {
+            let raw_key = name.strip_prefix(TAG_PREFIX)?;
+            Some((normalize_aws_tag_key(raw_key), name.to_string()))
+        })
+        .collect();
+    let cur = CurColumns {
+        schema: file_schema,
+        product_map: None,
+    };
+    Ok(scan.select(aws_cur::canonical(&cur, tags_from_columns(&tag_columns))))
+}

@@ -1,0 +1,360 @@
+//! Importers: billing files of every supported format into the canonical schema.
+//!
+//! The format is detected from the file itself (parquet schema or CSV header), never from a
+//! flag or a file name. A directory, a glob or several files are read as one dataset; each file
+//! is mapped on its own, so schema drift between parts (a tag column in one month only) is fine.
+
+mod aws_cur;
+mod cur2;
+mod cur_csv;
+mod cur_parquet;
+mod focus;
+mod text;
+
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+
+use crate::error::{ErrContext, Error, Result};
+use crate::schema;
+
+/// A billing file format costlens understands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// AWS legacy CUR as CSV (`lineItem/UnblendedCost`), plain or gzip.
+    CurCsv,
+    /// AWS legacy CUR as Athena parquet (`line_item_unblended_cost`, a column per tag).
+    CurParquet,
+    /// AWS CUR 2.0 (Data Exports) parquet: fixed schema, `resource_tags` and `product` maps.
+    Cur2Parquet,
+    /// FOCUS 1.0–1.2 CSV from any provider, plain or gzip.
+    FocusCsv,
+    /// FOCUS 1.0–1.2 parquet from any provider.
+    FocusParquet,
+}
+
+impl Format {
+    pub fn label(self) -> &'static str {
+        match self {
+            Format::CurCsv => "AWS CUR (legacy CSV)",
+            Format::CurParquet => "AWS CUR (legacy parquet)",
+            Format::Cur2Parquet => "AWS CUR 2.0 parquet",
+            Format::FocusCsv => "FOCUS CSV",
+            Format::FocusParquet => "FOCUS parquet",
+        }
+    }
+}
+
+/// One input file and what it was detected as.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub path: PathBuf,
+    pub format: Format,
+}
+
+/// The canonical frame over every input, and where it came from.
+pub struct Dataset {
+    pub frame: LazyFrame,
+    pub sources: Vec<Source>,
+}
+
+/// Reads every input (files, directories, globs) as one canonical dataset.
+pub fn load(inputs: &[PathBuf]) -> Result<Dataset> {
+    let files = expand_inputs(inputs)?;
+    let mut frames = Vec::with_capacity(files.len());
+    let mut sources = Vec::with_capacity(files.len());
+    for path in files {
+        let (format, frame) = load_file(&path)?;
+        tracing::debug!(file = %path.display(), format = format.label(), "detected");
+        frames.push(frame);
+        sources.push(Source { path, format });
+    }
+    let frame = if frames.len() == 1 {
+        frames.pop().expect("one frame")
+    } else {
+        concat(frames, UnionArgs::default()).err_context(|| "combining the input files".into())?
+    };
+    Ok(Dataset { frame, sources })
+}
+
+/// What the first bytes of a file say about it.
+enum Sniffed {
+    Parquet(SchemaRef),
+    Text { header: Vec<String> },
+}
+
+fn load_file(path: &Path) -> Result<(Format, LazyFrame)> {
+    match sniff(path)? {
+        Sniffed::Parquet(file_schema) => {
+            let scan = scan_parquet(path)?;
+            if file_schema.contains(aws_cur::UNBLENDED_COST) {
+                if cur2::is_cur2(&file_schema) {
+                    Ok((Format::Cur2Parquet, cur2::load(path, scan, &file_schema)?))
+                } else {
+                    Ok((
+                        Format::CurParquet,
+                        cur_parquet::load(path, scan, &file_schema)?,
+                    ))
+                }
+            } else if focus::is_focus(file_schema.iter_names().map(|n| n.as_str())) {
+                Ok((
+                    Format::FocusParquet,
+                    focus::load_parquet(path, scan, &file_schema)?,
+                ))
+            } else {
+                Err(unknown_format(path))
+            }
+        }
+        Sniffed::Text { header } => {
+            if cur_csv::is_cur_csv(&header) {
+                Ok((Format::CurCsv, cur_csv::load(path)?))
+            } else if focus::is_focus(header.iter().map(String::as_str)) {
+                Ok((Format::FocusCsv, focus::load_csv(path)?))
+            } else {
+                Err(unknown_format(path))
+            }
+        }
+    }
+}
+
+fn unknown_format(path: &Path) -> Error {
+    Error::input(
+        path,
+        "unknown billing format: expected an AWS CUR (lineItem/UnblendedCost or \
+         line_item_unblended_cost) or FOCUS (BilledCost, ChargePeriodStart, ...) header",
+    )
+}
+
+fn scan_parquet(path: &Path) -> Result<LazyFrame> {
+    let pl_path = PlRefPath::try_from_path(path).err_context(|| format!("{}", path.display()))?;
+    LazyFrame::scan_parquet(pl_path, ScanArgsParquet::default())
+        .err_context(|| format!("{}: reading parquet", path.display()))
+}
+
+const PARQUET_MAGIC: &[u8] = b"PAR1";
+const GZIP_MAGIC: &[u8] = &[0x1f, 0x8b];
+
+fn sniff(path: &Path) -> Result<Sniffed> {
+    let mut file = File::open(path).err_context(|| format!("{}: opening", path.display()))?;
+    let mut magic = [0u8; 4];
+    let n = read_up_to(&mut file, &mut magic).err_context(|| format!("{}", path.display()))?;
+    if n == 0 {
+        return Err(Error::input(path, "empty file"));
+    }
+    if &magic[..n] == PARQUET_MAGIC {
+        let schema = scan_parquet(path)?
+            .collect_schema()
+            .map_err(|e| Error::input(path, format!("not a readable parquet file: {e}")))?;
+        return Ok(Sniffed::Parquet(schema));
+    }
+    let header = text::read_header(path, magic.starts_with(GZIP_MAGIC))?;
+    Ok(Sniffed::Text { header })
+}
+
+fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match reader.read(&mut buf[filled..])? {
+            0 => break,
+            n => filled += n,
+        }
+    }
+    Ok(filled)
+}
+
+/// Billing file endings looked for inside a directory; other files (manifests, READMEs,
+/// licences) are skipped.
+fn is_billing_file_name(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    [".csv", ".csv.gz", ".parquet", ".gz"]
+        .iter()
+        .any(|ext| name.ends_with(ext))
+}
+
+/// Files, directories (searched recursively) and globs into a sorted list of files.
+pub fn expand_inputs(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    if inputs.is_empty() {
+        return Err(Error::Usage("no input given".into()));
+    }
+    let mut files = Vec::new();
+    for input in inputs {
+        let text = input.to_string_lossy();
+        if text.contains(['*', '?', '[']) && !input.exists() {
+            let mut matched: Vec<PathBuf> = glob::glob(&text)
+                .map_err(|e| Error::input(input, format!("bad glob pattern: {e}")))?
+                .filter_map(|entry| entry.ok())
+                .filter(|p| p.is_file())
+                .collect();
+            if matched.is_empty() {
+                return Err(Error::input(input, "the pattern matches no file"));
+            }
+            matched.sort();
+            files.extend(matched);
+        } else if input.is_dir() {
+            let mut found = Vec::new();
+            collect_billing_files(input, &mut found)?;
+            if found.is_empty() {
+                return Err(Error::input(
+                    input,
+                    "directory holds no billing files (*.csv, *.csv.gz, *.parquet)",
+                ));
+            }
+            found.sort();
+            files.extend(found);
+        } else if input.is_file() {
+            files.push(input.clone());
+        } else {
+            return Err(Error::NotFound {
+                path: input.clone(),
+            });
+        }
+    }
+    files.dedup();
+    Ok(files)
+}
+
+fn collect_billing_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    let entries =
+        std::fs::read_dir(dir).err_context(|| format!("{}: listing directory", dir.display()))?;
+    for entry in entries {
+        let path = entry
+            .err_context(|| format!("{}: listing directory", dir.display()))?
+            .path();
+        if path.is_dir() {
+            collect_billing_files(&path, out)?;
+        } else if path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(is_billing_file_name)
+        {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Required columns must exist, and money columns must hold numbers: a parquet file with text
+/// in a cost column is refused rather than summed as zero.
+fn check_parquet_columns(
+    path: &Path,
+    file_schema: &Schema,
+    required: &[&str],
+    numeric: &[&str],
+) -> Result<()> {
+    for name in required {
+        if !file_schema.contains(name) {
+            return Err(Error::column(path, *name, "required column is missing"));
+        }
+    }
+    for name in numeric {
+        if let Some(dtype) = file_schema.get(name) {
+            if !(dtype.is_primitive_numeric() || dtype.is_null()) {
+                return Err(Error::column(
+                    path,
+                    *name,
+                    format!("expected numbers, found a column of type {dtype}"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Tags from one column per tag (legacy CUR): `(tag key, column name)` pairs into the canonical
+/// list of {key, value}, keeping only the tags a line actually has.
+fn tags_from_columns(pairs: &[(String, String)]) -> Option<Expr> {
+    if pairs.is_empty() {
+        return None;
+    }
+    let entries: Vec<Expr> = pairs
+        .iter()
+        .map(|(key, column)| {
+            as_struct(vec![
+                lit(key.as_str()).alias(schema::TAG_KEY),
+                col(column.as_str())
+                    .cast(DataType::String)
+                    .alias(schema::TAG_VALUE),
+            ])
+        })
+        .collect();
+    let list = concat_list(entries).expect("at least one tag column");
+    Some(keep_present_tags(list))
+}
+
+/// Drops entries whose value is null or blank.
+fn keep_present_tags(list: Expr) -> Expr {
+    let value = element().struct_().field_by_name(schema::TAG_VALUE);
+    list.list().eval(
+        element().filter(
+            value
+                .clone()
+                .is_not_null()
+                .and(value.str().strip_chars(lit(NULL)).neq(lit(""))),
+        ),
+    )
+}
+
+/// AWS user tags lose their `user:` / `user_` prefix; AWS-generated tags keep an `aws:` prefix.
+fn normalize_aws_tag_key(raw: &str) -> String {
+    if let Some(rest) = raw
+        .strip_prefix("user:")
+        .or_else(|| raw.strip_prefix("user_"))
+    {
+        rest.to_string()
+    } else if let Some(rest) = raw
+        .strip_prefix("aws:")
+        .or_else(|| raw.strip_prefix("aws_"))
+    {
+        format!("aws:{rest}")
+    } else {
+        raw.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aws_tag_keys() {
+        assert_eq!(normalize_aws_tag_key("user:team"), "team");
+        assert_eq!(normalize_aws_tag_key("user_cost_center"), "cost_center");
+        assert_eq!(normalize_aws_tag_key("aws:createdBy"), "aws:createdBy");
+        assert_eq!(normalize_aws_tag_key("aws_created_by"), "aws:created_by");
+        assert_eq!(normalize_aws_tag_key("Project"), "Project");
+    }
+
+    #[test]
+    fn billing_file_names() {
+        assert!(is_billing_file_name("cur-00001.csv.gz"));
+        assert!(is_billing_file_name("part-0.snappy.parquet"));
+        assert!(!is_billing_file_name("cur-Manifest.json"));
+        assert!(!is_billing_file_name("LICENSE"));
+    }
+
+    #[test]
+    fn tags_from_columns_keeps_only_present_values() {
+        let df = df!("t" => [Some("a"), None, Some(" ")], "e" => [Some("prod"), Some("dev"), None])
+            .unwrap();
+        let pairs = vec![
+            ("team".to_string(), "t".to_string()),
+            ("env".to_string(), "e".to_string()),
+        ];
+        let out = df
+            .lazy()
+            .select([tags_from_columns(&pairs).unwrap().alias("tags")])
+            .collect()
+            .unwrap();
+        let lens: Vec<_> = out
+            .column("tags")
+            .unwrap()
+            .list()
+            .unwrap()
+            .lst_lengths()
+            .iter()
+            .collect();
+        assert_eq!(lens, vec![Some(2), Some(1), Some(0)]);
+    }
+}

@@ -1,0 +1,15 @@
+//! costlens: a FinOps batch job. Importers read cloud billing data into one FOCUS-aligned
+//! polars schema ([`schema`]); analysers work only on that schema; reporters write the results.
+//!
+//! Flow: [`import`] → canonical `LazyFrame` → [`summary`] / [`convert`] (and the analysers).
+
+pub mod cli;
+pub mod convert;
+pub mod error;
+pub mod frame;
+pub mod import;
+pub mod output;
+pub mod schema;
+pub mod summary;
+
+pub use error::{Error, Result};

@@ -1,0 +1,66 @@
+//! The `costlens` binary: parse arguments, run the library, map the outcome to an exit code.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::Parser;
+use costlens::cli::{Cli, Command, LogArgs, LogFormat, SummaryFormat};
+use costlens::error::{EXIT_ERROR, EXIT_OK};
+use costlens::{convert, import, summary};
+use tracing_subscriber::EnvFilter;
+
+fn init_logging(args: &LogArgs) {
+    let default = match (args.quiet, args.verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn",
+        (false, 1) => "info",
+        (false, 2) => "debug",
+        (false, _) => "trace",
+    };
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new(format!("costlens={default},warn")));
+    let color = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false);
+    match args.log_format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.with_ansi(color).init(),
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<i32> {
+    match cli.command {
+        Command::Summary(args) => {
+            let dataset = import::load(&args.input.inputs)?;
+            let s = summary::summarize(dataset.frame, args.input.currency.as_deref(), args.top)?;
+            let text = match args.format {
+                SummaryFormat::Json => serde_json::to_string_pretty(&s)? + "\n",
+                SummaryFormat::Table => summary::render_table(&s),
+            };
+            std::io::stdout()
+                .write_all(text.as_bytes())
+                .context("writing to stdout")?;
+        }
+        Command::Convert(args) => {
+            let dataset = import::load(&args.inputs)?;
+            let rows = convert::write(dataset.frame, &args.out)?;
+            tracing::info!(rows, out = %args.out.display(), "converted");
+        }
+    }
+    Ok(EXIT_OK)
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(&cli.log);
+    match run(cli) {
+        Ok(code) => ExitCode::from(code as u8),
+        Err(e) => {
+            eprintln!("costlens: error: {e:#}");
+            ExitCode::from(EXIT_ERROR as u8)
+        }
+    }
+}

@@ -1,0 +1,182 @@
+//! `costlens summary`: what a dataset holds, in one pass: rows, period, currency, the three cost
+//! totals, and the top services and accounts.
+
+use polars::prelude::*;
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::frame;
+use crate::schema::{
+    BILLED_COST, BILLING_CURRENCY, CHARGE_PERIOD_END, CHARGE_PERIOD_START, EFFECTIVE_COST,
+    LIST_COST, SERVICE_NAME, SUB_ACCOUNT_ID,
+};
+
+#[derive(Debug, Serialize)]
+pub struct Summary {
+    pub rows: u64,
+    pub currency: String,
+    pub period_start: Option<String>,
+    pub period_end: Option<String>,
+    pub billed_cost: f64,
+    pub effective_cost: f64,
+    pub list_cost: f64,
+    pub by_service: Vec<Breakdown>,
+    pub by_account: Vec<Breakdown>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Breakdown {
+    pub name: String,
+    pub billed_cost: f64,
+    pub effective_cost: f64,
+    pub list_cost: f64,
+}
+
+fn cost_sums() -> [Expr; 3] {
+    [
+        col(BILLED_COST).sum(),
+        col(EFFECTIVE_COST).sum(),
+        col(LIST_COST).sum(),
+    ]
+}
+
+/// Picks the one currency to report in: the user's choice, or the only one in the data.
+/// Summing across currencies would be meaningless, so several without a choice is an error.
+pub fn choose_currency(found: &[String], wanted: Option<&str>) -> Result<String> {
+    match wanted {
+        Some(w) if found.iter().any(|c| c.eq_ignore_ascii_case(w)) => Ok(found
+            .iter()
+            .find(|c| c.eq_ignore_ascii_case(w))
+            .cloned()
+            .unwrap_or_default()),
+        Some(w) => Err(Error::Usage(format!(
+            "currency {w} is not in the data (found: {})",
+            found.join(", ")
+        ))),
+        None if found.len() == 1 => Ok(found[0].clone()),
+        None if found.is_empty() => Err(Error::Usage(
+            "the data has no lines with a billing currency".into(),
+        )),
+        None => Err(Error::Usage(format!(
+            "the data mixes currencies ({}); costs in different currencies are never summed \
+             together: pick one with --currency",
+            found.join(", ")
+        ))),
+    }
+}
+
+pub fn summarize(lf: LazyFrame, currency: Option<&str>, top: usize) -> Result<Summary> {
+    let totals = lf.clone().group_by([col(BILLING_CURRENCY)]).agg([
+        len().alias("rows"),
+        col(CHARGE_PERIOD_START).min().alias("start"),
+        col(CHARGE_PERIOD_END).max().alias("end"),
+        col(BILLED_COST).sum(),
+        col(EFFECTIVE_COST).sum(),
+        col(LIST_COST).sum(),
+    ]);
+    let breakdown = |key: &str| {
+        lf.clone()
+            .group_by([col(BILLING_CURRENCY), col(key).alias("name")])
+            .agg(cost_sums())
+    };
+    let mut out = frame::collect_all(
+        vec![totals, breakdown(SERVICE_NAME), breakdown(SUB_ACCOUNT_ID)],
+        "summarising the data",
+    )?
+    .into_iter();
+    let (totals, by_service, by_account) = (
+        out.next().expect("three results"),
+        out.next().expect("three results"),
+        out.next().expect("three results"),
+    );
+
+    let currencies: Vec<Option<String>> = frame::strings(&totals, BILLING_CURRENCY)?;
+    let mut found: Vec<String> = currencies.iter().flatten().cloned().collect();
+    found.sort();
+    let chosen = choose_currency(&found, currency)?;
+    let i = currencies
+        .iter()
+        .position(|c| c.as_deref() == Some(chosen.as_str()))
+        .expect("chosen currency is among those found");
+    let at = |name: &str| -> Result<f64> { Ok(frame::floats(&totals, name)?[i].unwrap_or(0.0)) };
+
+    Ok(Summary {
+        rows: frame::ints(&totals, "rows")?[i].unwrap_or(0) as u64,
+        period_start: frame::ints(&totals, "start")?[i].map(frame::iso_timestamp),
+        period_end: frame::ints(&totals, "end")?[i].map(frame::iso_timestamp),
+        billed_cost: at(BILLED_COST)?,
+        effective_cost: at(EFFECTIVE_COST)?,
+        list_cost: at(LIST_COST)?,
+        by_service: top_breakdown(&by_service, &chosen, top)?,
+        by_account: top_breakdown(&by_account, &chosen, top)?,
+        currency: chosen,
+    })
+}
+
+/// Rows of one currency, by effective cost descending, then name.
+fn top_breakdown(df: &DataFrame, currency: &str, top: usize) -> Result<Vec<Breakdown>> {
+    let currencies = frame::strings(df, BILLING_CURRENCY)?;
+    let names = frame::strings(df, "name")?;
+    let billed = frame::floats(df, BILLED_COST)?;
+    let effective = frame::floats(df, EFFECTIVE_COST)?;
+    let list = frame::floats(df, LIST_COST)?;
+    let mut rows: Vec<Breakdown> = (0..df.height())
+        .filter(|&i| currencies[i].as_deref() == Some(currency))
+        .map(|i| Breakdown {
+            name: names[i].clone().unwrap_or_else(|| "(none)".into()),
+            billed_cost: billed[i].unwrap_or(0.0),
+            effective_cost: effective[i].unwrap_or(0.0),
+            list_cost: list[i].unwrap_or(0.0),
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        b.effective_cost
+            .total_cmp(&a.effective_cost)
+            .then_with(|| a.name.cmp(&b.name))
+    });
+    rows.truncate(top);
+    Ok(rows)
+}
+
+/// The summary as a human-readable table.
+pub fn render_table(s: &Summary) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let _ = writeln!(out, "rows            {}", s.rows);
+    let _ = writeln!(
+        out,
+        "period          {} .. {}",
+        s.period_start.as_deref().unwrap_or("?"),
+        s.period_end.as_deref().unwrap_or("?")
+    );
+    let _ = writeln!(out, "currency        {}", s.currency);
+    let _ = writeln!(out, "billed cost     {:>16.2}", s.billed_cost);
+    let _ = writeln!(out, "effective cost  {:>16.2}", s.effective_cost);
+    let _ = writeln!(out, "list cost       {:>16.2}", s.list_cost);
+    for (title, rows) in [
+        ("top services", &s.by_service),
+        ("top accounts", &s.by_account),
+    ] {
+        let _ = writeln!(out, "\n{title} (effective cost, {})", s.currency);
+        for r in rows {
+            let _ = writeln!(out, "  {:>14.2}  {}", r.effective_cost, r.name);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn currency_choice() {
+        let usd = vec!["USD".to_string()];
+        let both = vec!["EUR".to_string(), "USD".to_string()];
+        assert_eq!(choose_currency(&usd, None).unwrap(), "USD");
+        assert_eq!(choose_currency(&both, Some("eur")).unwrap(), "EUR");
+        let err = choose_currency(&both, None).unwrap_err().to_string();
+        assert!(err.contains("EUR, USD"), "{err}");
+        assert!(choose_currency(&usd, Some("GBP")).is_err());
+    }
+}
