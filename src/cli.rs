@@ -47,6 +47,9 @@ pub enum Command {
     Summary(SummaryArgs),
     /// Write billing files as one canonical FOCUS dataset (.parquet or .csv by extension).
     Convert(ConvertArgs),
+    /// Generate a realistic, deterministic AWS CUR 2.0 parquet for a fictional company, with
+    /// every saving opportunity costlens looks for planted on purpose.
+    Sample(SampleArgs),
 }
 
 #[derive(Debug, Args)]
@@ -90,4 +93,36 @@ pub struct ConvertArgs {
     /// Output file: .parquet (typed) or .csv (Tags as JSON). Written atomically.
     #[arg(long, short)]
     pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct SampleArgs {
+    /// Total rows; the planted scenario alone is written when omitted. Extra rows are
+    /// correctly tagged filler instances.
+    #[arg(long)]
+    pub rows: Option<u64>,
+
+    /// Seed for ids and noise: the same seed gives the same bytes.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+
+    /// The last month generated (YYYY-MM).
+    #[arg(long, default_value = "2026-10")]
+    pub month: String,
+
+    /// How many months, ending with --month.
+    #[arg(long, default_value_t = 1)]
+    pub months: u32,
+
+    /// Output parquet file (written atomically).
+    #[arg(long, short)]
+    pub out: PathBuf,
+
+    /// Also write a utilisation export (CloudWatch-style CSV) for the sample's instances.
+    #[arg(long)]
+    pub utilization_out: Option<PathBuf>,
+
+    /// Also write the JSON list of planted opportunities.
+    #[arg(long)]
+    pub manifest_out: Option<PathBuf>,
 }

@@ -3,12 +3,14 @@
 //!
 //! Flow: [`import`] → canonical `LazyFrame` → [`summary`] / [`convert`] (and the analysers).
 
+pub mod catalog;
 pub mod cli;
 pub mod convert;
 pub mod error;
 pub mod frame;
 pub mod import;
 pub mod output;
+pub mod sample;
 pub mod schema;
 pub mod summary;
 

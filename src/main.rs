@@ -7,7 +7,7 @@ use anyhow::Context as _;
 use clap::Parser;
 use costlens::cli::{Cli, Command, LogArgs, LogFormat, SummaryFormat};
 use costlens::error::{EXIT_ERROR, EXIT_OK};
-use costlens::{convert, import, summary};
+use costlens::{convert, import, sample, summary};
 use tracing_subscriber::EnvFilter;
 
 fn init_logging(args: &LogArgs) {
@@ -49,6 +49,21 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             let rows = convert::write(dataset.frame, &args.out)?;
             tracing::info!(rows, out = %args.out.display(), "converted");
         }
+        Command::Sample(args) => {
+            let options = sample::SampleOptions {
+                rows: args.rows,
+                seed: args.seed,
+                last_month: sample::parse_month(&args.month)?,
+                months: args.months,
+            };
+            let manifest = sample::generate(
+                &options,
+                &args.out,
+                args.utilization_out.as_deref(),
+                args.manifest_out.as_deref(),
+            )?;
+            tracing::info!(rows = manifest.rows, out = %args.out.display(), "sample written");
+        }
     }
     Ok(EXIT_OK)
 }
@@ -59,7 +74,14 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => ExitCode::from(code as u8),
         Err(e) => {
-            eprintln!("costlens: error: {e:#}");
+            // One line, so cron mail and log scrapers see the whole message.
+            let message = format!("{e:#}");
+            let message: Vec<&str> = message
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect();
+            eprintln!("costlens: error: {}", message.join(" "));
             ExitCode::from(EXIT_ERROR as u8)
         }
     }

@@ -54,11 +54,21 @@ pub fn load(path: &Path) -> Result<LazyFrame> {
             let column = format!("tag::{raw_key}");
             tag_columns.push((normalize_aws_tag_key(raw_key), column.clone()));
             renames.push((name, column));
-        } else if name.contains('/') {
+        } else {
+            // CUR 2.0 CSV headers are already snake_case; renaming them is a no-op.
             renames.push((name.clone(), snake_case(&name)));
         }
     }
+    // Checked under the names the user sees in the file, before renaming.
     for (from, to) in &renames {
+        if aws_cur::NUMERIC_COLUMNS.contains(&to.as_str()) {
+            text::check_numbers(&df, path, from)?;
+        }
+        if aws_cur::TIMESTAMP_COLUMNS.contains(&to.as_str()) {
+            text::check_timestamps(&df, path, from)?;
+        }
+    }
+    for (from, to) in renames.iter().filter(|(from, to)| from != to) {
         df.rename(from, to.as_str().into())
             .err_context(|| format!("{}: renaming column {from}", path.display()))?;
     }
@@ -70,12 +80,6 @@ pub fn load(path: &Path) -> Result<LazyFrame> {
                 "required column is missing from the CUR header",
             ));
         }
-    }
-    for column in aws_cur::NUMERIC_COLUMNS {
-        text::check_numbers(&df, path, column)?;
-    }
-    for column in aws_cur::TIMESTAMP_COLUMNS {
-        text::check_timestamps(&df, path, column)?;
     }
     let schema = df.schema().clone();
     let cur = CurColumns {

@@ -185,10 +185,15 @@ pub fn expand_inputs(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
             let mut matched: Vec<PathBuf> = glob::glob(&text)
                 .map_err(|e| Error::input(input, format!("bad glob pattern: {e}")))?
                 .filter_map(|entry| entry.ok())
-                .filter(|p| p.is_file())
+                .filter(|p| {
+                    p.is_file()
+                        && p.file_name()
+                            .and_then(|n| n.to_str())
+                            .is_some_and(is_billing_file_name)
+                })
                 .collect();
             if matched.is_empty() {
-                return Err(Error::input(input, "the pattern matches no file"));
+                return Err(Error::input(input, "the pattern matches no billing file"));
             }
             matched.sort();
             files.extend(matched);

@@ -1,0 +1,50 @@
+//! Shared helpers for the integration tests: run the real binary, find the bundled samples.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn public_sample(relative: &str) -> PathBuf {
+    root().join("sample-data/public").join(relative)
+}
+
+pub const FOCUS_SAMPLE: &str = "focus-1.0/focus_sample.csv";
+pub const CUR_CSV_SAMPLE: &str = "cur-legacy-csv/sample-anonymous-aws-export-dataset.csv";
+pub const CUR_PARQUET_SAMPLE: &str = "cur-legacy-parquet/Oct2018-WorkshopCUR-00001.snappy.parquet";
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+pub fn costlens(args: &[&str], cwd: &Path) -> Run {
+    let output: Output = Command::new(env!("CARGO_BIN_EXE_costlens"))
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("RUST_LOG")
+        .env_remove("COSTLENS_CONFIG")
+        .output()
+        .expect("the costlens binary runs");
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+pub fn json(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+/// Asserts two money figures agree to the cent.
+pub fn assert_cents(actual: f64, expected: f64, what: &str) {
+    assert!(
+        (actual - expected).abs() < 0.005,
+        "{what}: {actual} != {expected}"
+    );
+}
