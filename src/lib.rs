@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod cli;
 pub mod convert;
 pub mod error;
+pub mod findings;
 pub mod frame;
 pub mod import;
 pub mod output;

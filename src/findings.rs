@@ -1,0 +1,158 @@
+//! One finding type shared by every analyser (and by AWS's own recommendations), so the report
+//! can rank, deduplicate and track findings across months.
+
+use serde::{Deserialize, Serialize};
+
+/// What a finding is about; savings are totalled per category.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Category {
+    /// Tagging and allocation problems (no direct saving).
+    Allocation,
+    /// Using less or something cheaper: rightsizing, modernisation, idle, schedules.
+    Usage,
+    /// Paying a lower rate for the same usage: commitments and Spot.
+    Rate,
+    /// Cost anomalies.
+    Anomaly,
+    /// Budgets at risk or breached.
+    Budget,
+}
+
+impl Category {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Allocation => "allocation",
+            Category::Usage => "usage",
+            Category::Rate => "rate",
+            Category::Anomaly => "anomaly",
+            Category::Budget => "budget",
+        }
+    }
+
+    pub const ALL: [Category; 5] = [
+        Category::Allocation,
+        Category::Usage,
+        Category::Rate,
+        Category::Anomaly,
+        Category::Budget,
+    ];
+}
+
+/// How sure the rule is that acting on it saves what it says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    Low,
+    Medium,
+    High,
+}
+
+impl Confidence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+        }
+    }
+}
+
+/// Where a finding came from.
+pub const SOURCE_COSTLENS: &str = "costlens";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    /// Stable across months: derived from the rule and the resource (or scope).
+    pub finding_id: String,
+    pub category: Category,
+    pub rule: String,
+    pub resource_id: Option<String>,
+    pub account_id: Option<String>,
+    pub service: Option<String>,
+    pub region: Option<String>,
+    /// What it is now (`m4.large`, `gp2 500 GB`, ...).
+    pub current: String,
+    /// What to do.
+    pub recommendation: String,
+    /// The resource's (or scope's) effective cost in the period.
+    pub period_cost: f64,
+    /// Estimated saving per month (730 hours) if acted on.
+    pub monthly_saving: f64,
+    pub currency: String,
+    /// Whether the deduplicated savings total counts this finding.
+    pub counted: bool,
+    /// The figures behind the rule, for a human to check.
+    pub evidence: String,
+    pub source: String,
+    pub confidence: Confidence,
+}
+
+impl Finding {
+    /// A finding with the id derived from `rule` and `scope` (the resource id, or what the
+    /// finding is about when it has no resource).
+    pub fn new(category: Category, rule: &str, scope: &str) -> Finding {
+        Finding {
+            finding_id: finding_id(rule, scope),
+            category,
+            rule: rule.to_string(),
+            resource_id: None,
+            account_id: None,
+            service: None,
+            region: None,
+            current: String::new(),
+            recommendation: String::new(),
+            period_cost: 0.0,
+            monthly_saving: 0.0,
+            currency: String::new(),
+            counted: true,
+            evidence: String::new(),
+            source: SOURCE_COSTLENS.to_string(),
+            confidence: Confidence::High,
+        }
+    }
+}
+
+/// FNV-1a 64 of `rule` and `scope`: the same finding gets the same id next month, on any
+/// machine (std's hasher is randomised per process, so it cannot be used).
+pub fn finding_id(rule: &str, scope: &str) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in rule.bytes().chain([0u8]).chain(scope.bytes()) {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{hash:016x}")
+}
+
+/// Hours in the "month" that monthly savings are scaled to (AWS's convention: 730).
+pub const HOURS_PER_MONTH: f64 = 730.0;
+
+/// Scales a saving observed over `period_hours` to a 730-hour month.
+pub fn per_month(saving_in_period: f64, period_hours: f64) -> f64 {
+    if period_hours <= 0.0 {
+        0.0
+    } else {
+        saving_in_period * HOURS_PER_MONTH / period_hours
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_stable_and_distinct() {
+        // FNV-1a 64 of "a\0b", worked out independently (Python:
+        // h=0xcbf29ce484222325; for c in b"a\x00b": h=((h^c)*0x100000001b3)%2**64).
+        assert_eq!(finding_id("a", "b"), "e5d29919042666b2");
+        assert_ne!(finding_id("graviton", "i-1"), finding_id("graviton", "i-2"));
+        assert_ne!(finding_id("ab", "c"), finding_id("a", "bc"));
+    }
+
+    #[test]
+    fn monthly_scaling() {
+        // 744-hour October: $744 saved in the period is $730 a month.
+        assert!((per_month(744.0, 744.0) - 730.0).abs() < 1e-9);
+        assert_eq!(per_month(10.0, 0.0), 0.0);
+    }
+}
