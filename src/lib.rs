@@ -3,16 +3,20 @@
 //!
 //! Flow: [`import`] → canonical `LazyFrame` → [`summary`] / [`convert`] (and the analysers).
 
+pub mod analyse;
 pub mod catalog;
 pub mod cli;
+pub mod config;
 pub mod convert;
 pub mod error;
 pub mod findings;
 pub mod frame;
 pub mod import;
 pub mod output;
+pub mod period;
 pub mod sample;
 pub mod schema;
 pub mod summary;
+pub mod utilization;
 
 pub use error::{Error, Result};

@@ -1,0 +1,626 @@
+//! The one pass over the data: a few small aggregates built from the canonical frame in a single
+//! lazy plan (polars shares the scan between them), which every analyser then works on. Nothing
+//! here knows which file format the data came from.
+
+use polars::prelude::*;
+
+use crate::config::Config;
+use crate::error::Result;
+use crate::frame;
+use crate::period::Period;
+use crate::schema::{self, charge_category};
+use crate::summary::choose_currency;
+
+/// Column names of the aggregates (beyond canonical names they keep).
+pub mod col_name {
+    pub const DAY: &str = "day";
+    pub const HOUR: &str = "hour";
+    pub const LINES: &str = "lines";
+    pub const FIRST_START: &str = "first_start";
+    pub const LAST_END: &str = "last_end";
+    pub const OFFHOURS_COST: &str = "offhours_cost";
+    pub const ORCHESTRATOR: &str = "orchestrator";
+    pub const FIRST_SEEN: &str = "first_seen";
+    pub const HOURLY_LINES: &str = "hourly_lines";
+    pub const USAGE_LINES: &str = "usage_lines";
+}
+use col_name::*;
+
+/// The column holding the value of a policy tag key in the aggregates.
+pub fn tag_column(key: &str) -> String {
+    format!("tag:{key}")
+}
+
+/// Cost of one day × account × service × charge category (× allocation tag value).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DailyRow {
+    /// Epoch ms of the day's midnight (UTC).
+    pub day: i64,
+    pub account: Option<String>,
+    pub service: Option<String>,
+    pub charge_category: Option<String>,
+    /// Value of the allocation tag, when the policy has one.
+    pub allocation_value: Option<String>,
+    pub billed: f64,
+    pub effective: f64,
+    pub list: f64,
+    pub contracted: f64,
+}
+
+/// Cost of one resource (or, with `resource_id` None, of lines without one) in the period,
+/// split by everything the analysers tell apart.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ResourceRow {
+    pub resource_id: Option<String>,
+    pub charge_category: Option<String>,
+    pub account: Option<String>,
+    pub account_name: Option<String>,
+    pub service: Option<String>,
+    pub service_code: Option<String>,
+    pub region: Option<String>,
+    pub usage_type: Option<String>,
+    pub instance_type: Option<String>,
+    pub pricing_category: Option<String>,
+    pub pricing_unit: Option<String>,
+    pub resource_type: Option<String>,
+    pub line_item_type: Option<String>,
+    /// Auto Scaling group, EKS, EMR or Batch, from AWS-generated tags.
+    pub orchestrator: Option<String>,
+    /// Values of [`Aggregates::tag_keys`], in that order (raw spelling; None when absent).
+    pub tags: Vec<Option<String>>,
+    pub billed: f64,
+    pub effective: f64,
+    pub list: f64,
+    pub contracted: f64,
+    pub quantity: f64,
+    pub lines: u64,
+    pub first_start: i64,
+    pub last_end: i64,
+    /// Effective cost of the lines outside the business-hours schedule.
+    pub offhours_cost: f64,
+}
+
+/// Compute usage of one hour × region × instance type × service × pricing category.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HourlyRow {
+    pub hour: i64,
+    pub region: Option<String>,
+    pub instance_type: Option<String>,
+    pub service_code: Option<String>,
+    pub pricing_category: Option<String>,
+    pub quantity: f64,
+    pub list: f64,
+    pub billed: f64,
+    pub effective: f64,
+}
+
+/// Cost of one commitment (reservation or savings plan) × status × charge category.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommitmentRow {
+    pub id: String,
+    pub kind: Option<String>,
+    pub status: Option<String>,
+    pub charge_category: Option<String>,
+    pub effective: f64,
+    pub billed: f64,
+    pub list: f64,
+    pub quantity: f64,
+    pub end: Option<i64>,
+    pub instance_type: Option<String>,
+    pub region: Option<String>,
+    pub account: Option<String>,
+}
+
+/// Everything the analysers need, already reduced to one currency.
+#[derive(Debug, Clone)]
+pub struct Aggregates {
+    pub currency: String,
+    pub period: Period,
+    /// Earliest start and latest end of any line in the period (epoch ms).
+    pub data_start: Option<i64>,
+    pub data_end: Option<i64>,
+    /// Lines of at most one hour among the period's usage lines, and all usage lines: tells
+    /// hourly data (CUR) from daily or monthly totals (Cost Explorer).
+    pub hourly_lines: u64,
+    pub usage_lines: u64,
+    /// Whether any line in the period names a resource.
+    pub has_resources: bool,
+    /// Over all the data, not only the period: trends, anomalies and budgets look back.
+    pub daily: Vec<DailyRow>,
+    pub resources: Vec<ResourceRow>,
+    /// First time each resource appears anywhere in the data (epoch ms).
+    pub first_seen: std::collections::HashMap<String, i64>,
+    pub hourly: Vec<HourlyRow>,
+    pub commitments: Vec<CommitmentRow>,
+    /// The policy keys whose values are in `ResourceRow::tags`, in that order.
+    pub tag_keys: Vec<String>,
+    /// The allocation key's position in `tag_keys`.
+    pub allocation_key: Option<usize>,
+}
+
+impl Aggregates {
+    pub fn is_hourly(&self) -> bool {
+        self.usage_lines > 0 && self.hourly_lines * 2 >= self.usage_lines
+    }
+
+    /// The period is only partly covered by the data (month to date).
+    pub fn is_partial(&self) -> bool {
+        self.data_end.is_some_and(|end| end < self.period.end)
+    }
+
+    /// Hours of the period the data covers (for scaling savings to a month).
+    pub fn covered_hours(&self) -> f64 {
+        match (self.data_start, self.data_end) {
+            (Some(s), Some(e)) => {
+                let s = s.max(self.period.start);
+                let e = e.min(self.period.end);
+                ((e - s) as f64 / 3_600_000.0).max(0.0)
+            }
+            _ => 0.0,
+        }
+    }
+}
+
+/// The policy keys whose values the analysers need: required keys, the allocation key and the
+/// environment key.
+fn policy_keys(config: &Config) -> Vec<String> {
+    let mut keys: Vec<String> = config.tags.required.clone();
+    keys.extend(config.tags.allocation_key().map(String::from));
+    keys.push(config.tags.environment_key.clone());
+    let mut seen = std::collections::BTreeSet::new();
+    keys.retain(|k| seen.insert(k.clone()));
+    keys
+}
+
+/// The value of `key` on each line, through its aliases, case-insensitively unless the policy
+/// says otherwise. The raw spelling of the value is kept (hygiene needs it).
+fn tag_value_expr(config: &Config, key: &str) -> Expr {
+    let spellings = config.tags.spellings(key);
+    if config.tags.case_sensitive_keys {
+        let refs: Vec<&str> = spellings.iter().map(String::as_str).collect();
+        return schema::kv_get(col(schema::TAGS), &refs);
+    }
+    let lowered: Vec<String> = spellings.iter().map(|s| s.to_lowercase()).collect();
+    let wanted = Series::new("keys".into(), lowered);
+    col(schema::TAGS)
+        .list()
+        .eval(
+            element()
+                .filter(
+                    element()
+                        .struct_()
+                        .field_by_name(schema::TAG_KEY)
+                        .str()
+                        .to_lowercase()
+                        .is_in(lit(wanted).implode(false), false),
+                )
+                .struct_()
+                .field_by_name(schema::TAG_VALUE),
+        )
+        .list()
+        .first()
+}
+
+/// What runs the instance, from AWS-generated tags: an Auto Scaling group, an EKS node group,
+/// EMR or AWS Batch (all of them replace interrupted instances, so Spot fits).
+fn orchestrator_expr() -> Expr {
+    let key = element()
+        .struct_()
+        .field_by_name(schema::TAG_KEY)
+        .str()
+        .to_lowercase()
+        .str()
+        .replace_all(lit("[^a-z0-9]"), lit("_"), false);
+    let found = key.str().extract(
+        lit("(autoscaling_group|eks_cluster|eks_nodegroup|elasticmapreduce|batch_compute)"),
+        1,
+    );
+    col(schema::TAGS)
+        .list()
+        .eval(found.drop_nulls())
+        .list()
+        .first()
+}
+
+/// Lines that count as compute for commitments: EC2 instance hours (on-demand, Spot,
+/// reserved or savings-plan covered), Fargate and Lambda.
+pub fn is_compute_usage() -> Expr {
+    let usage_type = col(schema::X_USAGE_TYPE);
+    let ec2_instance = col(schema::X_SERVICE_CODE)
+        .eq(lit("AmazonEC2"))
+        .and(col(schema::X_INSTANCE_TYPE).is_not_null())
+        .and(
+            usage_type
+                .clone()
+                .str()
+                .contains(lit("BoxUsage|SpotUsage|DedicatedUsage"), false),
+        );
+    let fargate = usage_type.clone().str().contains_literal(lit("Fargate"));
+    let lambda = col(schema::X_SERVICE_CODE)
+        .eq(lit("AWSLambda"))
+        .and(usage_type.str().contains_literal(lit("GB-Second")));
+    col(schema::CHARGE_CATEGORY)
+        .eq(lit(charge_category::USAGE))
+        .and(ec2_instance.or(fargate).or(lambda))
+}
+
+fn money_sums() -> Vec<Expr> {
+    vec![
+        col(schema::BILLED_COST).sum(),
+        col(schema::EFFECTIVE_COST).sum(),
+        col(schema::LIST_COST).sum(),
+        col(schema::CONTRACTED_COST).sum(),
+    ]
+}
+
+/// The latest month that has data: the default period.
+pub fn latest_month(frame: &LazyFrame) -> Result<Option<Period>> {
+    let out = frame
+        .clone()
+        .select([col(schema::CHARGE_PERIOD_START).max()])
+        .collect()
+        .map_err(|e| crate::Error::Polars {
+            context: "finding the latest month in the data".into(),
+            source: e,
+        })?;
+    Ok(frame::ints(&out, schema::CHARGE_PERIOD_START)?[0].map(Period::month_containing))
+}
+
+/// Builds every aggregate in one pass and reduces them to one currency.
+pub fn build(frame: LazyFrame, period: &Period, config: &Config) -> Result<Aggregates> {
+    let tag_keys = policy_keys(config);
+    let allocation_key = config.tags.allocation_key().map(tag_column);
+    let in_period = col(schema::CHARGE_PERIOD_START)
+        .gt_eq(lit(period.start).cast(schema::timestamp_dtype()))
+        .and(col(schema::CHARGE_PERIOD_START).lt(lit(period.end).cast(schema::timestamp_dtype())));
+
+    let mut with_tags: Vec<Expr> = tag_keys
+        .iter()
+        .map(|k| tag_value_expr(config, k).alias(tag_column(k)))
+        .collect();
+    with_tags.push(orchestrator_expr().alias(ORCHESTRATOR));
+    let base = frame.with_columns(with_tags);
+    let period_lines = base.clone().filter(in_period.clone());
+
+    let hour = col(schema::CHARGE_PERIOD_START).dt().hour();
+    let weekday = col(schema::CHARGE_PERIOD_START).dt().weekday();
+    let off_hours = hour
+        .clone()
+        .lt(lit(config.usage.business_hours_start as i8))
+        .or(hour.gt_eq(lit(config.usage.business_hours_end as i8)))
+        .or(weekday.gt(lit(5i8)));
+
+    let mut daily_keys = vec![
+        col(schema::BILLING_CURRENCY),
+        col(schema::CHARGE_PERIOD_START)
+            .dt()
+            .truncate(lit("1d"))
+            .alias(DAY),
+        col(schema::SUB_ACCOUNT_ID),
+        col(schema::SERVICE_NAME),
+        col(schema::CHARGE_CATEGORY),
+    ];
+    if let Some(key) = &allocation_key {
+        daily_keys.push(col(key.as_str()));
+    }
+    let daily = base.clone().group_by(daily_keys).agg(money_sums());
+
+    let mut resource_keys: Vec<Expr> = [
+        schema::BILLING_CURRENCY,
+        schema::RESOURCE_ID,
+        schema::CHARGE_CATEGORY,
+        schema::SUB_ACCOUNT_ID,
+        schema::SERVICE_NAME,
+        schema::X_SERVICE_CODE,
+        schema::REGION_ID,
+        schema::X_USAGE_TYPE,
+        schema::X_INSTANCE_TYPE,
+        schema::PRICING_CATEGORY,
+        schema::PRICING_UNIT,
+        schema::RESOURCE_TYPE,
+        schema::X_LINE_ITEM_TYPE,
+        ORCHESTRATOR,
+    ]
+    .iter()
+    .map(|c| col(*c))
+    .collect();
+    resource_keys.extend(tag_keys.iter().map(|k| col(tag_column(k).as_str())));
+    let mut resource_aggs = money_sums();
+    resource_aggs.extend([
+        col(schema::PRICING_QUANTITY).sum(),
+        col(schema::SUB_ACCOUNT_NAME).first(),
+        len().alias(LINES),
+        col(schema::CHARGE_PERIOD_START).min().alias(FIRST_START),
+        col(schema::CHARGE_PERIOD_END).max().alias(LAST_END),
+        col(schema::EFFECTIVE_COST)
+            .filter(off_hours)
+            .sum()
+            .alias(OFFHOURS_COST),
+    ]);
+    let resources = period_lines
+        .clone()
+        .group_by(resource_keys)
+        .agg(resource_aggs);
+
+    let first_seen = base
+        .clone()
+        .filter(col(schema::RESOURCE_ID).is_not_null())
+        .group_by([col(schema::BILLING_CURRENCY), col(schema::RESOURCE_ID)])
+        .agg([col(schema::CHARGE_PERIOD_START).min().alias(FIRST_SEEN)]);
+
+    let hourly = period_lines
+        .clone()
+        .filter(is_compute_usage())
+        .group_by([
+            col(schema::BILLING_CURRENCY),
+            col(schema::CHARGE_PERIOD_START).alias(HOUR),
+            col(schema::REGION_ID),
+            col(schema::X_INSTANCE_TYPE),
+            col(schema::X_SERVICE_CODE),
+            col(schema::PRICING_CATEGORY),
+        ])
+        .agg([
+            col(schema::PRICING_QUANTITY).sum(),
+            col(schema::LIST_COST).sum(),
+            col(schema::BILLED_COST).sum(),
+            col(schema::EFFECTIVE_COST).sum(),
+        ]);
+
+    let commitments = period_lines
+        .clone()
+        .filter(col(schema::COMMITMENT_DISCOUNT_ID).is_not_null())
+        .group_by([
+            col(schema::BILLING_CURRENCY),
+            col(schema::COMMITMENT_DISCOUNT_ID),
+            col(schema::COMMITMENT_DISCOUNT_TYPE),
+            col(schema::COMMITMENT_DISCOUNT_STATUS),
+            col(schema::CHARGE_CATEGORY),
+        ])
+        .agg([
+            col(schema::EFFECTIVE_COST).sum(),
+            col(schema::BILLED_COST).sum(),
+            col(schema::LIST_COST).sum(),
+            col(schema::PRICING_QUANTITY).sum(),
+            col(schema::X_COMMITMENT_DISCOUNT_END).max(),
+            col(schema::X_INSTANCE_TYPE).drop_nulls().first(),
+            col(schema::REGION_ID).drop_nulls().first(),
+            col(schema::SUB_ACCOUNT_ID).first(),
+        ]);
+
+    let duration = (col(schema::CHARGE_PERIOD_END) - col(schema::CHARGE_PERIOD_START))
+        .dt()
+        .total_milliseconds(false);
+    let is_usage = col(schema::CHARGE_CATEGORY).eq(lit(charge_category::USAGE));
+    let extent = period_lines.group_by([col(schema::BILLING_CURRENCY)]).agg([
+        col(schema::CHARGE_PERIOD_START).min().alias(FIRST_START),
+        col(schema::CHARGE_PERIOD_END).max().alias(LAST_END),
+        is_usage
+            .clone()
+            .and(duration.lt_eq(lit(3_600_000i64)))
+            .sum()
+            .alias(HOURLY_LINES),
+        is_usage.sum().alias(USAGE_LINES),
+        col(schema::RESOURCE_ID)
+            .is_not_null()
+            .any(true)
+            .alias("has_resources"),
+    ]);
+
+    let mut out = frame::collect_all(
+        vec![daily, resources, first_seen, hourly, commitments, extent],
+        "analysing the data",
+    )?
+    .into_iter();
+    let mut next = || out.next().expect("one frame per query");
+    let (daily, resources, first_seen, hourly, commitments, extent) =
+        (next(), next(), next(), next(), next(), next());
+
+    let mut found: Vec<String> = frame::strings(&daily, schema::BILLING_CURRENCY)?
+        .into_iter()
+        .flatten()
+        .collect();
+    found.sort();
+    found.dedup();
+    let currency = choose_currency(&found, config.currency.as_deref())?;
+    let only = |df: DataFrame| -> Result<DataFrame> {
+        df.lazy()
+            .filter(col(schema::BILLING_CURRENCY).eq(lit(currency.as_str())))
+            .collect()
+            .map_err(|e| crate::Error::Polars {
+                context: "selecting the currency".into(),
+                source: e,
+            })
+    };
+    let extent = only(extent)?;
+    let first = |name: &str| -> Result<Option<i64>> {
+        Ok(frame::ints(&extent, name)?.first().copied().flatten())
+    };
+    let allocation_key = config
+        .tags
+        .allocation_key()
+        .and_then(|k| tag_keys.iter().position(|t| t == k));
+    Ok(Aggregates {
+        data_start: first(FIRST_START)?,
+        data_end: first(LAST_END)?,
+        hourly_lines: first(HOURLY_LINES)?.unwrap_or(0) as u64,
+        usage_lines: first(USAGE_LINES)?.unwrap_or(0) as u64,
+        has_resources: first("has_resources")?.unwrap_or(0) > 0,
+        daily: daily_rows(
+            &only(daily)?,
+            allocation_key.map(|i| tag_column(&tag_keys[i])),
+        )?,
+        resources: resource_rows(&only(resources)?, &tag_keys)?,
+        first_seen: first_seen_map(&only(first_seen)?)?,
+        hourly: hourly_rows(&only(hourly)?)?,
+        commitments: commitment_rows(&only(commitments)?)?,
+        currency,
+        period: period.clone(),
+        tag_keys,
+        allocation_key,
+    })
+}
+
+fn daily_rows(df: &DataFrame, allocation_column: Option<String>) -> Result<Vec<DailyRow>> {
+    let day = frame::ints(df, DAY)?;
+    let account = frame::strings(df, schema::SUB_ACCOUNT_ID)?;
+    let service = frame::strings(df, schema::SERVICE_NAME)?;
+    let category = frame::strings(df, schema::CHARGE_CATEGORY)?;
+    let allocation = match &allocation_column {
+        Some(c) => frame::strings(df, c)?,
+        None => vec![None; df.height()],
+    };
+    let billed = frame::floats(df, schema::BILLED_COST)?;
+    let effective = frame::floats(df, schema::EFFECTIVE_COST)?;
+    let list = frame::floats(df, schema::LIST_COST)?;
+    let contracted = frame::floats(df, schema::CONTRACTED_COST)?;
+    Ok((0..df.height())
+        .map(|i| DailyRow {
+            day: day[i].unwrap_or(0),
+            account: account[i].clone(),
+            service: service[i].clone(),
+            charge_category: category[i].clone(),
+            allocation_value: allocation[i].clone(),
+            billed: billed[i].unwrap_or(0.0),
+            effective: effective[i].unwrap_or(0.0),
+            list: list[i].unwrap_or(0.0),
+            contracted: contracted[i].unwrap_or(0.0),
+        })
+        .collect())
+}
+
+fn resource_rows(df: &DataFrame, tag_keys: &[String]) -> Result<Vec<ResourceRow>> {
+    let s = |name: &str| frame::strings(df, name);
+    let f = |name: &str| frame::floats(df, name);
+    let (resource_id, category, account, account_name) = (
+        s(schema::RESOURCE_ID)?,
+        s(schema::CHARGE_CATEGORY)?,
+        s(schema::SUB_ACCOUNT_ID)?,
+        s(schema::SUB_ACCOUNT_NAME)?,
+    );
+    let (service, service_code, region, usage_type) = (
+        s(schema::SERVICE_NAME)?,
+        s(schema::X_SERVICE_CODE)?,
+        s(schema::REGION_ID)?,
+        s(schema::X_USAGE_TYPE)?,
+    );
+    let (instance_type, pricing_category, pricing_unit, resource_type) = (
+        s(schema::X_INSTANCE_TYPE)?,
+        s(schema::PRICING_CATEGORY)?,
+        s(schema::PRICING_UNIT)?,
+        s(schema::RESOURCE_TYPE)?,
+    );
+    let (line_item_type, orchestrator) = (s(schema::X_LINE_ITEM_TYPE)?, s(ORCHESTRATOR)?);
+    let tags: Vec<Vec<Option<String>>> = tag_keys
+        .iter()
+        .map(|k| s(&tag_column(k)))
+        .collect::<Result<_>>()?;
+    let (billed, effective, list, contracted, quantity, offhours) = (
+        f(schema::BILLED_COST)?,
+        f(schema::EFFECTIVE_COST)?,
+        f(schema::LIST_COST)?,
+        f(schema::CONTRACTED_COST)?,
+        f(schema::PRICING_QUANTITY)?,
+        f(OFFHOURS_COST)?,
+    );
+    let (lines, first_start, last_end) = (
+        frame::ints(df, LINES)?,
+        frame::ints(df, FIRST_START)?,
+        frame::ints(df, LAST_END)?,
+    );
+    Ok((0..df.height())
+        .map(|i| ResourceRow {
+            resource_id: resource_id[i].clone(),
+            charge_category: category[i].clone(),
+            account: account[i].clone(),
+            account_name: account_name[i].clone(),
+            service: service[i].clone(),
+            service_code: service_code[i].clone(),
+            region: region[i].clone(),
+            usage_type: usage_type[i].clone(),
+            instance_type: instance_type[i].clone(),
+            pricing_category: pricing_category[i].clone(),
+            pricing_unit: pricing_unit[i].clone(),
+            resource_type: resource_type[i].clone(),
+            line_item_type: line_item_type[i].clone(),
+            orchestrator: orchestrator[i].clone(),
+            tags: tags.iter().map(|t| t[i].clone()).collect(),
+            billed: billed[i].unwrap_or(0.0),
+            effective: effective[i].unwrap_or(0.0),
+            list: list[i].unwrap_or(0.0),
+            contracted: contracted[i].unwrap_or(0.0),
+            quantity: quantity[i].unwrap_or(0.0),
+            lines: lines[i].unwrap_or(0) as u64,
+            first_start: first_start[i].unwrap_or(0),
+            last_end: last_end[i].unwrap_or(0),
+            offhours_cost: offhours[i].unwrap_or(0.0),
+        })
+        .collect())
+}
+
+fn first_seen_map(df: &DataFrame) -> Result<std::collections::HashMap<String, i64>> {
+    let ids = frame::strings(df, schema::RESOURCE_ID)?;
+    let seen = frame::ints(df, FIRST_SEEN)?;
+    Ok(ids
+        .into_iter()
+        .zip(seen)
+        .filter_map(|(id, t)| Some((id?, t?)))
+        .collect())
+}
+
+fn hourly_rows(df: &DataFrame) -> Result<Vec<HourlyRow>> {
+    let hour = frame::ints(df, HOUR)?;
+    let region = frame::strings(df, schema::REGION_ID)?;
+    let instance_type = frame::strings(df, schema::X_INSTANCE_TYPE)?;
+    let service_code = frame::strings(df, schema::X_SERVICE_CODE)?;
+    let pricing = frame::strings(df, schema::PRICING_CATEGORY)?;
+    let quantity = frame::floats(df, schema::PRICING_QUANTITY)?;
+    let list = frame::floats(df, schema::LIST_COST)?;
+    let billed = frame::floats(df, schema::BILLED_COST)?;
+    let effective = frame::floats(df, schema::EFFECTIVE_COST)?;
+    Ok((0..df.height())
+        .map(|i| HourlyRow {
+            hour: hour[i].unwrap_or(0),
+            region: region[i].clone(),
+            instance_type: instance_type[i].clone(),
+            service_code: service_code[i].clone(),
+            pricing_category: pricing[i].clone(),
+            quantity: quantity[i].unwrap_or(0.0),
+            list: list[i].unwrap_or(0.0),
+            billed: billed[i].unwrap_or(0.0),
+            effective: effective[i].unwrap_or(0.0),
+        })
+        .collect())
+}
+
+fn commitment_rows(df: &DataFrame) -> Result<Vec<CommitmentRow>> {
+    let id = frame::strings(df, schema::COMMITMENT_DISCOUNT_ID)?;
+    let kind = frame::strings(df, schema::COMMITMENT_DISCOUNT_TYPE)?;
+    let status = frame::strings(df, schema::COMMITMENT_DISCOUNT_STATUS)?;
+    let category = frame::strings(df, schema::CHARGE_CATEGORY)?;
+    let effective = frame::floats(df, schema::EFFECTIVE_COST)?;
+    let billed = frame::floats(df, schema::BILLED_COST)?;
+    let list = frame::floats(df, schema::LIST_COST)?;
+    let quantity = frame::floats(df, schema::PRICING_QUANTITY)?;
+    let end = frame::ints(df, schema::X_COMMITMENT_DISCOUNT_END)?;
+    let instance_type = frame::strings(df, schema::X_INSTANCE_TYPE)?;
+    let region = frame::strings(df, schema::REGION_ID)?;
+    let account = frame::strings(df, schema::SUB_ACCOUNT_ID)?;
+    Ok((0..df.height())
+        .filter_map(|i| {
+            Some(CommitmentRow {
+                id: id[i].clone()?,
+                kind: kind[i].clone(),
+                status: status[i].clone(),
+                charge_category: category[i].clone(),
+                effective: effective[i].unwrap_or(0.0),
+                billed: billed[i].unwrap_or(0.0),
+                list: list[i].unwrap_or(0.0),
+                quantity: quantity[i].unwrap_or(0.0),
+                end: end[i],
+                instance_type: instance_type[i].clone(),
+                region: region[i].clone(),
+                account: account[i].clone(),
+            })
+        })
+        .collect())
+}

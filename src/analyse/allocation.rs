@@ -1,0 +1,610 @@
+//! Allocation: spend-weighted tag coverage, untagged resources, tag hygiene and showback.
+//!
+//! Definitions (so finance can reproduce every figure):
+//! - a *taggable* line is a Usage line with a ResourceId; every other line (tax, support,
+//!   credits, purchases, lines without a resource) is *untaggable*, reported as its own bucket;
+//! - coverage of key K = Σ EffectiveCost of taggable lines whose K has a non-empty value the
+//!   policy accepts ÷ Σ EffectiveCost of taggable lines, in percent;
+//! - showback: each allocation value's direct cost, plus shared cost (taggable lines without
+//!   the key, and untaggable lines if configured) split in proportion to direct cost, rounded
+//!   to the cent by largest remainder so the rows add up to the total exactly.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::aggregates::{Aggregates, ResourceRow};
+use crate::config::TagPolicy;
+use crate::findings::{Category, Confidence, Finding};
+use crate::schema::charge_category;
+
+/// Label of the "all required keys together" coverage row.
+pub const ALL_REQUIRED: &str = "(all required)";
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CoverageRow {
+    /// `total`, `account` or `service`.
+    pub scope: &'static str,
+    /// The account id or service name (empty for the total).
+    pub scope_value: String,
+    pub key: String,
+    pub compliant_cost: f64,
+    pub taggable_cost: f64,
+    /// None when there is no taggable cost to cover.
+    pub coverage_pct: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct UntaggedResource {
+    pub resource_id: String,
+    pub account: Option<String>,
+    pub service: Option<String>,
+    pub region: Option<String>,
+    pub missing_keys: Vec<String>,
+    /// `key=value` pairs whose value the policy does not accept.
+    pub invalid: Vec<String>,
+    pub cost: f64,
+    pub first_seen: i64,
+    pub last_seen: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct HygieneRow {
+    pub key: String,
+    /// The value with case, surrounding spaces and separators removed.
+    pub normalized: String,
+    pub spelling: String,
+    pub cost: f64,
+    pub resources: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AllocationRow {
+    pub value: String,
+    pub direct_cost: f64,
+    pub shared_cost: f64,
+    /// Direct plus shared, rounded to the cent so the rows sum to the total exactly.
+    pub allocated_cost: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Allocation {
+    pub coverage: Vec<CoverageRow>,
+    /// Coverage of all required keys together, overall: the headline KPI.
+    pub tag_coverage_pct: Option<f64>,
+    pub taggable_cost: f64,
+    pub untaggable_cost: f64,
+    pub untagged: Vec<UntaggedResource>,
+    pub hygiene: Vec<HygieneRow>,
+    pub allocation_key: Option<String>,
+    pub allocation: Vec<AllocationRow>,
+    pub findings: Vec<Finding>,
+}
+
+fn is_taggable(row: &ResourceRow) -> bool {
+    row.charge_category.as_deref() == Some(charge_category::USAGE) && row.resource_id.is_some()
+}
+
+fn present(value: &Option<String>) -> Option<&str> {
+    value.as_deref().filter(|v| !v.trim().is_empty())
+}
+
+/// Whether a line's value for `key` is accepted: present, and in the allowed list if any.
+fn accepted(policy: &TagPolicy, key: &str, value: &Option<String>) -> bool {
+    match (present(value), policy.allowed.get(key)) {
+        (None, _) => false,
+        (Some(_), None) => true,
+        (Some(v), Some(allowed)) => allowed.iter().any(|a| a == v),
+    }
+}
+
+/// `Prod`, `prod `, `PROD`, `pro-d` all normalise to `prod`.
+pub fn normalize_value(value: &str) -> String {
+    value
+        .trim()
+        .chars()
+        .filter(|c| !matches!(c, '-' | '_' | ' ' | '.' | '/' | ':'))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+pub fn analyse(aggs: &Aggregates, policy: &TagPolicy) -> Allocation {
+    let required: Vec<(usize, &String)> = policy
+        .required
+        .iter()
+        .filter_map(|k| aggs.tag_keys.iter().position(|t| t == k).map(|i| (i, k)))
+        .collect();
+    let taggable: Vec<&ResourceRow> = aggs.resources.iter().filter(|r| is_taggable(r)).collect();
+    let taggable_cost: f64 = taggable.iter().map(|r| r.effective).sum();
+    let untaggable_cost: f64 = aggs
+        .resources
+        .iter()
+        .filter(|r| !is_taggable(r))
+        .map(|r| r.effective)
+        .sum();
+    let compliant = |row: &ResourceRow, key: Option<(usize, &String)>| match key {
+        Some((i, k)) => accepted(policy, k, &row.tags[i]),
+        None => required
+            .iter()
+            .all(|(i, k)| accepted(policy, k, &row.tags[*i])),
+    };
+
+    // Coverage: total, per account, per service; per key and all keys together.
+    let mut coverage = Vec::new();
+    let mut keys: Vec<(String, Option<(usize, &String)>)> = required
+        .iter()
+        .map(|(i, k)| ((*k).clone(), Some((*i, *k))))
+        .collect();
+    keys.push((ALL_REQUIRED.to_string(), None));
+    type ScopeFn = fn(&ResourceRow) -> String;
+    let scopes: [(&'static str, ScopeFn); 3] = [
+        ("total", |_| String::new()),
+        ("account", |r| r.account.clone().unwrap_or_default()),
+        ("service", |r| r.service.clone().unwrap_or_default()),
+    ];
+    for (scope, scope_of) in scopes {
+        let mut groups: BTreeMap<String, Vec<&ResourceRow>> = BTreeMap::new();
+        for row in &taggable {
+            groups.entry(scope_of(row)).or_default().push(row);
+        }
+        for (scope_value, rows) in groups {
+            let total: f64 = rows.iter().map(|r| r.effective).sum();
+            for (key, which) in &keys {
+                let ok: f64 = rows
+                    .iter()
+                    .filter(|r| compliant(r, *which))
+                    .map(|r| r.effective)
+                    .sum();
+                coverage.push(CoverageRow {
+                    scope,
+                    scope_value: scope_value.clone(),
+                    key: key.clone(),
+                    compliant_cost: ok,
+                    taggable_cost: total,
+                    coverage_pct: (total != 0.0).then(|| ok / total * 100.0),
+                });
+            }
+        }
+    }
+    let all_compliant: f64 = taggable
+        .iter()
+        .filter(|r| compliant(r, None))
+        .map(|r| r.effective)
+        .sum();
+    let tag_coverage_pct = if required.is_empty() {
+        None
+    } else if taggable_cost != 0.0 {
+        Some(all_compliant / taggable_cost * 100.0)
+    } else {
+        None
+    };
+
+    let untagged = untagged_resources(&taggable, &required, policy);
+    let hygiene = hygiene(&taggable, aggs, policy);
+    let allocation_key = aggs.allocation_key.map(|i| aggs.tag_keys[i].clone());
+    let allocation = aggs
+        .allocation_key
+        .map(|i| showback(aggs, i, policy.allocate_untaggable))
+        .unwrap_or_default();
+
+    let mut findings = Vec::new();
+    for u in &untagged {
+        let mut f = Finding::new(Category::Allocation, "untagged-resource", &u.resource_id);
+        f.resource_id = Some(u.resource_id.clone());
+        f.account_id = u.account.clone();
+        f.service = u.service.clone();
+        f.region = u.region.clone();
+        f.current = describe_problems(u);
+        f.recommendation = "tag it at the source (IaC or tag policy) with the required keys".into();
+        f.period_cost = u.cost;
+        f.currency = aggs.currency.clone();
+        f.evidence = format!("{} of untagged spend in the period", money(u.cost));
+        findings.push(f);
+    }
+    let mut variant_groups: BTreeMap<(String, String), Vec<&HygieneRow>> = BTreeMap::new();
+    for h in &hygiene {
+        variant_groups
+            .entry((h.key.clone(), h.normalized.clone()))
+            .or_default()
+            .push(h);
+    }
+    for ((key, normalized), rows) in variant_groups {
+        let best = rows
+            .iter()
+            .max_by(|a, b| a.cost.total_cmp(&b.cost).then(b.spelling.cmp(&a.spelling)))
+            .expect("a variant group has rows");
+        let mut f = Finding::new(
+            Category::Allocation,
+            "tag-value-variant",
+            &format!("{key}={normalized}"),
+        );
+        f.current = format!(
+            "{key}: {}",
+            rows.iter()
+                .map(|r| format!("'{}'", r.spelling))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        f.recommendation = format!("standardise {key} on '{}'", best.spelling);
+        f.period_cost = rows.iter().map(|r| r.cost).sum();
+        f.currency = aggs.currency.clone();
+        f.evidence = rows
+            .iter()
+            .map(|r| format!("'{}' {}", r.spelling, money(r.cost)))
+            .collect::<Vec<_>>()
+            .join("; ");
+        f.confidence = Confidence::High;
+        findings.push(f);
+    }
+
+    Allocation {
+        coverage,
+        tag_coverage_pct,
+        taggable_cost,
+        untaggable_cost,
+        untagged,
+        hygiene,
+        allocation_key,
+        allocation,
+        findings,
+    }
+}
+
+fn money(x: f64) -> String {
+    format!("{x:.2}")
+}
+
+fn describe_problems(u: &UntaggedResource) -> String {
+    let mut parts = Vec::new();
+    if !u.missing_keys.is_empty() {
+        parts.push(format!("missing {}", u.missing_keys.join(", ")));
+    }
+    if !u.invalid.is_empty() {
+        parts.push(format!("not allowed {}", u.invalid.join(", ")));
+    }
+    parts.join("; ")
+}
+
+fn untagged_resources(
+    taggable: &[&ResourceRow],
+    required: &[(usize, &String)],
+    policy: &TagPolicy,
+) -> Vec<UntaggedResource> {
+    let mut by_id: BTreeMap<&str, UntaggedResource> = BTreeMap::new();
+    let mut bad_ids: BTreeSet<&str> = BTreeSet::new();
+    for row in taggable {
+        let id = row
+            .resource_id
+            .as_deref()
+            .expect("taggable rows have an id");
+        let entry = by_id.entry(id).or_insert_with(|| UntaggedResource {
+            resource_id: id.to_string(),
+            account: row.account.clone(),
+            service: row.service.clone(),
+            region: row.region.clone(),
+            missing_keys: Vec::new(),
+            invalid: Vec::new(),
+            cost: 0.0,
+            first_seen: row.first_start,
+            last_seen: row.last_end,
+        });
+        entry.cost += row.effective;
+        entry.first_seen = entry.first_seen.min(row.first_start);
+        entry.last_seen = entry.last_seen.max(row.last_end);
+        for (i, key) in required {
+            match present(&row.tags[*i]) {
+                None => {
+                    bad_ids.insert(id);
+                    if !entry.missing_keys.contains(key) {
+                        entry.missing_keys.push((*key).clone());
+                    }
+                }
+                Some(v) if !accepted(policy, key, &row.tags[*i]) => {
+                    bad_ids.insert(id);
+                    let pair = format!("{key}={v}");
+                    if !entry.invalid.contains(&pair) {
+                        entry.invalid.push(pair);
+                    }
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    let mut out: Vec<UntaggedResource> = by_id
+        .into_iter()
+        .filter(|(id, _)| bad_ids.contains(id))
+        .map(|(_, u)| u)
+        .collect();
+    out.sort_by(|a, b| {
+        b.cost
+            .total_cmp(&a.cost)
+            .then_with(|| a.resource_id.cmp(&b.resource_id))
+    });
+    out
+}
+
+fn hygiene(taggable: &[&ResourceRow], aggs: &Aggregates, policy: &TagPolicy) -> Vec<HygieneRow> {
+    let mut keys: Vec<&String> = policy.required.iter().collect();
+    if let Some(i) = aggs.allocation_key {
+        keys.push(&aggs.tag_keys[i]);
+    }
+    keys.dedup();
+    let mut rows = Vec::new();
+    for key in keys {
+        let Some(i) = aggs.tag_keys.iter().position(|t| t == key) else {
+            continue;
+        };
+        // normalized -> spelling -> (cost, resources)
+        let mut spellings: BTreeMap<String, BTreeMap<String, (f64, BTreeSet<&str>)>> =
+            BTreeMap::new();
+        for row in taggable {
+            if let Some(value) = present(&row.tags[i]) {
+                let entry = spellings
+                    .entry(normalize_value(value))
+                    .or_default()
+                    .entry(value.to_string())
+                    .or_default();
+                entry.0 += row.effective;
+                entry
+                    .1
+                    .insert(row.resource_id.as_deref().unwrap_or_default());
+            }
+        }
+        for (normalized, variants) in spellings {
+            if variants.len() < 2 {
+                continue;
+            }
+            for (spelling, (cost, resources)) in variants {
+                rows.push(HygieneRow {
+                    key: key.clone(),
+                    normalized: normalized.clone(),
+                    spelling,
+                    cost,
+                    resources: resources.len(),
+                });
+            }
+        }
+    }
+    rows
+}
+
+/// Showback by the tag at `key_index`, to the cent.
+fn showback(aggs: &Aggregates, key_index: usize, share_untaggable: bool) -> Vec<AllocationRow> {
+    let mut direct: BTreeMap<String, f64> = BTreeMap::new();
+    let mut shared = 0.0;
+    let mut unallocated = 0.0;
+    for row in &aggs.resources {
+        if is_taggable(row) {
+            match present(&row.tags[key_index]) {
+                Some(v) => *direct.entry(v.trim().to_string()).or_default() += row.effective,
+                None => shared += row.effective,
+            }
+        } else if share_untaggable {
+            shared += row.effective;
+        } else {
+            unallocated += row.effective;
+        }
+    }
+    let direct_total: f64 = direct.values().sum();
+    let mut rows: Vec<(String, f64, f64)> = if direct_total > 0.0 {
+        direct
+            .iter()
+            .map(|(value, cost)| (value.clone(), *cost, shared * cost / direct_total))
+            .collect()
+    } else {
+        // Nothing to weigh by: every cost stays in the shared bucket.
+        unallocated += shared + direct_total;
+        Vec::new()
+    };
+    if unallocated != 0.0 || rows.is_empty() {
+        rows.push(("(unallocated)".into(), unallocated, 0.0));
+    }
+    let exact: Vec<f64> = rows.iter().map(|(_, d, s)| d + s).collect();
+    let cents = largest_remainder_cents(&exact);
+    let mut out: Vec<AllocationRow> = rows
+        .into_iter()
+        .zip(cents)
+        .map(|((value, direct_cost, shared_cost), cents)| AllocationRow {
+            value,
+            direct_cost,
+            shared_cost,
+            allocated_cost: cents as f64 / 100.0,
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.allocated_cost
+            .total_cmp(&a.allocated_cost)
+            .then_with(|| a.value.cmp(&b.value))
+    });
+    out
+}
+
+/// Rounds each amount to whole cents so the cents add up to the rounded total exactly: floor
+/// every amount, then hand the missing cents to the largest remainders (ties: first listed).
+pub fn largest_remainder_cents(amounts: &[f64]) -> Vec<i64> {
+    let total_cents = (amounts.iter().sum::<f64>() * 100.0).round() as i64;
+    let mut floors: Vec<i64> = amounts.iter().map(|a| (a * 100.0).floor() as i64).collect();
+    let mut order: Vec<(usize, f64)> = amounts
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (i, a * 100.0 - (a * 100.0).floor()))
+        .collect();
+    order.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    let missing = total_cents - floors.iter().sum::<i64>();
+    for (i, _) in order.iter().take(missing.max(0) as usize) {
+        floors[*i] += 1;
+    }
+    floors
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyse::aggregates::ResourceRow;
+    use crate::period::Period;
+
+    fn row(id: Option<&str>, category: &str, cost: f64, tags: [Option<&str>; 2]) -> ResourceRow {
+        ResourceRow {
+            resource_id: id.map(String::from),
+            charge_category: Some(category.into()),
+            account: Some("111".into()),
+            service: Some("EC2".into()),
+            tags: tags.iter().map(|t| t.map(String::from)).collect(),
+            effective: cost,
+            ..ResourceRow::default()
+        }
+    }
+
+    fn aggs(resources: Vec<ResourceRow>) -> Aggregates {
+        Aggregates {
+            currency: "USD".into(),
+            period: Period::parse("2026-10", chrono::NaiveDate::MIN).unwrap(),
+            data_start: None,
+            data_end: None,
+            hourly_lines: 0,
+            usage_lines: 0,
+            has_resources: true,
+            daily: vec![],
+            resources,
+            first_seen: Default::default(),
+            hourly: vec![],
+            commitments: vec![],
+            tag_keys: vec!["team".into(), "environment".into()],
+            allocation_key: Some(0),
+        }
+    }
+
+    fn policy() -> TagPolicy {
+        TagPolicy {
+            allowed: [(
+                "environment".to_string(),
+                vec!["prod".to_string(), "dev".to_string()],
+            )]
+            .into(),
+            ..TagPolicy::default()
+        }
+    }
+
+    /// Taggable: a 60 (both keys, accepted), b 30 (team only), c 10 (env 'Prod', not allowed).
+    /// Untaggable: tax 5, a credit -2, a usage line without a resource 7.
+    fn fixture() -> Aggregates {
+        aggs(vec![
+            row(Some("a"), "Usage", 60.0, [Some("web"), Some("prod")]),
+            row(Some("b"), "Usage", 30.0, [Some("data"), None]),
+            row(Some("c"), "Usage", 10.0, [Some("web"), Some("Prod")]),
+            row(None, "Tax", 5.0, [None, None]),
+            row(None, "Credit", -2.0, [None, None]),
+            row(None, "Usage", 7.0, [None, None]),
+        ])
+    }
+
+    #[test]
+    fn coverage_by_hand() {
+        let a = analyse(&fixture(), &policy());
+        assert_eq!(a.taggable_cost, 100.0);
+        assert_eq!(a.untaggable_cost, 10.0); // 5 - 2 + 7
+        let total = |key: &str| {
+            a.coverage
+                .iter()
+                .find(|c| c.scope == "total" && c.key == key)
+                .unwrap()
+                .coverage_pct
+        };
+        assert_eq!(total("team"), Some(100.0));
+        // environment accepted only on a (60): 'Prod' is outside the allowed list.
+        assert_eq!(total("environment"), Some(60.0));
+        assert_eq!(total(ALL_REQUIRED), Some(60.0));
+        assert_eq!(a.tag_coverage_pct, Some(60.0));
+    }
+
+    #[test]
+    fn untagged_resources_list_missing_and_invalid_keys_by_cost() {
+        let a = analyse(&fixture(), &policy());
+        let ids: Vec<&str> = a.untagged.iter().map(|u| u.resource_id.as_str()).collect();
+        assert_eq!(ids, vec!["b", "c"]);
+        assert_eq!(a.untagged[0].missing_keys, vec!["environment"]);
+        assert_eq!(a.untagged[1].invalid, vec!["environment=Prod"]);
+        assert_eq!(a.untagged[0].cost, 30.0);
+    }
+
+    #[test]
+    fn hygiene_groups_case_space_and_separator_variants() {
+        let mut f = fixture();
+        f.resources
+            .push(row(Some("d"), "Usage", 4.0, [Some("web"), Some(" PROD ")]));
+        let a = analyse(&f, &policy());
+        let env: Vec<(&str, f64)> = a
+            .hygiene
+            .iter()
+            .filter(|h| h.key == "environment")
+            .map(|h| (h.spelling.as_str(), h.cost))
+            .collect();
+        assert_eq!(env, vec![(" PROD ", 4.0), ("Prod", 10.0), ("prod", 60.0)]);
+        let variant = a
+            .findings
+            .iter()
+            .find(|f| f.rule == "tag-value-variant")
+            .unwrap();
+        assert!(variant.recommendation.contains("'prod'"));
+        assert_eq!(normalize_value("owner-Team_1"), "ownerteam1");
+    }
+
+    #[test]
+    fn aliases_are_resolved_upstream_so_case_variants_of_keys_count() {
+        // Key matching is done when the aggregates are built (tag:team holds the value of
+        // team, Team or an alias); here a row tagged through an alias simply has a value.
+        let a = analyse(
+            &aggs(vec![row(
+                Some("x"),
+                "Usage",
+                5.0,
+                [Some("web"), Some("dev")],
+            )]),
+            &policy(),
+        );
+        assert_eq!(a.tag_coverage_pct, Some(100.0));
+    }
+
+    #[test]
+    fn all_untagged_dataset() {
+        let a = analyse(
+            &aggs(vec![
+                row(Some("x"), "Usage", 5.0, [None, None]),
+                row(Some("y"), "Usage", 15.0, [None, None]),
+            ]),
+            &policy(),
+        );
+        assert_eq!(a.tag_coverage_pct, Some(0.0));
+        assert_eq!(a.untagged.len(), 2);
+        // Nothing to weigh shared cost by: it all stays unallocated.
+        assert_eq!(a.allocation.len(), 1);
+        assert_eq!(a.allocation[0].value, "(unallocated)");
+        assert_eq!(a.allocation[0].allocated_cost, 20.0);
+    }
+
+    #[test]
+    fn showback_adds_up_to_the_cent() {
+        // Direct: web 60 + 10 = 70, data 30; shared (b has a team, so none missing) = 0 from
+        // taggable lines; untaggable 10 stays unallocated by default.
+        let a = analyse(&fixture(), &policy());
+        let total: f64 = a.allocation.iter().map(|r| r.allocated_cost).sum();
+        assert!((total - 110.0).abs() < 1e-9);
+        // With untaggable shared: web gets 70 + 10*0.7 = 77, data 30 + 3 = 33.
+        let mut p = policy();
+        p.allocate_untaggable = true;
+        let a = analyse(&fixture(), &p);
+        let got: Vec<(&str, f64)> = a
+            .allocation
+            .iter()
+            .map(|r| (r.value.as_str(), r.allocated_cost))
+            .collect();
+        assert_eq!(got, vec![("web", 77.0), ("data", 33.0)]);
+    }
+
+    #[test]
+    fn thirds_round_to_the_cent_without_losing_one() {
+        // 100.00 shared three ways by equal weight: 33.34 + 33.33 + 33.33.
+        let cents = largest_remainder_cents(&[100.0 / 3.0, 100.0 / 3.0, 100.0 / 3.0]);
+        assert_eq!(cents, vec![3334, 3333, 3333]);
+        let cents = largest_remainder_cents(&[0.005, 0.005, -0.01]);
+        assert_eq!(cents.iter().sum::<i64>(), 0);
+    }
+}

@@ -1,0 +1,320 @@
+//! Analysers: pure functions from the aggregates and the configuration to findings and tables.
+//! No file, network or clock access in here; `run` ties them together, deduplicates savings
+//! ("no dollar counted twice") and ranks the findings.
+
+pub mod aggregates;
+pub mod allocation;
+pub mod budgets;
+pub mod gates;
+pub mod inventory;
+pub mod rate;
+pub mod trends;
+pub mod usage;
+
+use std::collections::{BTreeMap, HashMap};
+
+use aggregates::Aggregates;
+
+use crate::config::Config;
+use crate::findings::{Category, Finding, HOURS_PER_MONTH};
+use crate::period::Period;
+use crate::utilization::Utilization;
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Totals {
+    pub billed: f64,
+    pub effective: f64,
+    pub list: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CostLine {
+    pub name: String,
+    /// The account's name, for accounts.
+    pub label: Option<String>,
+    pub billed: f64,
+    pub effective: f64,
+    pub list: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DailyCost {
+    pub day: i64,
+    pub service: String,
+    pub billed: f64,
+    pub effective: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Savings {
+    pub total_monthly: f64,
+    pub by_category: BTreeMap<Category, f64>,
+}
+
+/// What the analysers get besides the aggregates.
+#[derive(Debug, Default)]
+pub struct Inputs<'a> {
+    pub utilization: Option<&'a [Utilization]>,
+    /// The previous month's figures from its report, when the data lacks that month.
+    pub previous_month: Option<&'a trends::PreviousMonth>,
+    /// Findings from elsewhere (AWS's own recommendations), reported beside costlens's.
+    pub external_findings: Vec<Finding>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    pub currency: String,
+    pub period: Period,
+    pub partial: bool,
+    pub hourly: bool,
+    pub data_start: Option<i64>,
+    pub data_end: Option<i64>,
+    pub totals: Totals,
+    pub by_service: Vec<CostLine>,
+    pub by_account: Vec<CostLine>,
+    pub daily: Vec<DailyCost>,
+    pub allocation: allocation::Allocation,
+    pub usage: usage::Usage,
+    pub rate: rate::Rate,
+    pub trends: trends::Trends,
+    pub budgets: Vec<budgets::BudgetStatus>,
+    pub gates: Vec<gates::Gate>,
+    /// Every finding, ranked by monthly saving; `counted` marks those the total includes.
+    pub findings: Vec<Finding>,
+    pub savings: Savings,
+    pub notes: Vec<String>,
+}
+
+fn sort_lines(lines: &mut [CostLine]) {
+    lines.sort_by(|a, b| {
+        b.effective
+            .total_cmp(&a.effective)
+            .then_with(|| a.name.cmp(&b.name))
+    });
+}
+
+fn cost_tables(aggs: &Aggregates) -> (Totals, Vec<CostLine>, Vec<CostLine>, Vec<DailyCost>) {
+    let mut totals = Totals::default();
+    let mut services: BTreeMap<String, Totals> = BTreeMap::new();
+    let mut accounts: BTreeMap<String, Totals> = BTreeMap::new();
+    let mut daily: BTreeMap<(i64, String), (f64, f64)> = BTreeMap::new();
+    for row in aggs.daily.iter().filter(|r| aggs.period.contains(r.day)) {
+        for t in [
+            &mut totals,
+            services
+                .entry(row.service.clone().unwrap_or_default())
+                .or_default(),
+            accounts
+                .entry(row.account.clone().unwrap_or_default())
+                .or_default(),
+        ] {
+            t.billed += row.billed;
+            t.effective += row.effective;
+            t.list += row.list;
+        }
+        let d = daily
+            .entry((row.day, row.service.clone().unwrap_or_default()))
+            .or_default();
+        d.0 += row.billed;
+        d.1 += row.effective;
+    }
+    let names: HashMap<&str, &str> = aggs
+        .resources
+        .iter()
+        .filter_map(|r| Some((r.account.as_deref()?, r.account_name.as_deref()?)))
+        .collect();
+    let line = |(name, t): (String, Totals)| CostLine {
+        label: names.get(name.as_str()).map(|s| s.to_string()),
+        name,
+        billed: t.billed,
+        effective: t.effective,
+        list: t.list,
+    };
+    let mut by_service: Vec<CostLine> = services.into_iter().map(line).collect();
+    let mut by_account: Vec<CostLine> = accounts.into_iter().map(line).collect();
+    sort_lines(&mut by_service);
+    sort_lines(&mut by_account);
+    let daily = daily
+        .into_iter()
+        .map(|((day, service), (billed, effective))| DailyCost {
+            day,
+            service,
+            billed,
+            effective,
+        })
+        .collect();
+    (totals, by_service, by_account, daily)
+}
+
+/// Per resource, only the finding with the largest saving counts (downsize, Spot and a
+/// schedule on one instance are not additive). Findings without a saving never count.
+fn deduplicate(findings: &mut [Finding]) {
+    let competes = |f: &Finding| {
+        f.monthly_saving > 0.0
+            && f.resource_id.is_some()
+            && matches!(f.category, Category::Usage | Category::Rate)
+            && !f.rule.starts_with("commitment-")
+    };
+    let mut winner: HashMap<String, usize> = HashMap::new();
+    for (i, f) in findings.iter().enumerate().filter(|(_, f)| competes(f)) {
+        let id = f
+            .resource_id
+            .clone()
+            .expect("competing findings have a resource");
+        let beats = |j: usize| {
+            let other = &findings[j];
+            f.monthly_saving > other.monthly_saving
+                || (f.monthly_saving == other.monthly_saving && f.finding_id < other.finding_id)
+        };
+        if winner.get(&id).is_none_or(|&j| beats(j)) {
+            winner.insert(id, i);
+        }
+    }
+    let winners: std::collections::HashSet<usize> = winner.into_values().collect();
+    for (i, f) in findings.iter_mut().enumerate() {
+        if competes(f) {
+            f.counted = winners.contains(&i);
+        } else if f.monthly_saving <= 0.0 {
+            f.counted = false;
+        }
+    }
+}
+
+fn rank(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        b.monthly_saving
+            .total_cmp(&a.monthly_saving)
+            .then_with(|| b.period_cost.total_cmp(&a.period_cost))
+            .then_with(|| a.finding_id.cmp(&b.finding_id))
+    });
+}
+
+pub fn run(aggs: &Aggregates, config: &Config, inputs: Inputs) -> Analysis {
+    let (totals, by_service, by_account, daily) = cost_tables(aggs);
+    let allocation = allocation::analyse(aggs, &config.tags);
+    let usage = usage::analyse(aggs, &config.usage, &config.tags, inputs.utilization);
+    let spot = rate::spot_candidates(aggs, &config.rate, &config.tags);
+
+    // Usage and Spot findings first, deduplicated, so commitment sizing can take off the
+    // on-demand spend they remove.
+    let mut resource_findings: Vec<Finding> = usage.findings.iter().cloned().chain(spot).collect();
+    let mut external = inputs.external_findings;
+    for f in &mut external {
+        if f.rule.contains("purchase") {
+            // AWS's purchase recommendations are alternatives to costlens's sizing.
+            f.counted = false;
+        }
+    }
+    resource_findings.extend(external.iter().filter(|f| f.resource_id.is_some()).cloned());
+    deduplicate(&mut resource_findings);
+    let hours = aggs.covered_hours();
+    let fleet: HashMap<String, (String, String)> = inventory::instances(aggs)
+        .into_iter()
+        .map(|i| (i.id, (i.region.unwrap_or_default(), i.instance_type)))
+        .collect();
+    let mut removed: HashMap<(String, String), f64> = HashMap::new();
+    for f in resource_findings.iter().filter(|f| f.counted) {
+        if let Some(key) = f.resource_id.as_ref().and_then(|id| fleet.get(id)) {
+            *removed.entry(key.clone()).or_default() += f.monthly_saving * hours / HOURS_PER_MONTH;
+        }
+    }
+    let rate = rate::analyse(aggs, &config.rate, &removed);
+    let trends = trends::analyse(aggs, &config.anomaly, inputs.previous_month);
+    let (budget_statuses, budget_findings) =
+        budgets::analyse(aggs, &config.budgets, config.tags.allocation_key());
+
+    let mut findings = allocation.findings.clone();
+    findings.extend(resource_findings);
+    findings.extend(rate.findings.iter().cloned());
+    findings.extend(external.into_iter().filter(|f| f.resource_id.is_none()));
+    findings.extend(trends.findings.iter().cloned());
+    findings.extend(budget_findings);
+    for f in &mut findings {
+        if f.monthly_saving <= 0.0 {
+            f.counted = false;
+        }
+    }
+    rank(&mut findings);
+
+    let mut savings = Savings::default();
+    for f in findings.iter().filter(|f| f.counted) {
+        savings.total_monthly += f.monthly_saving;
+        *savings.by_category.entry(f.category).or_default() += f.monthly_saving;
+    }
+
+    let figures = gates::Figures {
+        tag_coverage_pct: allocation.tag_coverage_pct,
+        mom_growth_pct: trends.mom_growth_pct,
+        commitment_utilization_pct: rate.kpis.commitment_utilization_pct,
+        max_anomaly_impact: trends
+            .anomalies
+            .iter()
+            .map(|a| a.impact)
+            .fold(0.0, f64::max),
+        budgets_breached: budget_statuses
+            .iter()
+            .filter(|b| b.status == budgets::Status::Breached)
+            .count(),
+        budgets_configured: budget_statuses.len(),
+    };
+    let gates = gates::evaluate(&config.gates, &figures);
+    let mut notes = usage.notes.clone();
+    notes.extend(rate.notes.iter().cloned());
+    if aggs.is_partial() {
+        notes.push(format!(
+            "The data ends before the period does: figures for {} are partial (month to date); \
+             budgets and growth use the run rate.",
+            aggs.period.label
+        ));
+    }
+
+    Analysis {
+        currency: aggs.currency.clone(),
+        period: aggs.period.clone(),
+        partial: aggs.is_partial(),
+        hourly: aggs.is_hourly(),
+        data_start: aggs.data_start,
+        data_end: aggs.data_end,
+        totals,
+        by_service,
+        by_account,
+        daily,
+        allocation,
+        usage,
+        rate,
+        trends,
+        budgets: budget_statuses,
+        gates,
+        findings,
+        savings,
+        notes,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::findings::Finding;
+
+    fn finding(rule: &str, id: &str, saving: f64) -> Finding {
+        let mut f = Finding::new(Category::Usage, rule, id);
+        f.resource_id = Some(id.into());
+        f.monthly_saving = saving;
+        f
+    }
+
+    #[test]
+    fn one_counted_finding_per_resource() {
+        let mut f = vec![
+            finding("downsize-instance", "i-1", 40.0),
+            finding("spot-candidate", "i-1", 65.0),
+            finding("offhours-schedule", "i-1", 30.0),
+            finding("ebs-gp2-to-gp3", "vol-1", 10.0),
+            finding("untagged-resource", "vol-1", 0.0),
+        ];
+        f[1].category = Category::Rate;
+        deduplicate(&mut f);
+        let counted: Vec<bool> = f.iter().map(|x| x.counted).collect();
+        assert_eq!(counted, vec![false, true, false, true, false]);
+    }
+}

@@ -1,0 +1,782 @@
+//! Usage optimisation: modernisation (previous generation, Graviton), EBS volume types, idle
+//! public IPs, old snapshots, off-hours scheduling, and, with a utilisation export, idle and
+//! oversized instances. Every saving is the period's saving scaled to a 730-hour month; the
+//! formula and its source sit beside each rule.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use super::aggregates::{Aggregates, ResourceRow};
+use super::inventory::{instances, Instance};
+use crate::catalog::{self, Catalog};
+use crate::config::{TagPolicy, UsageRules};
+use crate::findings::{per_month, Category, Confidence, Finding};
+use crate::schema::charge_category;
+use crate::utilization::Utilization;
+
+/// How the utilisation export matched the bill.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UtilizationMatch {
+    pub matched: usize,
+    /// In the export but not in the period's bill (terminated, or another account).
+    pub only_in_file: usize,
+    /// Instances in the bill without utilisation data (no idle/downsize verdict possible).
+    pub only_in_bill: usize,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Usage {
+    pub findings: Vec<Finding>,
+    pub utilization: Option<UtilizationMatch>,
+    /// Why a rule could not run (e.g. no resource ids in Cost Explorer data).
+    pub notes: Vec<String>,
+}
+
+struct Ctx<'a> {
+    aggs: &'a Aggregates,
+    rules: &'a UsageRules,
+    catalog: &'a Catalog,
+    hours: f64,
+}
+
+impl Ctx<'_> {
+    fn finding(&self, rule: &str, scope: &str) -> Finding {
+        let mut f = Finding::new(Category::Usage, rule, scope);
+        f.currency = self.aggs.currency.clone();
+        f
+    }
+
+    fn monthly(&self, saving_in_period: f64) -> f64 {
+        per_month(saving_in_period, self.hours)
+    }
+
+    fn for_instance(&self, rule: &str, i: &Instance) -> Finding {
+        let mut f = self.finding(rule, &i.id);
+        f.resource_id = Some(i.id.clone());
+        f.account_id = i.account.clone();
+        f.service = i.service.clone();
+        f.region = i.region.clone();
+        f.current = i.instance_type.clone();
+        f
+    }
+
+    fn for_row(&self, rule: &str, row: &ResourceRow) -> Finding {
+        let id = row.resource_id.clone().unwrap_or_default();
+        let mut f = self.finding(rule, &id);
+        f.resource_id = row.resource_id.clone();
+        f.account_id = row.account.clone();
+        f.service = row.service.clone();
+        f.region = row.region.clone();
+        f
+    }
+}
+
+pub fn analyse(
+    aggs: &Aggregates,
+    rules: &UsageRules,
+    tags: &TagPolicy,
+    utilization: Option<&[Utilization]>,
+) -> Usage {
+    let ctx = Ctx {
+        aggs,
+        rules,
+        catalog: Catalog::builtin(),
+        hours: aggs.covered_hours(),
+    };
+    let mut usage = Usage::default();
+    if !aggs.has_resources {
+        usage.notes.push(
+            "Usage rules need resource-level data: not available from Cost Explorer data \
+             (ResourceId is null at that granularity)."
+                .into(),
+        );
+        return usage;
+    }
+    let fleet = instances(aggs);
+    modernisation(&ctx, &fleet, &mut usage.findings);
+    ebs(&ctx, &mut usage.findings);
+    idle_public_ips(&ctx, &mut usage.findings);
+    snapshots(&ctx, &mut usage.findings);
+    if aggs.is_hourly() {
+        offhours(&ctx, &fleet, tags, &mut usage.findings);
+    } else {
+        usage.notes.push(
+            "Off-hours scheduling needs hourly data; this data has daily or monthly totals.".into(),
+        );
+    }
+    if let Some(rows) = utilization {
+        usage.utilization = Some(rightsizing(&ctx, &fleet, rows, &mut usage.findings));
+    }
+    usage
+}
+
+/// Previous-generation families → current successor; current x86 families → Graviton.
+/// Saving = on-demand cost × (1 − price(target) ÷ price(current)), prices from the catalog
+/// (`data/instance_prices.csv`: AWS on-demand list prices, us-east-1). Only on-demand hours:
+/// hours under a commitment save nothing until it ends.
+fn modernisation(ctx: &Ctx, fleet: &[Instance], out: &mut Vec<Finding>) {
+    for i in fleet.iter().filter(|i| i.on_demand_cost > 0.0) {
+        let Some(current) = ctx.catalog.instance(&i.instance_type) else {
+            continue;
+        };
+        let Some((family, _)) = catalog::split_type(&i.instance_type) else {
+            continue;
+        };
+        let Some(path) = ctx.catalog.family(family) else {
+            continue;
+        };
+        let target = |family: &Option<String>| {
+            family
+                .as_deref()
+                .and_then(|f| ctx.catalog.same_size_in(&i.instance_type, f))
+        };
+        let (rule, to, confidence, why) = if current.previous_generation {
+            match target(&path.successor).or_else(|| target(&path.graviton)) {
+                Some(to) => (
+                    "previous-generation",
+                    to,
+                    Confidence::High,
+                    format!("{family} is a previous-generation family"),
+                ),
+                None => continue,
+            }
+        } else if !current.arm {
+            match target(&path.graviton) {
+                Some(to) => (
+                    "graviton",
+                    to,
+                    Confidence::Medium,
+                    "Graviton (arm64) needs arm64 builds of the software".to_string(),
+                ),
+                None => continue,
+            }
+        } else {
+            continue;
+        };
+        let ratio = to.price_per_hour / current.price_per_hour;
+        let saving = i.on_demand_cost * (1.0 - ratio).max(0.0);
+        let mut f = ctx.for_instance(rule, i);
+        let graviton_note = match (&path.graviton, rule) {
+            (Some(g), "previous-generation") if !to.instance_type.starts_with(g.as_str()) => {
+                target(&path.graviton)
+                    .map(|g| format!(" (or Graviton {})", g.instance_type))
+                    .unwrap_or_default()
+            }
+            _ => String::new(),
+        };
+        f.recommendation = format!("move to {}{graviton_note}", to.instance_type);
+        f.period_cost = i.on_demand_cost;
+        f.monthly_saving = ctx.monthly(saving);
+        f.confidence = confidence;
+        f.evidence = format!(
+            "{why}; on-demand {:.0} h costing {:.2}; list price {} {:.4}/h vs {} {:.4}/h ({:.0}% less)",
+            i.on_demand_hours,
+            i.on_demand_cost,
+            i.instance_type,
+            current.price_per_hour,
+            to.instance_type,
+            to.price_per_hour,
+            (1.0 - ratio) * 100.0
+        );
+        out.push(f);
+    }
+}
+
+/// Rows of one resource, by usage type.
+fn rows_by_resource(aggs: &Aggregates) -> BTreeMap<&str, Vec<&ResourceRow>> {
+    let mut out: BTreeMap<&str, Vec<&ResourceRow>> = BTreeMap::new();
+    for row in &aggs.resources {
+        if let (Some(id), Some(charge_category::USAGE)) =
+            (row.resource_id.as_deref(), row.charge_category.as_deref())
+        {
+            out.entry(id).or_default().push(row);
+        }
+    }
+    out
+}
+
+fn usage_suffix<'a>(row: &'a ResourceRow, pattern: &str) -> Option<&'a str> {
+    let usage_type = row.usage_type.as_deref()?;
+    let at = usage_type.find(pattern)?;
+    Some(&usage_type[at + pattern.len()..])
+}
+
+/// EBS volume types (prices: aws.amazon.com/ebs/pricing, us-east-1, in the config):
+/// - gp2 → gp3: the same GB at the gp3 price; gp3's 3,000 baseline IOPS cover gp2 volumes up to
+///   1 TB (gp2 gives 3 IOPS/GB). Saving = cost × (1 − gp3/gp2) ≈ 20%.
+/// - io1 → gp3 up to 16,000 IOPS: gp3 cost = GB × gp3 + IOPS above 3,000 × gp3 IOPS price;
+///   above that, io2 (same price as io1 at that tier, better durability): no saving claimed.
+/// - magnetic (standard) → gp3: gp3 cost = GB × gp3; the saving is what storage plus I/O
+///   requests cost above that (often none: the move is for performance).
+fn ebs(ctx: &Ctx, out: &mut Vec<Finding>) {
+    let r = ctx.rules;
+    for (id, rows) in rows_by_resource(ctx.aggs) {
+        let storage = rows
+            .iter()
+            .find(|row| usage_suffix(row, "EBS:VolumeUsage").is_some());
+        let Some(storage) = storage else { continue };
+        let kind = usage_suffix(storage, "EBS:VolumeUsage").unwrap_or_default();
+        let cost: f64 = rows.iter().map(|row| row.effective).sum();
+        let gb_months = storage.quantity;
+        // Average size: GB-months over the months the volume lived in the period.
+        let months = ((storage.last_end - storage.first_start) as f64
+            / 3_600_000.0
+            / crate::findings::HOURS_PER_MONTH)
+            .max(1e-9);
+        let size_gb = gb_months / months;
+        let (rule, recommendation, target_cost, confidence) = match kind {
+            ".gp2" => (
+                "ebs-gp2-to-gp3",
+                "change the volume type to gp3 (no downtime)".to_string(),
+                cost * r.ebs_gp3_gb_month / r.ebs_gp2_gb_month,
+                Confidence::High,
+            ),
+            ".piops" | ".io1" => {
+                let iops_months: f64 = rows
+                    .iter()
+                    .filter(|row| usage_suffix(row, "EBS:VolumeP-IOPS").is_some())
+                    .map(|row| row.quantity)
+                    .sum();
+                let iops = iops_months / months;
+                if iops > 16_000.0 {
+                    (
+                        "ebs-io1",
+                        format!("change to io2 ({iops:.0} provisioned IOPS is above gp3's 16,000)"),
+                        cost,
+                        Confidence::Medium,
+                    )
+                } else {
+                    let gp3 = gb_months * r.ebs_gp3_gb_month
+                        + (iops - r.ebs_gp3_free_iops).max(0.0) * months * r.ebs_gp3_iops_month;
+                    (
+                        "ebs-io1",
+                        format!("change to gp3 with {iops:.0} IOPS (or io2 if it needs io1's durability)"),
+                        gp3,
+                        Confidence::Medium,
+                    )
+                }
+            }
+            "" => (
+                "ebs-magnetic",
+                "change the magnetic (standard) volume to gp3".to_string(),
+                gb_months * r.ebs_gp3_gb_month,
+                Confidence::Medium,
+            ),
+            _ => continue,
+        };
+        let saving = (cost - target_cost).max(0.0);
+        let mut f = ctx.for_row(rule, storage);
+        f.current = format!(
+            "{} {size_gb:.0} GB",
+            match kind {
+                ".gp2" => "gp2",
+                ".piops" | ".io1" => "io1",
+                _ => "magnetic",
+            }
+        );
+        f.recommendation = recommendation;
+        f.period_cost = cost;
+        f.monthly_saving = ctx.monthly(saving);
+        f.confidence = confidence;
+        f.evidence = format!(
+            "{gb_months:.1} GB-months costing {cost:.2} in the period; the target would cost {target_cost:.2}"
+        );
+        let _ = id;
+        out.push(f);
+    }
+}
+
+/// Idle Elastic IPs (`ElasticIP:IdleAddress`) and idle public IPv4 (`PublicIPv4:IdleAddress`,
+/// since Feb 2024): release them. Saving = their whole cost.
+fn idle_public_ips(ctx: &Ctx, out: &mut Vec<Finding>) {
+    let mut by_id: BTreeMap<&str, (f64, f64, &ResourceRow)> = BTreeMap::new();
+    for row in &ctx.aggs.resources {
+        let idle = row.usage_type.as_deref().is_some_and(|u| {
+            u.contains("ElasticIP:IdleAddress") || u.contains("PublicIPv4:IdleAddress")
+        });
+        if let (true, Some(id)) = (idle, row.resource_id.as_deref()) {
+            let e = by_id.entry(id).or_insert((0.0, 0.0, row));
+            e.0 += row.effective;
+            e.1 += row.quantity;
+        }
+    }
+    for (_, (cost, hours, row)) in by_id {
+        let mut f = ctx.for_row("idle-public-ip", row);
+        f.current = "public IPv4 address not attached".into();
+        f.recommendation = "release the address".into();
+        f.period_cost = cost;
+        f.monthly_saving = ctx.monthly(cost);
+        f.evidence = format!("{hours:.0} idle address-hours costing {cost:.2}");
+        out.push(f);
+    }
+}
+
+/// Snapshots first seen more than `snapshot_age_days` before the end of the data: delete or
+/// archive (saving = their cost; medium confidence, retention rules may need them). Accounts
+/// storing more snapshot than volume GB-months are flagged for a retention review.
+fn snapshots(ctx: &Ctx, out: &mut Vec<Finding>) {
+    let Some(data_end) = ctx.aggs.data_end else {
+        return;
+    };
+    let cutoff = data_end - i64::from(ctx.rules.snapshot_age_days) * 86_400_000;
+    let mut snapshot_gb: BTreeMap<String, f64> = BTreeMap::new();
+    let mut volume_gb: BTreeMap<String, f64> = BTreeMap::new();
+    for (id, rows) in rows_by_resource(ctx.aggs) {
+        let snapshot_rows: Vec<&&ResourceRow> = rows
+            .iter()
+            .filter(|r| {
+                r.usage_type
+                    .as_deref()
+                    .is_some_and(|u| u.contains("SnapshotUsage"))
+            })
+            .collect();
+        for r in &rows {
+            let account = r.account.clone().unwrap_or_default();
+            if usage_suffix(r, "EBS:VolumeUsage").is_some() {
+                *volume_gb.entry(account).or_default() += r.quantity;
+            }
+        }
+        let Some(first) = snapshot_rows.first() else {
+            continue;
+        };
+        let gb: f64 = snapshot_rows.iter().map(|r| r.quantity).sum();
+        *snapshot_gb
+            .entry(first.account.clone().unwrap_or_default())
+            .or_default() += gb;
+        let seen = ctx
+            .aggs
+            .first_seen
+            .get(id)
+            .copied()
+            .unwrap_or(first.first_start);
+        if seen >= cutoff {
+            continue;
+        }
+        let cost: f64 = snapshot_rows.iter().map(|r| r.effective).sum();
+        let age_days = (data_end - seen) / 86_400_000;
+        let mut f = ctx.for_row("old-snapshot", first);
+        f.current = format!("snapshot, {gb:.0} GB-months, {age_days} days old");
+        f.recommendation = "delete it, or move it to the archive tier if it must be kept".into();
+        f.period_cost = cost;
+        f.monthly_saving = ctx.monthly(cost);
+        f.confidence = Confidence::Medium;
+        f.evidence = format!(
+            "first seen {} ({age_days} days before the end of the data; threshold {} days)",
+            crate::frame::iso_timestamp(seen),
+            ctx.rules.snapshot_age_days
+        );
+        out.push(f);
+    }
+    for (account, snap) in snapshot_gb {
+        let volumes = volume_gb.get(&account).copied().unwrap_or(0.0);
+        if snap > volumes {
+            let mut f = ctx.finding("snapshot-heavy-account", &account);
+            f.account_id = Some(account.clone());
+            f.current = format!("{snap:.0} GB-months of snapshots vs {volumes:.0} of volumes");
+            f.recommendation = "review snapshot retention (Data Lifecycle Manager policies)".into();
+            f.confidence = Confidence::Medium;
+            f.evidence = "snapshot storage exceeds the volume storage it protects".into();
+            out.push(f);
+        }
+    }
+}
+
+/// Non-production instances (environment tag in the config's non-production values) up at
+/// least `offhours_min_uptime_pct` of the period's hours: stop them outside the schedule
+/// (FinOps Foundation "scale down during off-hours"). Saving = their on-demand cost outside
+/// the schedule (weekdays `business_hours_start`–`business_hours_end` UTC).
+fn offhours(ctx: &Ctx, fleet: &[Instance], tags: &TagPolicy, out: &mut Vec<Finding>) {
+    let non_prod: BTreeSet<String> = tags
+        .non_production_values
+        .iter()
+        .map(|v| v.to_lowercase())
+        .collect();
+    for i in fleet {
+        let Some(env) = i.environment(ctx.aggs, &tags.environment_key) else {
+            continue;
+        };
+        if !non_prod.contains(&env) || i.on_demand_cost <= 0.0 || ctx.hours <= 0.0 {
+            continue;
+        }
+        let uptime = i.on_demand_hours / ctx.hours * 100.0;
+        if uptime < ctx.rules.offhours_min_uptime_pct {
+            continue;
+        }
+        let saving = i.offhours_on_demand_cost;
+        let mut f = ctx.for_instance("offhours-schedule", i);
+        f.recommendation = format!(
+            "run it weekdays {:02}:00-{:02}:00 UTC only (Instance Scheduler)",
+            ctx.rules.business_hours_start, ctx.rules.business_hours_end
+        );
+        f.period_cost = i.on_demand_cost;
+        f.monthly_saving = ctx.monthly(saving);
+        f.evidence = format!(
+            "environment '{env}', up {uptime:.0}% of the hours; {saving:.2} of its cost is outside the schedule"
+        );
+        out.push(f);
+    }
+}
+
+/// With utilisation data. Idle: CPU max below `idle_cpu_max_pct` → stop or terminate, saving
+/// its whole cost. Downsize: CPU p95 and memory p95 below the thresholds → one size smaller
+/// in the same family, saving cost × (1 − price(smaller) ÷ price(current)) (catalog prices).
+fn rightsizing(
+    ctx: &Ctx,
+    fleet: &[Instance],
+    rows: &[Utilization],
+    out: &mut Vec<Finding>,
+) -> UtilizationMatch {
+    let by_id: HashMap<&str, &Utilization> =
+        rows.iter().map(|u| (u.resource_id.as_str(), u)).collect();
+    let ec2: Vec<&Instance> = fleet
+        .iter()
+        .filter(|i| i.service_code.as_deref() == Some("AmazonEC2"))
+        .collect();
+    let billed: BTreeSet<&str> = fleet.iter().map(|i| i.id.as_str()).collect();
+    let matched = ec2
+        .iter()
+        .filter(|i| by_id.contains_key(i.id.as_str()))
+        .count();
+    let r = ctx.rules;
+    for i in ec2 {
+        let Some(u) = by_id.get(i.id.as_str()) else {
+            continue;
+        };
+        let pay = i.on_demand_cost;
+        if pay <= 0.0 {
+            continue;
+        }
+        let metrics = format!(
+            "CPU max {:.1}%, p95 {:.1}%, memory p95 {} over {} days",
+            u.cpu_max_pct,
+            u.cpu_p95_pct,
+            u.mem_p95_pct.map_or("n/a".into(), |m| format!("{m:.1}%")),
+            u.days_observed
+        );
+        if u.cpu_max_pct < r.idle_cpu_max_pct {
+            let mut f = ctx.for_instance("idle-instance", i);
+            f.recommendation = "stop or terminate it".into();
+            f.period_cost = pay;
+            f.monthly_saving = ctx.monthly(pay);
+            f.evidence = format!("{metrics}; idle below {:.0}% CPU max", r.idle_cpu_max_pct);
+            out.push(f);
+            continue;
+        }
+        let memory_low = u.mem_p95_pct.is_none_or(|m| m < r.downsize_mem_p95_pct);
+        if u.cpu_p95_pct < r.downsize_cpu_p95_pct && memory_low {
+            let (Some(current), Some(smaller)) = (
+                ctx.catalog.instance(&i.instance_type),
+                ctx.catalog.one_size_smaller(&i.instance_type),
+            ) else {
+                continue;
+            };
+            let saving = pay * (1.0 - smaller.price_per_hour / current.price_per_hour);
+            let mut f = ctx.for_instance("downsize-instance", i);
+            f.recommendation = format!("downsize to {}", smaller.instance_type);
+            f.period_cost = pay;
+            f.monthly_saving = ctx.monthly(saving);
+            f.confidence = if u.mem_p95_pct.is_some() {
+                Confidence::High
+            } else {
+                Confidence::Medium
+            };
+            f.evidence = format!(
+                "{metrics}; {} {:.4}/h vs {} {:.4}/h",
+                i.instance_type,
+                current.price_per_hour,
+                smaller.instance_type,
+                smaller.price_per_hour
+            );
+            out.push(f);
+        }
+    }
+    UtilizationMatch {
+        matched,
+        only_in_file: rows
+            .iter()
+            .filter(|u| !billed.contains(u.resource_id.as_str()))
+            .count(),
+        only_in_bill: fleet
+            .iter()
+            .filter(|i| i.service_code.as_deref() == Some("AmazonEC2"))
+            .filter(|i| !by_id.contains_key(i.id.as_str()))
+            .count(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyse::aggregates::ResourceRow;
+    use crate::period::Period;
+    use crate::schema::pricing_category;
+
+    const H: i64 = 3_600_000;
+
+    /// October 2026 (744 hours), hourly data covering all of it.
+    fn aggs(resources: Vec<ResourceRow>) -> Aggregates {
+        let period = Period::parse("2026-10", chrono::NaiveDate::MIN).unwrap();
+        Aggregates {
+            currency: "USD".into(),
+            data_start: Some(period.start),
+            data_end: Some(period.end),
+            period,
+            hourly_lines: 10,
+            usage_lines: 10,
+            has_resources: true,
+            daily: vec![],
+            resources,
+            first_seen: Default::default(),
+            hourly: vec![],
+            commitments: vec![],
+            tag_keys: vec!["team".into(), "environment".into()],
+            allocation_key: Some(0),
+        }
+    }
+
+    fn instance(
+        id: &str,
+        instance_type: &str,
+        hours: u64,
+        cost: f64,
+        env: Option<&str>,
+    ) -> ResourceRow {
+        let start = Period::parse("2026-10", chrono::NaiveDate::MIN)
+            .unwrap()
+            .start;
+        ResourceRow {
+            resource_id: Some(id.into()),
+            charge_category: Some("Usage".into()),
+            account: Some("111".into()),
+            service: Some("Amazon Elastic Compute Cloud".into()),
+            service_code: Some("AmazonEC2".into()),
+            region: Some("us-east-1".into()),
+            usage_type: Some(format!("BoxUsage:{instance_type}")),
+            instance_type: Some(instance_type.into()),
+            pricing_category: Some(pricing_category::STANDARD.into()),
+            tags: vec![Some("web".into()), env.map(String::from)],
+            effective: cost,
+            quantity: hours as f64,
+            lines: hours,
+            first_start: start,
+            last_end: start + hours as i64 * H,
+            ..ResourceRow::default()
+        }
+    }
+
+    fn run(rows: Vec<ResourceRow>, util: Option<&[Utilization]>) -> Usage {
+        analyse(
+            &aggs(rows),
+            &UsageRules::default(),
+            &TagPolicy::default(),
+            util,
+        )
+    }
+
+    fn find<'a>(u: &'a Usage, rule: &str, id: &str) -> &'a Finding {
+        u.findings
+            .iter()
+            .find(|f| f.rule == rule && f.resource_id.as_deref() == Some(id))
+            .unwrap_or_else(|| panic!("{rule} for {id} in {:#?}", u.findings))
+    }
+
+    #[test]
+    fn previous_generation_saving_from_the_price_ratio() {
+        // m4.large 744 h at 0.10 = 74.40; m7i.large is 0.1008/h: more expensive, so no
+        // saving, but the finding stands (support, performance). c4.large 0.10 → c7i.large
+        // 0.08925: 744 × 0.10 × (1 − 0.8925) = 7.998 in 744 h = 7.8475/month (× 730/744).
+        let u = run(
+            vec![
+                instance("i-m4", "m4.large", 744, 74.40, Some("prod")),
+                instance("i-c4", "c4.large", 744, 74.40, Some("prod")),
+            ],
+            None,
+        );
+        let c4 = find(&u, "previous-generation", "i-c4");
+        assert!(
+            c4.recommendation.contains("c7i.large"),
+            "{}",
+            c4.recommendation
+        );
+        assert!(c4.recommendation.contains("c7g.large"));
+        assert!((c4.monthly_saving - 74.40 * (1.0 - 0.08925 / 0.10) * 730.0 / 744.0).abs() < 1e-9);
+        assert!((c4.monthly_saving - 7.8475).abs() < 1e-3);
+        assert_eq!(find(&u, "previous-generation", "i-m4").monthly_saving, 0.0);
+    }
+
+    #[test]
+    fn graviton_for_current_x86() {
+        // m5.large 0.096 → m7g.large 0.0816: 15% of 71.424 = 10.7136 in 744 h → 10.5120/month.
+        let u = run(
+            vec![instance("i-m5", "m5.large", 744, 71.424, Some("prod"))],
+            None,
+        );
+        let f = find(&u, "graviton", "i-m5");
+        assert!(
+            (f.monthly_saving - 10.5120).abs() < 1e-3,
+            "{}",
+            f.monthly_saving
+        );
+        assert_eq!(f.confidence, Confidence::Medium);
+    }
+
+    fn volume(id: &str, usage_type: &str, quantity: f64, cost: f64) -> ResourceRow {
+        let mut r = instance(id, "x", 744, cost, None);
+        r.instance_type = None;
+        r.usage_type = Some(usage_type.into());
+        r.quantity = quantity;
+        r
+    }
+
+    #[test]
+    fn ebs_rules() {
+        let u = run(
+            vec![
+                // 500 GB gp2 for the whole month: 50.00; gp3 would be 40.00 → 10.00 in 744 h.
+                volume("vol-gp2", "EBS:VolumeUsage.gp2", 500.0, 50.0),
+                // io1 500 GB (62.50) + 4000 IOPS (260.00) = 322.50; gp3: 500 × 0.08 = 40 +
+                // (4000 − 3000) × 0.005 = 5 → 45.00; saving 277.50 in 744 h.
+                volume("vol-io1", "EBS:VolumeUsage.piops", 500.0, 62.5),
+                volume("vol-io1", "EBS:VolumeP-IOPS.piops", 4000.0, 260.0),
+                // magnetic 200 GB (10.00) + I/O (3.10) = 13.10; gp3 16.00: no saving.
+                volume("vol-mag", "EBS:VolumeUsage", 200.0, 10.0),
+                volume("vol-mag", "EBS:VolumeIOUsage", 62e6, 3.10),
+            ],
+            None,
+        );
+        // The volumes live the whole 744 h = 744/730 months, so sizes are GB-months × 730/744.
+        let gp2 = find(&u, "ebs-gp2-to-gp3", "vol-gp2");
+        assert!((gp2.monthly_saving - 10.0 * 730.0 / 744.0).abs() < 1e-9);
+        let io1 = find(&u, "ebs-io1", "vol-io1");
+        // gp3 for 744/730 months: 40.00 + (4000 − 3000 × 744/730) × 0.005 = 44.7123;
+        // (322.50 − 44.7123) × 730/744 = 272.5604.
+        assert!(
+            (io1.monthly_saving - 272.5604).abs() < 1e-3,
+            "{}",
+            io1.monthly_saving
+        );
+        assert!(io1.recommendation.contains("gp3"));
+        let magnetic = find(&u, "ebs-magnetic", "vol-mag");
+        assert_eq!(magnetic.monthly_saving, 0.0);
+    }
+
+    #[test]
+    fn idle_ip_snapshot_and_offhours() {
+        let mut ip = volume("eipalloc-1", "ElasticIP:IdleAddress", 744.0, 3.72);
+        ip.service_code = Some("AmazonEC2".into());
+        let mut old = volume("snap-old", "EBS:SnapshotUsage", 100.0, 5.0);
+        old.account = Some("222".into());
+        let new = volume("snap-new", "EBS:SnapshotUsage", 100.0, 5.0);
+        let mut a = aggs(vec![
+            ip,
+            old,
+            new,
+            // A dev m5.large up all 744 h; 400 of its hours fall outside weekdays 08-20.
+            {
+                let mut r = instance("i-dev", "m5.large", 744, 71.424, Some("Dev"));
+                r.offhours_cost = 400.0 * 0.096;
+                r
+            },
+            instance("i-prod", "m5.large", 744, 71.424, Some("prod")),
+        ]);
+        a.first_seen
+            .insert("snap-old".into(), a.period.end - 120 * 86_400_000);
+        a.first_seen
+            .insert("snap-new".into(), a.period.end - 20 * 86_400_000);
+        let u = analyse(&a, &UsageRules::default(), &TagPolicy::default(), None);
+        assert!(
+            (find(&u, "idle-public-ip", "eipalloc-1").monthly_saving - 3.72 * 730.0 / 744.0).abs()
+                < 1e-9
+        );
+        assert!(u
+            .findings
+            .iter()
+            .any(|f| f.rule == "old-snapshot" && f.resource_id.as_deref() == Some("snap-old")));
+        assert!(!u
+            .findings
+            .iter()
+            .any(|f| f.resource_id.as_deref() == Some("snap-new")));
+        // Account 222 has 100 GB-months of snapshots and no volumes.
+        assert!(u
+            .findings
+            .iter()
+            .any(|f| f.rule == "snapshot-heavy-account" && f.account_id.as_deref() == Some("222")));
+        let dev = find(&u, "offhours-schedule", "i-dev");
+        assert!((dev.monthly_saving - 38.4 * 730.0 / 744.0).abs() < 1e-9);
+        assert!(!u
+            .findings
+            .iter()
+            .any(|f| f.rule == "offhours-schedule" && f.resource_id.as_deref() == Some("i-prod")));
+    }
+
+    #[test]
+    fn utilisation_idle_and_downsize_and_match_counts() {
+        let util = vec![
+            Utilization {
+                resource_id: "i-idle".into(),
+                cpu_max_pct: 3.0,
+                cpu_p95_pct: 1.0,
+                mem_p95_pct: Some(10.0),
+                days_observed: 30,
+            },
+            Utilization {
+                resource_id: "i-big".into(),
+                cpu_max_pct: 50.0,
+                cpu_p95_pct: 20.0,
+                mem_p95_pct: Some(30.0),
+                days_observed: 30,
+            },
+            Utilization {
+                resource_id: "i-busy".into(),
+                cpu_max_pct: 99.0,
+                cpu_p95_pct: 80.0,
+                mem_p95_pct: Some(70.0),
+                days_observed: 30,
+            },
+            Utilization {
+                resource_id: "i-gone".into(),
+                cpu_max_pct: 1.0,
+                cpu_p95_pct: 1.0,
+                mem_p95_pct: None,
+                days_observed: 30,
+            },
+        ];
+        let u = run(
+            vec![
+                instance("i-idle", "m5.2xlarge", 744, 285.696, Some("prod")),
+                // r5.xlarge 0.252 → r5.large 0.126: half of 187.488 = 93.744 in 744 h.
+                instance("i-big", "r5.xlarge", 744, 187.488, Some("prod")),
+                instance("i-busy", "m7g.large", 744, 60.0, Some("prod")),
+                instance("i-nodata", "m7g.large", 744, 60.0, Some("prod")),
+            ],
+            Some(&util),
+        );
+        assert!(
+            (find(&u, "idle-instance", "i-idle").monthly_saving - 285.696 * 730.0 / 744.0).abs()
+                < 1e-9
+        );
+        let big = find(&u, "downsize-instance", "i-big");
+        assert!(big.recommendation.contains("r5.large"));
+        assert!((big.monthly_saving - 93.744 * 730.0 / 744.0).abs() < 1e-9);
+        assert!(!u
+            .findings
+            .iter()
+            .any(|f| f.resource_id.as_deref() == Some("i-busy") && f.rule.contains("size")));
+        assert_eq!(
+            u.utilization,
+            Some(UtilizationMatch {
+                matched: 3,
+                only_in_file: 1,
+                only_in_bill: 1
+            })
+        );
+    }
+
+    #[test]
+    fn cost_explorer_data_says_what_is_missing() {
+        let mut a = aggs(vec![]);
+        a.has_resources = false;
+        let u = analyse(&a, &UsageRules::default(), &TagPolicy::default(), None);
+        assert!(u.findings.is_empty());
+        assert!(u.notes[0].contains("not available from Cost Explorer data"));
+    }
+}

@@ -1,0 +1,182 @@
+//! The reporting period: a UTC interval `[start, end)`. Parsed from `--period` (`last-month`,
+//! `this-month`, `YYYY-MM`, `YYYY-MM-DD..YYYY-MM-DD`) against a given "today", or taken from the
+//! data (its latest month). The library never reads the clock; the binary passes today in.
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+
+const DAY_MS: i64 = 86_400_000;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Period {
+    /// Epoch milliseconds, inclusive.
+    pub start: i64,
+    /// Epoch milliseconds, exclusive.
+    pub end: i64,
+    /// The folder name and title: `2026-10` or `2026-10-01..2026-10-15`.
+    pub label: String,
+}
+
+fn ms(date: NaiveDate) -> i64 {
+    date.and_hms_opt(0, 0, 0)
+        .expect("midnight exists")
+        .and_utc()
+        .timestamp_millis()
+}
+
+fn date_of(ms: i64) -> NaiveDate {
+    DateTime::<Utc>::from_timestamp_millis(ms)
+        .expect("timestamp in range")
+        .date_naive()
+}
+
+fn first_of_month(year: i32, month: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(year, month, 1).expect("valid month")
+}
+
+fn next_month(date: NaiveDate) -> NaiveDate {
+    if date.month() == 12 {
+        first_of_month(date.year() + 1, 1)
+    } else {
+        first_of_month(date.year(), date.month() + 1)
+    }
+}
+
+fn previous_month(date: NaiveDate) -> NaiveDate {
+    if date.month() == 1 {
+        first_of_month(date.year() - 1, 12)
+    } else {
+        first_of_month(date.year(), date.month() - 1)
+    }
+}
+
+impl Period {
+    /// The calendar month containing `date`.
+    pub fn month_of(date: NaiveDate) -> Period {
+        let start = first_of_month(date.year(), date.month());
+        Period {
+            start: ms(start),
+            end: ms(next_month(start)),
+            label: start.format("%Y-%m").to_string(),
+        }
+    }
+
+    /// The calendar month containing the instant `at` (epoch ms).
+    pub fn month_containing(at: i64) -> Period {
+        Period::month_of(date_of(at))
+    }
+
+    pub fn parse(text: &str, today: NaiveDate) -> Result<Period> {
+        let bad = || {
+            Error::Usage(format!(
+                "--period '{text}': expected last-month, this-month, YYYY-MM or \
+                 YYYY-MM-DD..YYYY-MM-DD"
+            ))
+        };
+        let text = text.trim();
+        match text {
+            "this-month" => return Ok(Period::month_of(today)),
+            "last-month" => return Ok(Period::month_of(previous_month(today))),
+            _ => {}
+        }
+        if let Some((from, to)) = text.split_once("..") {
+            let from = NaiveDate::parse_from_str(from, "%Y-%m-%d").map_err(|_| bad())?;
+            let to = NaiveDate::parse_from_str(to, "%Y-%m-%d").map_err(|_| bad())?;
+            if to < from {
+                return Err(Error::Usage(format!(
+                    "--period '{text}': the end is before the start"
+                )));
+            }
+            // Both days are included: the interval ends at midnight after `to`.
+            return Ok(Period {
+                start: ms(from),
+                end: ms(to + Duration::days(1)),
+                label: format!("{from}..{to}"),
+            });
+        }
+        let month =
+            NaiveDate::parse_from_str(&format!("{text}-01"), "%Y-%m-%d").map_err(|_| bad())?;
+        if text.len() != 7 {
+            return Err(bad());
+        }
+        Ok(Period::month_of(month))
+    }
+
+    pub fn hours(&self) -> f64 {
+        (self.end - self.start) as f64 / 3_600_000.0
+    }
+
+    pub fn days(&self) -> i64 {
+        (self.end - self.start) / DAY_MS
+    }
+
+    /// The calendar month before the one this period starts in.
+    pub fn previous_month(&self) -> Period {
+        Period::month_of(previous_month(date_of(self.start)))
+    }
+
+    pub fn start_date(&self) -> NaiveDate {
+        date_of(self.start)
+    }
+
+    /// The last day included.
+    pub fn last_date(&self) -> NaiveDate {
+        date_of(self.end - 1)
+    }
+
+    pub fn contains(&self, at: i64) -> bool {
+        at >= self.start && at < self.end
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn months_and_relative_periods() {
+        let today = d(2026, 1, 15);
+        let p = Period::parse("2026-10", today).unwrap();
+        assert_eq!(p.label, "2026-10");
+        assert_eq!(p.hours(), 744.0);
+        assert_eq!(p.start, 1_790_812_800_000); // 2026-10-01T00:00:00Z
+        assert_eq!(Period::parse("last-month", today).unwrap().label, "2025-12");
+        assert_eq!(Period::parse("this-month", today).unwrap().label, "2026-01");
+        assert_eq!(Period::parse("2024-02", today).unwrap().days(), 29);
+        assert_eq!(
+            Period::parse("2026-10", today)
+                .unwrap()
+                .previous_month()
+                .label,
+            "2026-09"
+        );
+    }
+
+    #[test]
+    fn ranges_include_both_days() {
+        let p = Period::parse("2026-10-01..2026-10-15", d(2026, 1, 1)).unwrap();
+        assert_eq!(p.days(), 15);
+        assert_eq!(p.last_date(), d(2026, 10, 15));
+        assert_eq!(p.label, "2026-10-01..2026-10-15");
+    }
+
+    #[test]
+    fn bad_periods_are_refused() {
+        for text in [
+            "2026-13",
+            "October",
+            "2026-10-15..2026-10-01",
+            "2026-1",
+            "2026-10-01..",
+            "",
+        ] {
+            assert!(Period::parse(text, d(2026, 1, 1)).is_err(), "{text}");
+        }
+    }
+}
