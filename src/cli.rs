@@ -43,6 +43,14 @@ pub enum LogFormat {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// The monthly job: run every analyser over the billing data and write the report folder
+    /// <out>/<period>/ (CSVs, charts, summary.json, summary.md, report.html).
+    ///
+    /// Exit codes: 0 all gates ok; 1 report written and at least one policy gate breached;
+    /// 2 error (nothing half-written).
+    Analyze(AnalyzeArgs),
+    /// Write a commented example configuration (costlens.toml).
+    Init(InitArgs),
     /// Rows, period, currency, cost totals, top services and accounts of billing files.
     Summary(SummaryArgs),
     /// Write billing files as one canonical FOCUS dataset (.parquet or .csv by extension).
@@ -125,4 +133,39 @@ pub struct SampleArgs {
     /// Also write the JSON list of planted opportunities.
     #[arg(long)]
     pub manifest_out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Configuration file [default: ./costlens.toml if present].
+    #[arg(long, env = "COSTLENS_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    /// Report folder root; the report goes to <out>/<period>/ [default: reports].
+    #[arg(long, short, env = "COSTLENS_OUT")]
+    pub out: Option<PathBuf>,
+
+    /// last-month, this-month, YYYY-MM or YYYY-MM-DD..YYYY-MM-DD (UTC) [default: the latest
+    /// month in the data].
+    #[arg(long, env = "COSTLENS_PERIOD")]
+    pub period: Option<String>,
+
+    /// Utilisation export (CSV: resource_id, cpu_max_pct, cpu_p95_pct, mem_p95_pct,
+    /// days_observed) for idle and downsize findings.
+    #[arg(long)]
+    pub utilization: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Where to write the example.
+    #[arg(default_value = "costlens.toml")]
+    pub path: PathBuf,
+
+    /// Overwrite an existing file.
+    #[arg(long)]
+    pub force: bool,
 }

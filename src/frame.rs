@@ -53,6 +53,43 @@ pub fn ints(df: &DataFrame, name: &str) -> Result<Vec<Option<i64>>> {
         .collect())
 }
 
+/// Key/value lists (a `Tags` column or a parquet MAP) as pairs per row; null lists are empty.
+pub fn key_values(df: &DataFrame, name: &str) -> Result<Vec<Vec<(String, String)>>> {
+    let column = df
+        .column(name)
+        .err_context(|| format!("reading column {name}"))?;
+    let lists = column
+        .list()
+        .err_context(|| format!("reading column {name}"))?;
+    let mut out = Vec::with_capacity(df.height());
+    for entries in lists.amortized_iter() {
+        let mut pairs = Vec::new();
+        if let Some(entries) = entries {
+            let entries = entries
+                .as_ref()
+                .struct_()
+                .err_context(|| format!("reading column {name}"))?;
+            let fields = entries.fields_as_series();
+            if let [keys, values] = fields.as_slice() {
+                let (keys, values) = (
+                    keys.str()
+                        .err_context(|| format!("reading column {name}"))?,
+                    values
+                        .str()
+                        .err_context(|| format!("reading column {name}"))?,
+                );
+                for (k, v) in keys.iter().zip(values.iter()) {
+                    if let (Some(k), Some(v)) = (k, v) {
+                        pairs.push((k.to_string(), v.to_string()));
+                    }
+                }
+            }
+        }
+        out.push(pairs);
+    }
+    Ok(out)
+}
+
 /// Epoch milliseconds as an ISO-8601 UTC timestamp (`2024-09-01T00:00:00Z`).
 pub fn iso_timestamp(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)

@@ -4,6 +4,7 @@
 //! Flow: [`import`] → canonical `LazyFrame` → [`summary`] / [`convert`] (and the analysers).
 
 pub mod analyse;
+pub mod analyze;
 pub mod catalog;
 pub mod cli;
 pub mod config;
@@ -14,6 +15,7 @@ pub mod frame;
 pub mod import;
 pub mod output;
 pub mod period;
+pub mod report;
 pub mod sample;
 pub mod schema;
 pub mod summary;

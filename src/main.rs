@@ -6,8 +6,8 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::Parser;
 use costlens::cli::{Cli, Command, LogArgs, LogFormat, SummaryFormat};
-use costlens::error::{EXIT_ERROR, EXIT_OK};
-use costlens::{convert, import, sample, summary};
+use costlens::error::{EXIT_ERROR, EXIT_GATE_BREACHED, EXIT_OK};
+use costlens::{analyze, config, convert, import, output, sample, summary};
 use tracing_subscriber::EnvFilter;
 
 fn init_logging(args: &LogArgs) {
@@ -33,6 +33,49 @@ fn init_logging(args: &LogArgs) {
 
 fn run(cli: Cli) -> anyhow::Result<i32> {
     match cli.command {
+        Command::Analyze(args) => {
+            let mut config = analyze::load_config(args.config.as_deref())?;
+            if let Some(out) = args.out {
+                config.output_dir = out;
+            }
+            if args.input.currency.is_some() {
+                config.currency = args.input.currency;
+            }
+            let request = analyze::Request {
+                inputs: args.input.inputs,
+                config,
+                period: args.period,
+                utilization: args.utilization,
+                today: chrono::Utc::now().date_naive(),
+            };
+            let outcome = analyze::run(&request, Vec::new())?;
+            if !cli.log.quiet {
+                println!("{}", outcome.report_dir.display());
+            }
+            if outcome.gate_breached {
+                for gate in outcome
+                    .analysis
+                    .gates
+                    .iter()
+                    .filter(|g| g.status == costlens::analyse::gates::GateStatus::Breached)
+                {
+                    tracing::warn!(gate = gate.name, value = ?gate.value, threshold = gate.threshold, "gate breached");
+                }
+                return Ok(EXIT_GATE_BREACHED);
+            }
+        }
+        Command::Init(args) => {
+            if args.path.exists() && !args.force {
+                anyhow::bail!(
+                    "{} already exists (use --force to overwrite)",
+                    args.path.display()
+                );
+            }
+            output::write_file(&args.path, |temp| {
+                std::fs::write(temp, config::EXAMPLE)
+                    .map_err(|e| costlens::Error::io(temp.display().to_string(), e))
+            })?;
+        }
         Command::Summary(args) => {
             let dataset = import::load(&args.input.inputs)?;
             let s = summary::summarize(dataset.frame, args.input.currency.as_deref(), args.top)?;

@@ -40,6 +40,19 @@ pub fn write_file(target: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Res
     result
 }
 
+/// Test hook: `COSTLENS_INJECT_FAILURE=before-rename` fails a folder write after every file is
+/// written and before the rename, as a crash there would; the tests use it to show the previous
+/// report survives.
+fn injected_failure(target: &Path) -> Result<()> {
+    if std::env::var_os("COSTLENS_INJECT_FAILURE").is_some_and(|v| v == "before-rename") {
+        return Err(Error::Usage(format!(
+            "{}: injected failure before the rename (COSTLENS_INJECT_FAILURE)",
+            target.display()
+        )));
+    }
+    Ok(())
+}
+
 /// Builds the folder `target` through `write`, which receives the temporary folder to fill;
 /// the previous folder, if any, is replaced only once the new one is complete.
 pub fn write_dir(target: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
@@ -49,7 +62,8 @@ pub fn write_dir(target: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Resu
         std::fs::remove_dir_all(&temp).err_context(|| format!("{}: clearing", temp.display()))?;
     }
     std::fs::create_dir_all(&temp).err_context(|| format!("{}: creating", temp.display()))?;
-    if let Err(e) = write(&temp) {
+    let written = write(&temp).and_then(|()| injected_failure(target));
+    if let Err(e) = written {
         let _ = std::fs::remove_dir_all(&temp);
         return Err(e);
     }

@@ -664,6 +664,11 @@ fn scenario(seed: u64, span: &Span) -> Scenario {
             on_demand,
         );
         b.plant("previous-generation", &id);
+        plant_environment_mistakes(&mut b, env, &id);
+        if env == "staging" {
+            b.plant("offhours-schedule", &id);
+            b.plant("spot-candidate", &id);
+        }
         b.utilization.push((id, 80.0, 55.0, Some(60.0), 30));
     }
     // RDS and ElastiCache on previous-generation classes.
@@ -811,6 +816,8 @@ fn scenario(seed: u64, span: &Span) -> Scenario {
         tags(&[("user_Team", "web"), ("user_environment", "staging")]),
         on_demand,
     );
+    b.plant("offhours-schedule", &id);
+    b.plant("spot-candidate", &id);
     b.utilization.push((id, 70.0, 45.0, Some(50.0), 30));
     let id = b.ec2(
         PROD,
@@ -845,6 +852,7 @@ fn scenario(seed: u64, span: &Span) -> Scenario {
     ] {
         let id = b.ebs_volume(account, api, gb, user_tags(Some(team), Some(env)));
         b.plant("ebs-gp2-to-gp3", &id);
+        plant_environment_mistakes(&mut b, env, &id);
     }
     for (account, gb) in [(PROD, 300.0), (DATA, 400.0), (PROD, 120.0)] {
         b.ebs_volume(account, "gp3", gb, user_tags(Some("web"), Some("prod")));
@@ -1016,6 +1024,14 @@ fn scenario(seed: u64, span: &Span) -> Scenario {
         specs: b.specs,
         planted: b.planted,
         utilization: b.utilization,
+    }
+}
+
+/// An environment spelled outside the policy's allowed values (`PROD`, `Prod`, `prod `) makes
+/// the resource non-compliant as well as a hygiene variant.
+fn plant_environment_mistakes(b: &mut Builder, env: &str, id: &str) {
+    if !matches!(env, "prod" | "staging" | "dev") {
+        b.plant("untagged-resource", id);
     }
 }
 

@@ -19,19 +19,13 @@ pub mod col_name {
     pub const FIRST_START: &str = "first_start";
     pub const LAST_END: &str = "last_end";
     pub const OFFHOURS_COST: &str = "offhours_cost";
-    pub const ORCHESTRATOR: &str = "orchestrator";
     pub const FIRST_SEEN: &str = "first_seen";
     pub const HOURLY_LINES: &str = "hourly_lines";
     pub const USAGE_LINES: &str = "usage_lines";
 }
 use col_name::*;
 
-/// The column holding the value of a policy tag key in the aggregates.
-pub fn tag_column(key: &str) -> String {
-    format!("tag:{key}")
-}
-
-/// Cost of one day × account × service × charge category (× allocation tag value).
+/// Cost of one day × account × service × charge category.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DailyRow {
     /// Epoch ms of the day's midnight (UTC).
@@ -39,8 +33,6 @@ pub struct DailyRow {
     pub account: Option<String>,
     pub service: Option<String>,
     pub charge_category: Option<String>,
-    /// Value of the allocation tag, when the policy has one.
-    pub allocation_value: Option<String>,
     pub billed: f64,
     pub effective: f64,
     pub list: f64,
@@ -84,6 +76,9 @@ pub struct ResourceRow {
 #[derive(Debug, Clone, PartialEq)]
 pub struct HourlyRow {
     pub hour: i64,
+    /// End of the lines' charge period: one hour later in hourly data, a day or a month later
+    /// in Cost Explorer totals.
+    pub end: i64,
     pub region: Option<String>,
     pub instance_type: Option<String>,
     pub service_code: Option<String>,
@@ -172,54 +167,58 @@ fn policy_keys(config: &Config) -> Vec<String> {
     keys
 }
 
-/// The value of `key` on each line, through its aliases, case-insensitively unless the policy
-/// says otherwise. The raw spelling of the value is kept (hygiene needs it).
-fn tag_value_expr(config: &Config, key: &str) -> Expr {
-    let spellings = config.tags.spellings(key);
-    if config.tags.case_sensitive_keys {
-        let refs: Vec<&str> = spellings.iter().map(String::as_str).collect();
-        return schema::kv_get(col(schema::TAGS), &refs);
-    }
-    let lowered: Vec<String> = spellings.iter().map(|s| s.to_lowercase()).collect();
-    let wanted = Series::new("keys".into(), lowered);
-    col(schema::TAGS)
-        .list()
-        .eval(
-            element()
-                .filter(
-                    element()
-                        .struct_()
-                        .field_by_name(schema::TAG_KEY)
-                        .str()
-                        .to_lowercase()
-                        .is_in(lit(wanted).implode(false), false),
-                )
-                .struct_()
-                .field_by_name(schema::TAG_VALUE),
-        )
-        .list()
-        .first()
+/// Resolves the policy keys on one line's tags: the value of each key (through its aliases,
+/// case-insensitively unless the policy says otherwise; the raw spelling of the value is kept,
+/// hygiene needs it), in `keys` order.
+fn policy_values(
+    config: &Config,
+    keys: &[String],
+    tags: &[(String, String)],
+) -> Vec<Option<String>> {
+    keys.iter()
+        .map(|key| {
+            let spellings = config.tags.spellings(key);
+            tags.iter()
+                .find(|(k, _)| {
+                    spellings.iter().any(|s| {
+                        if config.tags.case_sensitive_keys {
+                            s == k
+                        } else {
+                            s.eq_ignore_ascii_case(k)
+                        }
+                    })
+                })
+                .map(|(_, v)| v.clone())
+        })
+        .collect()
 }
 
 /// What runs the instance, from AWS-generated tags: an Auto Scaling group, an EKS node group,
 /// EMR or AWS Batch (all of them replace interrupted instances, so Spot fits).
-fn orchestrator_expr() -> Expr {
-    let key = element()
-        .struct_()
-        .field_by_name(schema::TAG_KEY)
-        .str()
-        .to_lowercase()
-        .str()
-        .replace_all(lit("[^a-z0-9]"), lit("_"), false);
-    let found = key.str().extract(
-        lit("(autoscaling_group|eks_cluster|eks_nodegroup|elasticmapreduce|batch_compute)"),
-        1,
-    );
-    col(schema::TAGS)
-        .list()
-        .eval(found.drop_nulls())
-        .list()
-        .first()
+fn orchestrator(tags: &[(String, String)]) -> Option<String> {
+    const MARKERS: [&str; 5] = [
+        "autoscaling_group",
+        "eks_cluster",
+        "eks_nodegroup",
+        "elasticmapreduce",
+        "batch_compute",
+    ];
+    tags.iter().find_map(|(key, _)| {
+        let normalized: String = key
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        MARKERS
+            .iter()
+            .find(|m| normalized.contains(*m))
+            .map(|m| m.to_string())
+    })
 }
 
 /// Lines that count as compute for commitments: EC2 instance hours (on-demand, Spot,
@@ -269,17 +268,11 @@ pub fn latest_month(frame: &LazyFrame) -> Result<Option<Period>> {
 /// Builds every aggregate in one pass and reduces them to one currency.
 pub fn build(frame: LazyFrame, period: &Period, config: &Config) -> Result<Aggregates> {
     let tag_keys = policy_keys(config);
-    let allocation_key = config.tags.allocation_key().map(tag_column);
     let in_period = col(schema::CHARGE_PERIOD_START)
         .gt_eq(lit(period.start).cast(schema::timestamp_dtype()))
         .and(col(schema::CHARGE_PERIOD_START).lt(lit(period.end).cast(schema::timestamp_dtype())));
 
-    let mut with_tags: Vec<Expr> = tag_keys
-        .iter()
-        .map(|k| tag_value_expr(config, k).alias(tag_column(k)))
-        .collect();
-    with_tags.push(orchestrator_expr().alias(ORCHESTRATOR));
-    let base = frame.with_columns(with_tags);
+    let base = frame;
     let period_lines = base.clone().filter(in_period.clone());
 
     let hour = col(schema::CHARGE_PERIOD_START).dt().hour();
@@ -290,7 +283,7 @@ pub fn build(frame: LazyFrame, period: &Period, config: &Config) -> Result<Aggre
         .or(hour.gt_eq(lit(config.usage.business_hours_end as i8)))
         .or(weekday.gt(lit(5i8)));
 
-    let mut daily_keys = vec![
+    let daily_keys = vec![
         col(schema::BILLING_CURRENCY),
         col(schema::CHARGE_PERIOD_START)
             .dt()
@@ -300,12 +293,9 @@ pub fn build(frame: LazyFrame, period: &Period, config: &Config) -> Result<Aggre
         col(schema::SERVICE_NAME),
         col(schema::CHARGE_CATEGORY),
     ];
-    if let Some(key) = &allocation_key {
-        daily_keys.push(col(key.as_str()));
-    }
     let daily = base.clone().group_by(daily_keys).agg(money_sums());
 
-    let mut resource_keys: Vec<Expr> = [
+    let resource_keys: Vec<Expr> = [
         schema::BILLING_CURRENCY,
         schema::RESOURCE_ID,
         schema::CHARGE_CATEGORY,
@@ -319,12 +309,13 @@ pub fn build(frame: LazyFrame, period: &Period, config: &Config) -> Result<Aggre
         schema::PRICING_UNIT,
         schema::RESOURCE_TYPE,
         schema::X_LINE_ITEM_TYPE,
-        ORCHESTRATOR,
+        // Grouping by the raw tag list keeps the per-line work vectorised; policy keys are
+        // resolved afterwards on the (much smaller) groups.
+        schema::TAGS,
     ]
     .iter()
     .map(|c| col(*c))
     .collect();
-    resource_keys.extend(tag_keys.iter().map(|k| col(tag_column(k).as_str())));
     let mut resource_aggs = money_sums();
     resource_aggs.extend([
         col(schema::PRICING_QUANTITY).sum(),
@@ -354,6 +345,7 @@ pub fn build(frame: LazyFrame, period: &Period, config: &Config) -> Result<Aggre
         .group_by([
             col(schema::BILLING_CURRENCY),
             col(schema::CHARGE_PERIOD_START).alias(HOUR),
+            col(schema::CHARGE_PERIOD_END),
             col(schema::REGION_ID),
             col(schema::X_INSTANCE_TYPE),
             col(schema::X_SERVICE_CODE),
@@ -445,11 +437,8 @@ pub fn build(frame: LazyFrame, period: &Period, config: &Config) -> Result<Aggre
         hourly_lines: first(HOURLY_LINES)?.unwrap_or(0) as u64,
         usage_lines: first(USAGE_LINES)?.unwrap_or(0) as u64,
         has_resources: first("has_resources")?.unwrap_or(0) > 0,
-        daily: daily_rows(
-            &only(daily)?,
-            allocation_key.map(|i| tag_column(&tag_keys[i])),
-        )?,
-        resources: resource_rows(&only(resources)?, &tag_keys)?,
+        daily: daily_rows(&only(daily)?)?,
+        resources: resource_rows(&only(resources)?, config, &tag_keys)?,
         first_seen: first_seen_map(&only(first_seen)?)?,
         hourly: hourly_rows(&only(hourly)?)?,
         commitments: commitment_rows(&only(commitments)?)?,
@@ -460,15 +449,11 @@ pub fn build(frame: LazyFrame, period: &Period, config: &Config) -> Result<Aggre
     })
 }
 
-fn daily_rows(df: &DataFrame, allocation_column: Option<String>) -> Result<Vec<DailyRow>> {
+fn daily_rows(df: &DataFrame) -> Result<Vec<DailyRow>> {
     let day = frame::ints(df, DAY)?;
     let account = frame::strings(df, schema::SUB_ACCOUNT_ID)?;
     let service = frame::strings(df, schema::SERVICE_NAME)?;
     let category = frame::strings(df, schema::CHARGE_CATEGORY)?;
-    let allocation = match &allocation_column {
-        Some(c) => frame::strings(df, c)?,
-        None => vec![None; df.height()],
-    };
     let billed = frame::floats(df, schema::BILLED_COST)?;
     let effective = frame::floats(df, schema::EFFECTIVE_COST)?;
     let list = frame::floats(df, schema::LIST_COST)?;
@@ -479,7 +464,6 @@ fn daily_rows(df: &DataFrame, allocation_column: Option<String>) -> Result<Vec<D
             account: account[i].clone(),
             service: service[i].clone(),
             charge_category: category[i].clone(),
-            allocation_value: allocation[i].clone(),
             billed: billed[i].unwrap_or(0.0),
             effective: effective[i].unwrap_or(0.0),
             list: list[i].unwrap_or(0.0),
@@ -488,7 +472,7 @@ fn daily_rows(df: &DataFrame, allocation_column: Option<String>) -> Result<Vec<D
         .collect())
 }
 
-fn resource_rows(df: &DataFrame, tag_keys: &[String]) -> Result<Vec<ResourceRow>> {
+fn resource_rows(df: &DataFrame, config: &Config, tag_keys: &[String]) -> Result<Vec<ResourceRow>> {
     let s = |name: &str| frame::strings(df, name);
     let f = |name: &str| frame::floats(df, name);
     let (resource_id, category, account, account_name) = (
@@ -509,11 +493,8 @@ fn resource_rows(df: &DataFrame, tag_keys: &[String]) -> Result<Vec<ResourceRow>
         s(schema::PRICING_UNIT)?,
         s(schema::RESOURCE_TYPE)?,
     );
-    let (line_item_type, orchestrator) = (s(schema::X_LINE_ITEM_TYPE)?, s(ORCHESTRATOR)?);
-    let tags: Vec<Vec<Option<String>>> = tag_keys
-        .iter()
-        .map(|k| s(&tag_column(k)))
-        .collect::<Result<_>>()?;
+    let line_item_type = s(schema::X_LINE_ITEM_TYPE)?;
+    let tags = frame::key_values(df, schema::TAGS)?;
     let (billed, effective, list, contracted, quantity, offhours) = (
         f(schema::BILLED_COST)?,
         f(schema::EFFECTIVE_COST)?,
@@ -542,8 +523,8 @@ fn resource_rows(df: &DataFrame, tag_keys: &[String]) -> Result<Vec<ResourceRow>
             pricing_unit: pricing_unit[i].clone(),
             resource_type: resource_type[i].clone(),
             line_item_type: line_item_type[i].clone(),
-            orchestrator: orchestrator[i].clone(),
-            tags: tags.iter().map(|t| t[i].clone()).collect(),
+            orchestrator: orchestrator(&tags[i]),
+            tags: policy_values(config, tag_keys, &tags[i]),
             billed: billed[i].unwrap_or(0.0),
             effective: effective[i].unwrap_or(0.0),
             list: list[i].unwrap_or(0.0),
@@ -569,6 +550,7 @@ fn first_seen_map(df: &DataFrame) -> Result<std::collections::HashMap<String, i6
 
 fn hourly_rows(df: &DataFrame) -> Result<Vec<HourlyRow>> {
     let hour = frame::ints(df, HOUR)?;
+    let end = frame::ints(df, schema::CHARGE_PERIOD_END)?;
     let region = frame::strings(df, schema::REGION_ID)?;
     let instance_type = frame::strings(df, schema::X_INSTANCE_TYPE)?;
     let service_code = frame::strings(df, schema::X_SERVICE_CODE)?;
@@ -580,6 +562,7 @@ fn hourly_rows(df: &DataFrame) -> Result<Vec<HourlyRow>> {
     Ok((0..df.height())
         .map(|i| HourlyRow {
             hour: hour[i].unwrap_or(0),
+            end: end[i].unwrap_or(0),
             region: region[i].clone(),
             instance_type: instance_type[i].clone(),
             service_code: service_code[i].clone(),

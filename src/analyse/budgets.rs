@@ -63,20 +63,22 @@ pub fn analyse(
     let mut statuses = Vec::new();
     let mut findings = Vec::new();
     for b in budgets {
-        let in_scope = |row: &super::aggregates::DailyRow| match (&b.account, &b.tag_value) {
-            (Some(account), _) => row.account.as_deref() == Some(account.as_str()),
-            (None, Some(value)) => row
-                .allocation_value
-                .as_deref()
-                .is_some_and(|v| v.trim() == value),
-            (None, None) => false,
+        let actual: f64 = match (&b.account, &b.tag_value, aggs.allocation_key) {
+            (Some(account), _, _) => aggs
+                .daily
+                .iter()
+                .filter(|r| aggs.period.contains(r.day))
+                .filter(|r| r.account.as_deref() == Some(account.as_str()))
+                .map(|r| r.effective)
+                .sum(),
+            (None, Some(value), Some(key)) => aggs
+                .resources
+                .iter()
+                .filter(|r| r.tags[key].as_deref().is_some_and(|v| v.trim() == value))
+                .map(|r| r.effective)
+                .sum(),
+            _ => 0.0,
         };
-        let actual: f64 = aggs
-            .daily
-            .iter()
-            .filter(|r| aggs.period.contains(r.day) && in_scope(r))
-            .map(|r| r.effective)
-            .sum();
         let forecast = actual * scale;
         let used_pct = if b.amount > 0.0 {
             forecast / b.amount * 100.0
@@ -132,23 +134,31 @@ pub fn analyse(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analyse::aggregates::DailyRow;
+    use crate::analyse::aggregates::{DailyRow, ResourceRow};
     use crate::period::Period;
 
     fn aggs(data_end_day: i64, costs: &[(&str, Option<&str>, f64)]) -> Aggregates {
         let period = Period::parse("2026-10", chrono::NaiveDate::MIN).unwrap();
         let daily = costs
             .iter()
-            .map(|(account, team, cost)| DailyRow {
+            .map(|(account, _, cost)| DailyRow {
                 day: period.start,
                 account: Some(account.to_string()),
                 service: None,
                 charge_category: None,
-                allocation_value: team.map(String::from),
                 billed: *cost,
                 effective: *cost,
                 list: *cost,
                 contracted: *cost,
+            })
+            .collect();
+        let resources = costs
+            .iter()
+            .map(|(account, team, cost)| ResourceRow {
+                account: Some(account.to_string()),
+                tags: vec![team.map(String::from)],
+                effective: *cost,
+                ..ResourceRow::default()
             })
             .collect();
         Aggregates {
@@ -160,12 +170,12 @@ mod tests {
             usage_lines: 1,
             has_resources: true,
             daily,
-            resources: vec![],
+            resources,
             first_seen: Default::default(),
             hourly: vec![],
             commitments: vec![],
-            tag_keys: vec![],
-            allocation_key: None,
+            tag_keys: vec!["team".into()],
+            allocation_key: Some(0),
         }
     }
 

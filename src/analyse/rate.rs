@@ -262,7 +262,7 @@ pub fn size_commitment(series: &[f64], discount: f64) -> ((f64, f64), Vec<(f64, 
 }
 
 /// Hourly series over the covered hours of the period, zero-filled; `value` picks what a row
-/// adds. Daily totals are spread evenly over their hours.
+/// adds. Longer lines (daily or monthly totals) are spread evenly over their hours.
 fn series<'a>(
     aggs: &Aggregates,
     rows: impl Iterator<Item = &'a super::aggregates::HourlyRow>,
@@ -275,9 +275,9 @@ fn series<'a>(
     let end = end.min(aggs.period.end);
     let hours = ((end - start) / HOUR_MS).max(0) as usize;
     let mut out = vec![0.0; hours];
-    let span = if aggs.is_hourly() { 1 } else { 24 };
     for row in rows {
         let first = ((row.hour - start) / HOUR_MS).max(0) as usize;
+        let span = ((row.end - row.hour) / HOUR_MS).max(1) as usize;
         let share = value(row) / span as f64;
         for slot in out.iter_mut().skip(first).take(span) {
             *slot += share;
@@ -580,7 +580,16 @@ pub fn analyse(
         );
     }
     let hours = aggs.covered_hours();
+    // One finding per scope (all compute, or a region and family): its best product. The
+    // other products are in commitments.csv with their curves.
+    let mut best_per_scope: BTreeMap<&str, &Sizing> = BTreeMap::new();
     for s in rate.sizing.iter().filter(|s| s.monthly_saving > 0.0) {
+        let best = best_per_scope.entry(s.scope.as_str()).or_insert(s);
+        if s.monthly_saving > best.monthly_saving || (s.counted && !best.counted) {
+            *best = s;
+        }
+    }
+    for s in best_per_scope.into_values() {
         let mut f = Finding::new(
             Category::Rate,
             "commitment-purchase",

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use super::aggregates::Aggregates;
 use crate::config::AnomalyRules;
 use crate::findings::{Category, Confidence, Finding};
+use crate::schema::charge_category;
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -196,7 +197,12 @@ fn anomalies(aggs: &Aggregates, rules: &AnomalyRules) -> Vec<Anomaly> {
     // Daily cost per (service, account), zero on days the pair had no cost.
     let mut series: BTreeMap<(String, String), BTreeMap<i64, f64>> = BTreeMap::new();
     let first_day = aggs.daily.iter().map(|r| r.day).min();
-    for row in &aggs.daily {
+    // Usage only: tax, credits and purchases land on calendar days by design.
+    for row in aggs
+        .daily
+        .iter()
+        .filter(|r| r.charge_category.as_deref() == Some(charge_category::USAGE))
+    {
         let key = (
             row.service.clone().unwrap_or_default(),
             row.account.clone().unwrap_or_default(),
@@ -274,7 +280,6 @@ mod tests {
             account: Some(account.into()),
             service: Some(service.into()),
             charge_category: Some("Usage".into()),
-            allocation_value: None,
             billed: cost,
             effective: cost,
             list: cost,

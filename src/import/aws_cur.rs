@@ -92,13 +92,17 @@ impl CurColumns<'_> {
         }
     }
 
-    /// `product_<attr>` if the file has it as a column, else `product['<attr>']` in CUR 2.0.
-    fn product(&self, attr: &str) -> Expr {
-        let column = format!("product_{attr}");
-        if self.has(&column) {
+    /// The first of `product_<attr>` columns the file has, else `product['<attr>']` from the
+    /// CUR 2.0 map (a per-line lookup, so only for attributes CUR 2.0 keeps in the map).
+    fn product(&self, attrs: &[&str]) -> Expr {
+        if let Some(column) = attrs
+            .iter()
+            .map(|a| format!("product_{a}"))
+            .find(|c| self.has(c))
+        {
             self.text(&column)
         } else if let Some(map) = self.product_map {
-            schema::null_if_empty(schema::kv_get(col(map), &[attr]))
+            schema::null_if_empty(schema::kv_get(col(map), attrs))
         } else {
             lit(NULL).cast(DataType::String)
         }
@@ -237,14 +241,17 @@ pub fn canonical(cur: &CurColumns, tags: Option<Expr>) -> Vec<Expr> {
     let consumed_quantity = when(charge_category.clone().eq(lit(cc::USAGE)))
         .then(usage_amount.clone())
         .otherwise(lit(NULL).cast(DataType::Float64));
-    let instance_type = cur.product("instance_type").fill_null(
-        usage_type
-            .clone()
-            .str()
-            .extract(lit(r"(?:BoxUsage|SpotUsage|HeavyUsage|DedicatedUsage|InstanceUsage|Multi-AZUsage|NodeUsage):([a-z0-9]+[a-z0-9.-]*\.[a-z0-9]+)"), 1),
-    );
+    // Files without an instance-type column (some legacy CSVs) get it from the usage type.
+    let instance_type = if cur.has("product_instance_type") {
+        cur.text("product_instance_type")
+    } else {
+        usage_type.clone().str().extract(
+            lit(r"(?:BoxUsage|SpotUsage|HeavyUsage|DedicatedUsage|InstanceUsage|Multi-AZUsage|NodeUsage):([a-z0-9]+[a-z0-9.-]*\.[a-z0-9]+)"),
+            1,
+        )
+    };
     let service_code = cur.text("line_item_product_code");
-    let region = cur.product("region_code").fill_null(cur.product("region"));
+    let region = cur.product(&["region_code", "region"]);
 
     schema::project(|name| {
         Some(match name {
@@ -260,13 +267,20 @@ pub fn canonical(cur: &CurColumns, tags: Option<Expr>) -> Vec<Expr> {
             schema::CHARGE_PERIOD_END => cur.timestamp("line_item_usage_end_date"),
             schema::CHARGE_CATEGORY => charge_category.clone(),
             schema::CHARGE_DESCRIPTION => cur.text("line_item_line_item_description"),
-            schema::SERVICE_NAME => cur.product("product_name").fill_null(service_code.clone()),
+            schema::SERVICE_NAME => {
+                if cur.has("product_product_name") {
+                    cur.text("product_product_name")
+                        .fill_null(service_name(service_code.clone()))
+                } else {
+                    service_name(service_code.clone())
+                }
+            }
             schema::SERVICE_CATEGORY => service_category(service_code.clone()),
             schema::REGION_ID => region.clone(),
             schema::AVAILABILITY_ZONE => cur.text("line_item_availability_zone"),
             schema::RESOURCE_ID => cur.text("line_item_resource_id"),
-            schema::RESOURCE_TYPE => cur.product("product_family"),
-            schema::SKU_ID => cur.product("sku"),
+            schema::RESOURCE_TYPE => cur.product(&["product_family"]),
+            schema::SKU_ID => cur.product(&["sku"]),
             schema::PRICING_CATEGORY => pricing_category.clone(),
             schema::PRICING_QUANTITY => usage_amount.clone(),
             schema::PRICING_UNIT => cur.text("pricing_unit"),
@@ -292,116 +306,41 @@ pub fn canonical(cur: &CurColumns, tags: Option<Expr>) -> Vec<Expr> {
     })
 }
 
-/// FOCUS ServiceCategory of an AWS product code; `Other` for codes not listed.
-fn service_category(code: Expr) -> Expr {
-    const CATEGORIES: &[(&str, &[&str])] = &[
-        (
-            "Compute",
-            &[
-                "AmazonEC2",
-                "AWSLambda",
-                "AmazonECS",
-                "AmazonEKS",
-                "AmazonLightsail",
-                "AWSBatch",
-                "AmazonECR",
-            ],
-        ),
-        (
-            "Storage",
-            &[
-                "AmazonS3",
-                "AmazonEFS",
-                "AmazonFSx",
-                "AWSBackup",
-                "AmazonGlacier",
-                "AWSStorageGateway",
-            ],
-        ),
-        (
-            "Databases",
-            &[
-                "AmazonRDS",
-                "AmazonDynamoDB",
-                "AmazonElastiCache",
-                "AmazonDocDB",
-                "AmazonNeptune",
-                "AmazonMemoryDB",
-            ],
-        ),
-        (
-            "Networking",
-            &[
-                "AmazonVPC",
-                "AmazonCloudFront",
-                "AmazonRoute53",
-                "AWSELB",
-                "AWSDataTransfer",
-                "AmazonApiGateway",
-                "AWSDirectConnect",
-                "AWSGlobalAccelerator",
-            ],
-        ),
-        (
-            "Analytics",
-            &[
-                "AmazonRedshift",
-                "AmazonAthena",
-                "AmazonES",
-                "AmazonKinesis",
-                "AmazonKinesisFirehose",
-                "AWSGlue",
-                "ElasticMapReduce",
-                "AmazonQuickSight",
-            ],
-        ),
-        (
-            "Management and Governance",
-            &[
-                "AmazonCloudWatch",
-                "AWSCloudTrail",
-                "AWSConfig",
-                "AWSSystemsManager",
-                "AWSCloudFormation",
-                "AWSCostExplorer",
-            ],
-        ),
-        (
-            "Security",
-            &[
-                "awskms",
-                "AWSSecretsManager",
-                "AmazonGuardDuty",
-                "awswaf",
-                "AWSShield",
-                "AWSSecurityHub",
-                "AmazonInspector",
-            ],
-        ),
-        ("Identity", &["AmazonCognito", "AWSDirectoryService"]),
-        (
-            "Integration",
-            &["AWSQueueService", "AmazonSNS", "AmazonMQ", "AWSEvents"],
-        ),
-        (
-            "AI and Machine Learning",
-            &["AmazonSageMaker", "AmazonBedrock", "AmazonRekognition"],
-        ),
-        (
-            "Developer Tools",
-            &["AWSCodeCommit", "CodeBuild", "AWSCodePipeline"],
-        ),
-    ];
-    let (codes, categories): (Vec<&str>, Vec<&str>) = CATEGORIES
-        .iter()
-        .flat_map(|(category, codes)| codes.iter().map(move |code| (*code, *category)))
-        .unzip();
+const SERVICES_CSV: &str = include_str!("../../data/aws_services.csv");
+
+/// (code, name, category) rows of `data/aws_services.csv`.
+fn services() -> impl Iterator<Item = ServiceRow> {
+    SERVICES_CSV
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .skip(1)
+        .filter_map(|l| {
+            let mut f = l.splitn(3, ',');
+            Some((f.next()?, f.next()?, f.next()?))
+        })
+}
+
+/// Looks an AWS product code up in the services table: column 1 (name) or 2 (category).
+type ServiceRow = (&'static str, &'static str, &'static str);
+
+fn from_service_table(code: Expr, pick: fn(ServiceRow) -> &'static str, default: Expr) -> Expr {
+    let (codes, values): (Vec<&str>, Vec<&str>) = services().map(|row| (row.0, pick(row))).unzip();
     code.replace_strict(
         lit(Series::new("code".into(), codes)),
-        lit(Series::new("category".into(), categories)),
-        Some(lit("Other")),
+        lit(Series::new("value".into(), values)),
+        Some(default),
         Some(DataType::String),
     )
+}
+
+/// FOCUS ServiceCategory of an AWS product code; `Other` for codes not listed.
+fn service_category(code: Expr) -> Expr {
+    from_service_table(code, |row| row.2, lit("Other"))
+}
+
+/// The product name of an AWS product code; the code itself for codes not listed.
+fn service_name(code: Expr) -> Expr {
+    from_service_table(code.clone(), |row| row.1, code)
 }
 
 #[cfg(test)]

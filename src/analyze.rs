@@ -1,0 +1,143 @@
+//! `costlens analyze`: the monthly job. Import once, build the aggregates in one pass, run every
+//! analyser, write the report folder atomically, and say whether a policy gate is breached.
+//! This is the I/O edge around the pure analysers: config, utilisation export and the previous
+//! report are read here.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use chrono::NaiveDate;
+
+use crate::analyse::{self, aggregates, trends::PreviousMonth, Analysis};
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::findings::Finding;
+use crate::period::Period;
+use crate::report::{self, summary::Summary};
+use crate::{import, utilization};
+
+/// Everything `analyze` needs, already resolved from flags, environment, file and defaults.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub inputs: Vec<PathBuf>,
+    pub config: Config,
+    /// `--period` text, if given.
+    pub period: Option<String>,
+    pub utilization: Option<PathBuf>,
+    /// The day `this-month` and `last-month` are relative to (UTC).
+    pub today: NaiveDate,
+}
+
+#[derive(Debug)]
+pub struct Outcome {
+    pub report_dir: PathBuf,
+    pub analysis: Analysis,
+    /// At least one gate is breached: exit code 1.
+    pub gate_breached: bool,
+}
+
+/// Reads the config: `explicit` (flag or `COSTLENS_CONFIG`) must exist; otherwise
+/// `./costlens.toml` if present; otherwise the defaults.
+pub fn load_config(explicit: Option<&Path>) -> Result<Config> {
+    match explicit {
+        Some(path) => Config::load(path),
+        None => {
+            let local = Path::new("costlens.toml");
+            if local.exists() {
+                Config::load(local)
+            } else {
+                Ok(Config::default())
+            }
+        }
+    }
+}
+
+/// The previous month's figures from its `summary.json` in the output folder, if there is one.
+fn previous_from_report(out_dir: &Path, period: &Period) -> Option<PreviousMonth> {
+    let previous = period.previous_month();
+    let path = out_dir.join(&previous.label).join(report::SUMMARY_JSON);
+    let text = std::fs::read_to_string(&path).ok()?;
+    match serde_json::from_str::<Summary>(&text) {
+        Ok(s) => Some(PreviousMonth {
+            label: s.period,
+            total: s.totals.effective_cost,
+            by_service: s
+                .by_service
+                .into_iter()
+                .map(|n| (n.name, n.effective_cost))
+                .collect(),
+            by_account: s
+                .by_account
+                .into_iter()
+                .map(|n| (n.name, n.effective_cost))
+                .collect(),
+        }),
+        Err(e) => {
+            tracing::warn!(file = %path.display(), error = %e, "ignoring an unreadable previous summary");
+            None
+        }
+    }
+}
+
+pub fn run(request: &Request, external_findings: Vec<Finding>) -> Result<Outcome> {
+    let config = &request.config;
+    let started = Instant::now();
+    let dataset = import::load(&request.inputs)?;
+    let period = match &request.period {
+        Some(text) => Period::parse(text, request.today)?,
+        None => aggregates::latest_month(&dataset.frame)?.ok_or_else(|| {
+            Error::Usage("the input holds no billing lines, so there is no period to report".into())
+        })?,
+    };
+    let utilization = request
+        .utilization
+        .as_deref()
+        .map(utilization::load)
+        .transpose()?;
+    tracing::info!(period = %period.label, files = dataset.sources.len(), "analysing");
+
+    let scan = Instant::now();
+    let aggs = aggregates::build(dataset.frame, &period, config)?;
+    tracing::info!(
+        elapsed_ms = scan.elapsed().as_millis() as u64,
+        resources = aggs.resources.len(),
+        "scan and aggregates"
+    );
+    if aggs.usage_lines == 0 && aggs.data_start.is_none() {
+        return Err(Error::Usage(format!(
+            "the input has no billing lines in the period {} (use --period to pick another)",
+            period.label
+        )));
+    }
+    let previous = previous_from_report(&config.output_dir, &period);
+    let analysers = Instant::now();
+    let analysis = analyse::run(
+        &aggs,
+        config,
+        analyse::Inputs {
+            utilization: utilization.as_deref(),
+            previous_month: previous.as_ref(),
+            external_findings,
+        },
+    );
+    tracing::info!(
+        elapsed_ms = analysers.elapsed().as_millis() as u64,
+        findings = analysis.findings.len(),
+        "analysers"
+    );
+    let report_dir = report::write_report(&analysis, &config.output_dir)?;
+    let gate_breached = analysis
+        .gates
+        .iter()
+        .any(|g| g.status == analyse::gates::GateStatus::Breached);
+    tracing::info!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        report = %report_dir.display(),
+        "done"
+    );
+    Ok(Outcome {
+        report_dir,
+        analysis,
+        gate_breached,
+    })
+}

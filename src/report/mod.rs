@@ -1,0 +1,455 @@
+//! Reporters: the report folder `<out>/<period>/` with CSVs, `summary.json`, `summary.md`, PNG
+//! charts and a self-contained `report.html`. The folder is built under a temporary name and
+//! renamed into place when complete; the same analysis always gives the same bytes (no clock
+//! inside any file).
+
+pub mod summary;
+pub mod table;
+
+use std::path::{Path, PathBuf};
+
+use table::{write_csv, Cell};
+
+use crate::analyse::Analysis;
+use crate::error::{ErrContext, Result};
+use crate::findings::{Category, Finding};
+use crate::output;
+
+/// File names are a contract: users script against them.
+pub const FINDINGS_CSV: &str = "findings.csv";
+pub const SUMMARY_JSON: &str = "summary.json";
+pub const SUMMARY_MD: &str = "summary.md";
+
+fn write(dir: &Path, name: &str, header: &[&str], rows: &[Vec<Cell>]) -> Result<()> {
+    let path = dir.join(name);
+    let file =
+        std::fs::File::create(&path).err_context(|| format!("{}: creating", path.display()))?;
+    let mut out = std::io::BufWriter::new(file);
+    write_csv(&mut out, header, rows)?;
+    std::io::Write::flush(&mut out).err_context(|| format!("{}: writing", path.display()))
+}
+
+fn money(x: f64) -> Cell {
+    Cell::Number(x)
+}
+
+fn finding_cells(f: &Finding) -> Vec<Cell> {
+    vec![
+        Cell::text(&f.finding_id),
+        Cell::text(f.category.as_str()),
+        Cell::text(&f.rule),
+        Cell::opt_text(&f.resource_id),
+        Cell::opt_text(&f.account_id),
+        Cell::opt_text(&f.service),
+        Cell::opt_text(&f.region),
+        Cell::text(&f.current),
+        Cell::text(&f.recommendation),
+        money(f.period_cost),
+        money(f.monthly_saving),
+        Cell::text(&f.currency),
+        Cell::Bool(f.counted),
+        Cell::text(&f.evidence),
+        Cell::text(&f.source),
+        Cell::text(f.confidence.as_str()),
+    ]
+}
+
+pub const FINDING_COLUMNS: [&str; 16] = [
+    "finding_id",
+    "category",
+    "rule",
+    "resource_id",
+    "account_id",
+    "service",
+    "region",
+    "current",
+    "recommendation",
+    "period_cost",
+    "monthly_saving",
+    "currency",
+    "counted",
+    "evidence",
+    "source",
+    "confidence",
+];
+
+/// Every CSV of the report.
+fn write_tables(a: &Analysis, dir: &Path) -> Result<()> {
+    let cur = || Cell::text(&a.currency);
+    write(
+        dir,
+        "cost_by_service.csv",
+        &[
+            "service",
+            "billed_cost",
+            "effective_cost",
+            "list_cost",
+            "currency",
+        ],
+        &a.by_service
+            .iter()
+            .map(|l| {
+                vec![
+                    Cell::text(&l.name),
+                    money(l.billed),
+                    money(l.effective),
+                    money(l.list),
+                    cur(),
+                ]
+            })
+            .collect::<Vec<_>>(),
+    )?;
+    write(
+        dir,
+        "cost_by_account.csv",
+        &[
+            "account_id",
+            "account_name",
+            "billed_cost",
+            "effective_cost",
+            "list_cost",
+            "currency",
+        ],
+        &a.by_account
+            .iter()
+            .map(|l| {
+                vec![
+                    Cell::text(&l.name),
+                    Cell::opt_text(&l.label),
+                    money(l.billed),
+                    money(l.effective),
+                    money(l.list),
+                    cur(),
+                ]
+            })
+            .collect::<Vec<_>>(),
+    )?;
+    let mut daily = a.daily.clone();
+    daily.sort_by(|x, y| {
+        x.day
+            .cmp(&y.day)
+            .then(y.effective.total_cmp(&x.effective))
+            .then_with(|| x.service.cmp(&y.service))
+    });
+    write(
+        dir,
+        "daily_cost.csv",
+        &[
+            "date",
+            "service",
+            "billed_cost",
+            "effective_cost",
+            "currency",
+        ],
+        &daily
+            .iter()
+            .map(|d| {
+                vec![
+                    Cell::Date(d.day),
+                    Cell::text(&d.service),
+                    money(d.billed),
+                    money(d.effective),
+                    cur(),
+                ]
+            })
+            .collect::<Vec<_>>(),
+    )?;
+    let al = &a.allocation;
+    write(
+        dir,
+        "tag_coverage.csv",
+        &[
+            "scope",
+            "scope_value",
+            "key",
+            "compliant_cost",
+            "taggable_cost",
+            "coverage_pct",
+            "untaggable_cost",
+            "currency",
+        ],
+        &al.coverage
+            .iter()
+            .map(|c| {
+                vec![
+                    Cell::text(c.scope),
+                    Cell::text(&c.scope_value),
+                    Cell::text(&c.key),
+                    money(c.compliant_cost),
+                    money(c.taggable_cost),
+                    Cell::opt_number(c.coverage_pct),
+                    if c.scope == "total" {
+                        money(al.untaggable_cost)
+                    } else {
+                        Cell::Empty
+                    },
+                    cur(),
+                ]
+            })
+            .collect::<Vec<_>>(),
+    )?;
+    write(
+        dir,
+        "untagged_resources.csv",
+        &[
+            "resource_id",
+            "account_id",
+            "service",
+            "region",
+            "missing_keys",
+            "invalid_values",
+            "effective_cost",
+            "currency",
+            "first_seen",
+            "last_seen",
+        ],
+        &al.untagged
+            .iter()
+            .map(|u| {
+                vec![
+                    Cell::text(&u.resource_id),
+                    Cell::opt_text(&u.account),
+                    Cell::opt_text(&u.service),
+                    Cell::opt_text(&u.region),
+                    Cell::text(u.missing_keys.join(";")),
+                    Cell::text(u.invalid.join(";")),
+                    money(u.cost),
+                    cur(),
+                    Cell::Time(u.first_seen),
+                    Cell::Time(u.last_seen),
+                ]
+            })
+            .collect::<Vec<_>>(),
+    )?;
+    write(
+        dir,
+        "tag_hygiene.csv",
+        &[
+            "key",
+            "normalized_value",
+            "spelling",
+            "effective_cost",
+            "resources",
+            "currency",
+        ],
+        &al.hygiene
+            .iter()
+            .map(|h| {
+                vec![
+                    Cell::text(&h.key),
+                    Cell::text(&h.normalized),
+                    Cell::text(&h.spelling),
+                    money(h.cost),
+                    Cell::Integer(h.resources as i64),
+                    cur(),
+                ]
+            })
+            .collect::<Vec<_>>(),
+    )?;
+    write(
+        dir,
+        "allocation.csv",
+        &[
+            "allocation_key",
+            "value",
+            "direct_cost",
+            "shared_cost",
+            "allocated_cost",
+            "currency",
+        ],
+        &al.allocation
+            .iter()
+            .map(|r| {
+                vec![
+                    Cell::text(al.allocation_key.clone().unwrap_or_default()),
+                    Cell::text(&r.value),
+                    money(r.direct_cost),
+                    money(r.shared_cost),
+                    money(r.allocated_cost),
+                    cur(),
+                ]
+            })
+            .collect::<Vec<_>>(),
+    )?;
+    let by_category = |category: Category, rules: &[&str]| -> Vec<Vec<Cell>> {
+        a.findings
+            .iter()
+            .filter(|f| {
+                f.category == category && (rules.is_empty() || rules.contains(&f.rule.as_str()))
+            })
+            .map(finding_cells)
+            .collect()
+    };
+    write(
+        dir,
+        "rightsizing.csv",
+        &FINDING_COLUMNS,
+        &by_category(Category::Usage, &[]),
+    )?;
+    write(
+        dir,
+        "spot.csv",
+        &FINDING_COLUMNS,
+        &by_category(Category::Rate, &["spot-candidate"]),
+    )?;
+    write_commitments(a, dir)?;
+    write(
+        dir,
+        FINDINGS_CSV,
+        &FINDING_COLUMNS,
+        &a.findings.iter().map(finding_cells).collect::<Vec<_>>(),
+    )?;
+    write(
+        dir,
+        "trends.csv",
+        &[
+            "dimension",
+            "name",
+            "previous_cost",
+            "current_cost",
+            "change",
+            "change_pct",
+            "currency",
+        ],
+        &a.trends
+            .changes
+            .iter()
+            .map(|c| {
+                vec![
+                    Cell::text(c.dimension),
+                    Cell::text(&c.name),
+                    money(c.previous),
+                    money(c.current),
+                    money(c.change),
+                    Cell::opt_number(c.change_pct),
+                    cur(),
+                ]
+            })
+            .collect::<Vec<_>>(),
+    )?;
+    write(
+        dir,
+        "budgets.csv",
+        &[
+            "name", "scope", "amount", "actual", "forecast", "used_pct", "status", "currency",
+        ],
+        &a.budgets
+            .iter()
+            .map(|b| {
+                vec![
+                    Cell::text(&b.name),
+                    Cell::text(&b.scope),
+                    money(b.amount),
+                    money(b.actual),
+                    money(b.forecast),
+                    money(b.used_pct),
+                    Cell::text(b.status.as_str()),
+                    cur(),
+                ]
+            })
+            .collect::<Vec<_>>(),
+    )
+}
+
+fn write_commitments(a: &Analysis, dir: &Path) -> Result<()> {
+    let header = [
+        "record",
+        "commitment",
+        "scope",
+        "used_cost",
+        "unused_cost",
+        "utilization_pct",
+        "end_date",
+        "discount_pct",
+        "hourly_commitment",
+        "hourly_normalized_units",
+        "monthly_saving",
+        "coverage_pct",
+        "break_even_utilization_pct",
+        "approximate",
+        "counted",
+        "currency",
+    ];
+    let cur = || Cell::text(&a.currency);
+    let mut rows: Vec<Vec<Cell>> = a
+        .rate
+        .commitments
+        .iter()
+        .map(|c| {
+            vec![
+                Cell::text("existing"),
+                Cell::text(&c.id),
+                Cell::text(format!(
+                    "{}{}",
+                    c.kind,
+                    c.instance_type
+                        .as_deref()
+                        .map(|t| format!(" {t}"))
+                        .unwrap_or_default()
+                )),
+                money(c.used_cost),
+                money(c.unused_cost),
+                Cell::opt_number(c.utilization_pct),
+                c.end.map_or(Cell::Empty, Cell::Date),
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+                cur(),
+            ]
+        })
+        .collect();
+    let mut sizing = a.rate.sizing.clone();
+    sizing.sort_by(|x, y| {
+        y.monthly_saving
+            .total_cmp(&x.monthly_saving)
+            .then_with(|| x.product.cmp(&y.product))
+            .then_with(|| x.scope.cmp(&y.scope))
+    });
+    rows.extend(sizing.iter().map(|s| {
+        vec![
+            Cell::text("purchase"),
+            Cell::text(&s.product),
+            Cell::text(&s.scope),
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Number(s.utilization_pct),
+            Cell::Empty,
+            Cell::Number(s.discount_pct),
+            money(s.hourly_commitment),
+            Cell::opt_number(s.hourly_units),
+            money(s.monthly_saving),
+            Cell::Number(s.coverage_pct),
+            Cell::Number(s.break_even_utilization_pct),
+            Cell::Bool(s.approximate),
+            Cell::Bool(s.counted),
+            cur(),
+        ]
+    }));
+    write(dir, "commitments.csv", &header, &rows)
+}
+
+/// Writes the whole report folder `<out_dir>/<period label>/` atomically; returns its path.
+pub fn write_report(a: &Analysis, out_dir: &Path) -> Result<PathBuf> {
+    let target = out_dir.join(&a.period.label);
+    output::write_dir(&target, |dir| {
+        let _span = tracing::info_span!("report").entered();
+        let started = std::time::Instant::now();
+        write_tables(a, dir)?;
+        let json = summary::to_json(a);
+        std::fs::write(dir.join(SUMMARY_JSON), json)
+            .err_context(|| format!("{}: writing", dir.join(SUMMARY_JSON).display()))?;
+        std::fs::write(dir.join(SUMMARY_MD), summary::to_markdown(a))
+            .err_context(|| format!("{}: writing", dir.join(SUMMARY_MD).display()))?;
+        tracing::info!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "report files written"
+        );
+        Ok(())
+    })?;
+    Ok(target)
+}

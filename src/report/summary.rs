@@ -1,0 +1,425 @@
+//! `summary.json` (stable keys, full precision, for scripts and next month's comparison) and
+//! `summary.md` (to paste into a ticket or wiki; money rounded to 2 decimals).
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde::{Deserialize, Serialize};
+
+use crate::analyse::gates::Gate;
+use crate::analyse::Analysis;
+use crate::findings::Category;
+use crate::frame::iso_timestamp;
+
+/// Bumped when a key changes meaning or disappears.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Where every KPI comes from, stated in the report so finance can reproduce it.
+pub const KPI_FORMULAS: [(&str, &str); 5] = [
+    (
+        "tag_coverage_pct",
+        "Σ EffectiveCost of taggable lines (Usage with a ResourceId) carrying every required key with an accepted value ÷ Σ EffectiveCost of taggable lines × 100",
+    ),
+    (
+        "commitment_coverage_pct",
+        "ListCost of commitment-covered usage ÷ ListCost of commitment-eligible usage (EC2, Fargate, Lambda; RDS, ElastiCache, OpenSearch, Redshift instances; not Spot) × 100",
+    ),
+    (
+        "commitment_utilization_pct",
+        "(1 − EffectiveCost of lines with CommitmentDiscountStatus = Unused ÷ total commitment EffectiveCost, used + unused) × 100",
+    ),
+    (
+        "effective_savings_rate_pct",
+        "(ListCost − EffectiveCost − unused commitment cost) ÷ ListCost, over commitment-eligible usage, × 100",
+    ),
+    (
+        "spot_share_pct",
+        "ListCost of Spot EC2 instance hours ÷ ListCost of all EC2 instance hours × 100",
+    ),
+];
+
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+pub struct Totals {
+    pub billed_cost: f64,
+    pub effective_cost: f64,
+    pub list_cost: f64,
+}
+
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+pub struct Kpis {
+    pub tag_coverage_pct: Option<f64>,
+    pub commitment_coverage_pct: Option<f64>,
+    pub commitment_utilization_pct: Option<f64>,
+    pub effective_savings_rate_pct: Option<f64>,
+    pub spot_share_pct: Option<f64>,
+}
+
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+pub struct Named {
+    pub name: String,
+    pub effective_cost: f64,
+}
+
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+pub struct TrendSummary {
+    pub previous_period: Option<String>,
+    pub previous_effective_cost: Option<f64>,
+    pub mom_growth_pct: Option<f64>,
+    pub anomalies: usize,
+    pub anomaly_impact: f64,
+}
+
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+pub struct BudgetSummary {
+    pub name: String,
+    pub scope: String,
+    pub amount: f64,
+    pub actual: f64,
+    pub forecast: f64,
+    pub used_pct: f64,
+    pub status: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+pub struct GateSummary {
+    pub name: String,
+    pub value: Option<f64>,
+    pub threshold: f64,
+    pub status: String,
+}
+
+impl From<&Gate> for GateSummary {
+    fn from(g: &Gate) -> Self {
+        GateSummary {
+            name: g.name.to_string(),
+            value: g.value,
+            threshold: g.threshold,
+            status: serde_json::to_value(g.status)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or_default(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+pub struct UtilizationSummary {
+    pub matched: usize,
+    pub only_in_file: usize,
+    pub only_in_bill: usize,
+}
+
+/// The whole `summary.json`.
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+pub struct Summary {
+    pub schema_version: u32,
+    pub currency: String,
+    pub period: String,
+    pub period_start: String,
+    pub period_end: String,
+    /// The data ends before the period does (month to date).
+    pub partial: bool,
+    /// `hourly`, or `daily` when the data has only daily or monthly totals.
+    pub granularity: String,
+    pub totals: Totals,
+    pub kpis: Kpis,
+    pub kpi_formulas: BTreeMap<String, String>,
+    /// `total_monthly` and one entry per category (deduplicated: no dollar counted twice).
+    pub savings: BTreeMap<String, f64>,
+    /// Number of findings per category.
+    pub findings: BTreeMap<String, usize>,
+    pub untaggable_cost: f64,
+    pub by_service: Vec<Named>,
+    pub by_account: Vec<Named>,
+    pub trends: TrendSummary,
+    pub budgets: Vec<BudgetSummary>,
+    pub gates: Vec<GateSummary>,
+    pub utilization: Option<UtilizationSummary>,
+    pub notes: Vec<String>,
+}
+
+pub fn build(a: &Analysis) -> Summary {
+    let mut savings = BTreeMap::new();
+    savings.insert("total_monthly".to_string(), a.savings.total_monthly);
+    let mut findings = BTreeMap::new();
+    for c in Category::ALL {
+        savings.insert(
+            c.as_str().to_string(),
+            a.savings.by_category.get(&c).copied().unwrap_or(0.0),
+        );
+        findings.insert(
+            c.as_str().to_string(),
+            a.findings.iter().filter(|f| f.category == c).count(),
+        );
+    }
+    let named = |lines: &[crate::analyse::CostLine]| {
+        lines
+            .iter()
+            .map(|l| Named {
+                name: l.name.clone(),
+                effective_cost: l.effective,
+            })
+            .collect()
+    };
+    Summary {
+        schema_version: SCHEMA_VERSION,
+        currency: a.currency.clone(),
+        period: a.period.label.clone(),
+        period_start: iso_timestamp(a.period.start),
+        period_end: iso_timestamp(a.period.end),
+        partial: a.partial,
+        granularity: if a.hourly { "hourly" } else { "daily" }.into(),
+        totals: Totals {
+            billed_cost: a.totals.billed,
+            effective_cost: a.totals.effective,
+            list_cost: a.totals.list,
+        },
+        kpis: Kpis {
+            tag_coverage_pct: a.allocation.tag_coverage_pct,
+            commitment_coverage_pct: a.rate.kpis.commitment_coverage_pct,
+            commitment_utilization_pct: a.rate.kpis.commitment_utilization_pct,
+            effective_savings_rate_pct: a.rate.kpis.effective_savings_rate_pct,
+            spot_share_pct: a.rate.kpis.spot_share_pct,
+        },
+        kpi_formulas: KPI_FORMULAS
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        savings,
+        findings,
+        untaggable_cost: a.allocation.untaggable_cost,
+        by_service: named(&a.by_service),
+        by_account: named(&a.by_account),
+        trends: TrendSummary {
+            previous_period: a.trends.previous_label.clone(),
+            previous_effective_cost: a.trends.previous_total,
+            mom_growth_pct: a.trends.mom_growth_pct,
+            anomalies: a.trends.anomalies.len(),
+            anomaly_impact: a.trends.anomalies.iter().map(|x| x.impact).sum(),
+        },
+        budgets: a
+            .budgets
+            .iter()
+            .map(|b| BudgetSummary {
+                name: b.name.clone(),
+                scope: b.scope.clone(),
+                amount: b.amount,
+                actual: b.actual,
+                forecast: b.forecast,
+                used_pct: b.used_pct,
+                status: b.status.as_str().into(),
+            })
+            .collect(),
+        gates: a.gates.iter().map(GateSummary::from).collect(),
+        utilization: a.usage.utilization.as_ref().map(|u| UtilizationSummary {
+            matched: u.matched,
+            only_in_file: u.only_in_file,
+            only_in_bill: u.only_in_bill,
+        }),
+        notes: a.notes.clone(),
+    }
+}
+
+pub fn to_json(a: &Analysis) -> String {
+    serde_json::to_string_pretty(&build(a)).expect("the summary serialises") + "\n"
+}
+
+fn pct(x: Option<f64>) -> String {
+    x.map_or("n/a".into(), |v| format!("{v:.1}%"))
+}
+
+/// Money with thousands separators and 2 decimals: `12,345.67`.
+pub fn money(x: f64) -> String {
+    let negative = x < 0.0 && (x * 100.0).round() != 0.0;
+    let cents = (x.abs() * 100.0).round() as u64;
+    let whole = (cents / 100).to_string();
+    let mut grouped = String::new();
+    for (i, ch) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    format!(
+        "{}{grouped}.{:02}",
+        if negative { "-" } else { "" },
+        cents % 100
+    )
+}
+
+/// Markdown cells must not break the table.
+fn md(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
+pub fn to_markdown(a: &Analysis) -> String {
+    let s = build(a);
+    let c = &a.currency;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# Cloud cost report: {}{}\n",
+        s.period,
+        if s.partial { " (partial)" } else { "" }
+    );
+    let _ = writeln!(out, "| | |\n|---|---|");
+    let _ = writeln!(
+        out,
+        "| Effective cost (amortised) | {} {c} |",
+        money(s.totals.effective_cost)
+    );
+    let _ = writeln!(
+        out,
+        "| Billed cost (invoice) | {} {c} |",
+        money(s.totals.billed_cost)
+    );
+    let _ = writeln!(
+        out,
+        "| List cost (on-demand) | {} {c} |",
+        money(s.totals.list_cost)
+    );
+    if let Some(g) = s.trends.mom_growth_pct {
+        let _ = writeln!(
+            out,
+            "| Change vs {} | {g:+.1}% |",
+            s.trends
+                .previous_period
+                .as_deref()
+                .unwrap_or("previous month")
+        );
+    }
+    let _ = writeln!(
+        out,
+        "| Potential savings per month | {} {c} |",
+        money(a.savings.total_monthly)
+    );
+    let _ = writeln!(out, "| Tag coverage | {} |", pct(s.kpis.tag_coverage_pct));
+    let _ = writeln!(
+        out,
+        "| Commitment coverage | {} |",
+        pct(s.kpis.commitment_coverage_pct)
+    );
+    let _ = writeln!(
+        out,
+        "| Commitment utilisation | {} |",
+        pct(s.kpis.commitment_utilization_pct)
+    );
+    let _ = writeln!(
+        out,
+        "| Effective savings rate | {} |",
+        pct(s.kpis.effective_savings_rate_pct)
+    );
+    let _ = writeln!(
+        out,
+        "| Spot share of EC2 | {} |",
+        pct(s.kpis.spot_share_pct)
+    );
+
+    if !s.gates.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n## Policy gates\n\n| gate | value | threshold | status |\n|---|---|---|---|"
+        );
+        for g in &s.gates {
+            let value = g.value.map_or("n/a".into(), |v| format!("{v:.2}"));
+            let _ = writeln!(
+                out,
+                "| {} | {value} | {} | {} |",
+                g.name, g.threshold, g.status
+            );
+        }
+    }
+
+    let _ = writeln!(out, "\n## Top 10 findings\n\n| saving / month | rule | resource | recommendation |\n|---:|---|---|---|");
+    for f in a.findings.iter().take(10) {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} |",
+            money(f.monthly_saving),
+            f.rule,
+            md(f.resource_id
+                .as_deref()
+                .or(f.account_id.as_deref())
+                .unwrap_or("")),
+            md(&f.recommendation)
+        );
+    }
+
+    let _ = writeln!(out, "\n## Savings by category (counted once)\n");
+    for cat in Category::ALL {
+        let n = s.findings.get(cat.as_str()).copied().unwrap_or(0);
+        let saving = s.savings.get(cat.as_str()).copied().unwrap_or(0.0);
+        let _ = writeln!(
+            out,
+            "- {}: {n} findings, {} {c}/month",
+            cat.as_str(),
+            money(saving)
+        );
+    }
+
+    let _ = writeln!(out, "\n## Top services\n");
+    for l in a.by_service.iter().take(10) {
+        let _ = writeln!(out, "- {}: {} {c}", md(&l.name), money(l.effective));
+    }
+    if !a.trends.changes.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n## Top movers vs {}\n",
+            s.trends
+                .previous_period
+                .as_deref()
+                .unwrap_or("previous month")
+        );
+        for ch in a.trends.changes.iter().take(5) {
+            let _ = writeln!(
+                out,
+                "- {} {}: {} → {} ({}{})",
+                ch.dimension,
+                md(&ch.name),
+                money(ch.previous),
+                money(ch.current),
+                if ch.change >= 0.0 { "+" } else { "" },
+                money(ch.change)
+            );
+        }
+    }
+    if !a.budgets.is_empty() {
+        let _ = writeln!(out, "\n## Budgets\n");
+        for b in &a.budgets {
+            let _ = writeln!(
+                out,
+                "- {} ({}): {} of {} {c}, {:.0}% used, {}",
+                md(&b.name),
+                b.scope,
+                money(b.forecast),
+                money(b.amount),
+                b.used_pct,
+                b.status.as_str()
+            );
+        }
+    }
+    let _ = writeln!(out, "\n## How the KPIs are computed\n");
+    for (k, v) in KPI_FORMULAS {
+        let _ = writeln!(out, "- `{k}` = {v}");
+    }
+    if !s.notes.is_empty() {
+        let _ = writeln!(out, "\n## Notes\n");
+        for n in &s.notes {
+            let _ = writeln!(out, "- {n}");
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_format() {
+        assert_eq!(money(1234567.891), "1,234,567.89");
+        assert_eq!(money(-0.004), "0.00");
+        assert_eq!(money(-12.5), "-12.50");
+        assert_eq!(money(999.999), "1,000.00");
+    }
+}

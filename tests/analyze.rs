@@ -1,0 +1,344 @@
+//! `costlens analyze` end to end on a tiny hand-made FOCUS file whose figures are worked out by
+//! hand below; determinism, formula neutralisation, atomic writes and gate exit codes.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use common::*;
+
+const HEADER: &str = "BillingAccountId,SubAccountId,ProviderName,BillingCurrency,ChargePeriodStart,ChargePeriodEnd,ChargeCategory,PricingCategory,ServiceName,RegionId,ResourceId,BilledCost,EffectiveCost,ListCost,ContractedCost,PricingQuantity,PricingUnit,Tags,x_ServiceCode,x_UsageType,x_InstanceType";
+
+/// October 2026, monthly lines (744 hours):
+/// 1. vol-1  gp2 500 GB, 50.00, team=web environment=prod
+/// 2. i-1    m5.large 744 h, 71.424, team=data environment=Prod (not an allowed value)
+/// 3. eip-1  idle Elastic IP, 3.72, no tags
+/// 4. bucket S3, 23.00, team is a formula, environment=dev
+/// 5. tax 10.00 and 6. a credit −5.00 (untaggable)
+fn fixture() -> String {
+    let line = |account: &str,
+                category: &str,
+                pricing: &str,
+                service: &str,
+                resource: &str,
+                cost: f64,
+                qty: &str,
+                unit: &str,
+                tags: &str,
+                code: &str,
+                usage: &str,
+                itype: &str| {
+        format!(
+            "999,{account},AWS,USD,2026-10-01T00:00:00Z,2026-11-01T00:00:00Z,{category},{pricing},{service},us-east-1,{resource},{cost},{cost},{cost},{cost},{qty},{unit},\"{tags}\",{code},{usage},{itype}\n"
+        )
+    };
+    let mut text = String::from(HEADER) + "\n";
+    text += &line(
+        "111",
+        "Usage",
+        "Standard",
+        "Amazon Elastic Compute Cloud",
+        "vol-1",
+        50.0,
+        "500",
+        "GB-Mo",
+        r#"{""team"": ""web"", ""environment"": ""prod""}"#,
+        "AmazonEC2",
+        "EBS:VolumeUsage.gp2",
+        "",
+    );
+    text += &line(
+        "111",
+        "Usage",
+        "Standard",
+        "Amazon Elastic Compute Cloud",
+        "i-1",
+        71.424,
+        "744",
+        "Hrs",
+        r#"{""team"": ""data"", ""environment"": ""Prod""}"#,
+        "AmazonEC2",
+        "BoxUsage:m5.large",
+        "m5.large",
+    );
+    text += &line(
+        "222",
+        "Usage",
+        "Standard",
+        "Amazon Elastic Compute Cloud",
+        "eip-1",
+        3.72,
+        "744",
+        "Hrs",
+        "",
+        "AmazonEC2",
+        "ElasticIP:IdleAddress",
+        "",
+    );
+    text += &line(
+        "222",
+        "Usage",
+        "Standard",
+        "Amazon Simple Storage Service",
+        "bucket",
+        23.0,
+        "1000",
+        "GB-Mo",
+        r#"{""team"": ""=cmd|' /C calc'!A0"", ""environment"": ""dev""}"#,
+        "AmazonS3",
+        "TimedStorage-ByteHrs",
+        "",
+    );
+    text += &line(
+        "111",
+        "Tax",
+        "",
+        "Amazon Elastic Compute Cloud",
+        "",
+        10.0,
+        "",
+        "",
+        "",
+        "AmazonEC2",
+        "",
+        "",
+    );
+    text += &line(
+        "222",
+        "Credit",
+        "",
+        "AWS Promotional Credits",
+        "",
+        -5.0,
+        "",
+        "",
+        "",
+        "AWSCredits",
+        "",
+        "",
+    );
+    text
+}
+
+const CONFIG: &str = r#"
+[tags]
+required = ["team", "environment"]
+[tags.allowed]
+environment = ["prod", "staging", "dev"]
+"#;
+
+struct Setup {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+}
+
+fn setup(extra_config: &str) -> Setup {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().to_path_buf();
+    std::fs::write(root.join("bill.csv"), fixture()).unwrap();
+    std::fs::write(
+        root.join("costlens.toml"),
+        format!("{CONFIG}\n{extra_config}"),
+    )
+    .unwrap();
+    Setup { _dir: dir, root }
+}
+
+fn analyze(root: &Path, out: &str, env: &[(&str, &str)]) -> Run {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_costlens"));
+    command
+        .args(["analyze", "bill.csv", "--out", out])
+        .current_dir(root)
+        .env_remove("RUST_LOG")
+        .env_remove("COSTLENS_CONFIG");
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let output = command.output().unwrap();
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+fn csv_rows(path: &Path) -> Vec<BTreeMap<String, String>> {
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            headers
+                .iter()
+                .zip(r.iter())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+fn num(s: &str) -> f64 {
+    s.parse().unwrap_or_else(|_| panic!("not a number: {s}"))
+}
+
+#[test]
+fn figures_worked_by_hand() {
+    let s = setup("");
+    let run = analyze(&s.root, "out", &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = s.root.join("out/2026-10");
+    let summary = json(&std::fs::read_to_string(report.join("summary.json")).unwrap());
+    assert_eq!(summary["schema_version"], 1);
+    assert_eq!(summary["currency"], "USD");
+    assert_eq!(summary["period_start"], "2026-10-01T00:00:00Z");
+    assert_eq!(summary["period_end"], "2026-11-01T00:00:00Z");
+    // 50 + 71.424 + 3.72 + 23 + 10 − 5 = 153.144
+    for key in ["billed_cost", "effective_cost", "list_cost"] {
+        assert_cents(summary["totals"][key].as_f64().unwrap(), 153.144, key);
+    }
+    // Taggable 148.144; compliant on both keys: vol-1 50 + bucket 23 = 73 → 49.2764%.
+    let coverage = summary["kpis"]["tag_coverage_pct"].as_f64().unwrap();
+    assert!(
+        (coverage - 73.0 / 148.144 * 100.0).abs() < 1e-9,
+        "{coverage}"
+    );
+    assert!((coverage - 49.2764).abs() < 1e-4);
+    assert_cents(
+        summary["untaggable_cost"].as_f64().unwrap(),
+        5.0,
+        "untaggable",
+    );
+
+    let findings = csv_rows(&report.join("findings.csv"));
+    let saving = |rule: &str, id: &str| {
+        num(&findings
+            .iter()
+            .find(|f| f["rule"] == rule && f["resource_id"] == id)
+            .unwrap_or_else(|| panic!("{rule} {id}"))["monthly_saving"])
+    };
+    // gp2 → gp3: 20% of 50.00 in 744 hours = 10.00 → 9.8118 per 730-hour month.
+    assert!((saving("ebs-gp2-to-gp3", "vol-1") - 9.8118).abs() < 1e-4);
+    // Idle EIP: all of 3.72 → 3.65 per month.
+    assert!((saving("idle-public-ip", "eip-1") - 3.65).abs() < 1e-9);
+    // m5.large → m7g.large (0.0816 vs 0.096/h): 15% of 71.424 = 10.7136 → 10.5120 per month.
+    assert!((saving("graviton", "i-1") - 10.5120).abs() < 1e-4);
+    let untagged = csv_rows(&report.join("untagged_resources.csv"));
+    let ids: Vec<&str> = untagged.iter().map(|u| u["resource_id"].as_str()).collect();
+    assert_eq!(ids, vec!["i-1", "eip-1"]);
+    assert_eq!(untagged[0]["invalid_values"], "environment=Prod");
+    assert_eq!(untagged[1]["missing_keys"], "team;environment");
+
+    // Showback by team: direct web 50, data 71.424, formula-team 23; the eip's 3.72 shared in
+    // proportion; tax and credit (5.00) stay unallocated. The rows add up to 153.14 exactly.
+    let allocation = csv_rows(&report.join("allocation.csv"));
+    let cents: i64 = allocation
+        .iter()
+        .map(|r| (num(&r["allocated_cost"]) * 100.0).round() as i64)
+        .sum();
+    assert_eq!(cents, 15314);
+    let web = allocation.iter().find(|r| r["value"] == "web").unwrap();
+    assert_eq!(web["allocated_cost"], "51.29"); // 50 + 3.72 × 50/144.424 = 51.2879
+    let by_service = csv_rows(&report.join("cost_by_service.csv"));
+    assert_eq!(by_service[0]["service"], "Amazon Elastic Compute Cloud");
+    assert_cents(num(&by_service[0]["effective_cost"]), 135.144, "EC2");
+    let hygiene = csv_rows(&report.join("tag_hygiene.csv"));
+    let spellings: Vec<&str> = hygiene.iter().map(|h| h["spelling"].as_str()).collect();
+    assert_eq!(spellings, vec!["Prod", "prod"]);
+}
+
+#[test]
+fn formula_looking_tag_values_are_neutralised() {
+    let s = setup("");
+    assert_eq!(analyze(&s.root, "out", &[]).code, 0);
+    let text = std::fs::read_to_string(s.root.join("out/2026-10/allocation.csv")).unwrap();
+    assert!(text.contains(",'=cmd|' /C calc'!A0,"), "{text}");
+    for line in text.lines() {
+        for cell in line.split(',') {
+            assert!(!cell.trim_start_matches('"').starts_with('='), "{line}");
+        }
+    }
+    // Numbers stay numbers: the credit is written as -5 in the daily costs, not '-5.
+    let daily = std::fs::read_to_string(s.root.join("out/2026-10/daily_cost.csv")).unwrap();
+    assert!(daily.contains(",-5,-5,USD"), "{daily}");
+}
+
+fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn same_input_same_bytes() {
+    let s = setup("");
+    assert_eq!(analyze(&s.root, "a", &[]).code, 0);
+    assert_eq!(analyze(&s.root, "b", &[]).code, 0);
+    let a = files(&s.root.join("a/2026-10"));
+    let b = files(&s.root.join("b/2026-10"));
+    assert!(a.len() >= 14, "{:?}", a.keys());
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (name, bytes) in &a {
+        assert!(bytes == &b[name], "{name} differs between runs");
+    }
+}
+
+#[test]
+fn a_failed_run_leaves_the_previous_report_intact() {
+    let s = setup("");
+    assert_eq!(analyze(&s.root, "out", &[]).code, 0);
+    let before = files(&s.root.join("out/2026-10"));
+    // Change the data so a completed rerun would write different bytes.
+    std::fs::write(s.root.join("bill.csv"), fixture().replace("71.424", "80")).unwrap();
+    let run = analyze(
+        &s.root,
+        "out",
+        &[("COSTLENS_INJECT_FAILURE", "before-rename")],
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("injected failure"), "{}", run.stderr);
+    assert_eq!(files(&s.root.join("out/2026-10")), before);
+    let leftovers: Vec<String> = std::fs::read_dir(s.root.join("out"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(leftovers, vec!["2026-10"]);
+}
+
+#[test]
+fn gates_decide_the_exit_code() {
+    // Coverage is 49.28%: a 50% floor is breached (exit 1, report written), 49% passes.
+    let s = setup("[gates]\nmin_tag_coverage_pct = 50\n");
+    let run = analyze(&s.root, "out", &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let summary = json(&std::fs::read_to_string(s.root.join("out/2026-10/summary.json")).unwrap());
+    let gate = &summary["gates"][0];
+    assert_eq!(gate["name"], "min_tag_coverage_pct");
+    assert_eq!(gate["status"], "breached");
+    assert_eq!(gate["threshold"], 50.0);
+    assert!((gate["value"].as_f64().unwrap() - 49.2764).abs() < 1e-4);
+
+    let s = setup("[gates]\nmin_tag_coverage_pct = 49\n");
+    let run = analyze(&s.root, "out", &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let summary = json(&std::fs::read_to_string(s.root.join("out/2026-10/summary.json")).unwrap());
+    assert_eq!(summary["gates"][0]["status"], "ok");
+}
+
+#[test]
+fn bad_config_names_the_key_and_line() {
+    let s = setup("[gates]\nmin_tag_coverag_pct = 50\n");
+    let run = analyze(&s.root, "out", &[]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("min_tag_coverag_pct"), "{}", run.stderr);
+    assert!(run.stderr.contains("line"), "{}", run.stderr);
+    assert!(!s.root.join("out").exists());
+}

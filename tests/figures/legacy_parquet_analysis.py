@@ -1,0 +1,68 @@
+"""Independent figures for `costlens analyze` on the real legacy-CUR parquet sample (Oct 2018),
+computed with DuckDB (pip install duckdb). Run from the repository root:
+
+    python3 tests/figures/legacy_parquet_analysis.py
+
+The figures are written by hand into tests/analyze_public.rs. Definitions follow the issue texts:
+- taggable line = a Usage line (Usage or DiscountedUsage here) with a resource id; amortised
+  (effective) cost by AWS's rules; coverage of cost_center = Σ effective cost of taggable lines
+  with a non-empty cost_center ÷ Σ effective cost of taggable lines;
+- gp2 saving = gp2 storage cost × (1 − 0.08/0.10), scaled to a 730-hour month from the 744
+  hours of October; idle Elastic IP saving = its whole cost, scaled the same way;
+- RI utilisation = used ÷ (used + unused), used = Σ reservation_effective_cost on
+  DiscountedUsage, unused = Σ unused amortised upfront + unused recurring fee on RIFee;
+- RI coverage = ListCost (public on-demand cost) of DiscountedUsage instance hours ÷ ListCost of
+  all commitment-eligible instance hours (EC2 Box/Dedicated usage, RDS instance usage,
+  ElastiCache nodes, OpenSearch instances, Redshift nodes; not Spot).
+"""
+import duckdb
+
+con = duckdb.connect()
+f = "sample-data/public/cur-legacy-parquet/Oct2018-WorkshopCUR-00001.snappy.parquet"
+effective = """case line_item_line_item_type
+  when 'DiscountedUsage' then reservation_effective_cost
+  when 'RIFee' then coalesce(reservation_unused_amortized_upfront_fee_for_billing_period, 0)
+                  + coalesce(reservation_unused_recurring_fee, 0)
+  else line_item_unblended_cost end"""
+print("cost_center coverage %:", con.sql(f"""
+  select 100 * sum(case when coalesce(trim(resource_tags_user_cost_center), '') <> '' then {effective} else 0 end)
+             / sum({effective})
+  from '{f}'
+  where line_item_line_item_type in ('Usage', 'DiscountedUsage')
+    and coalesce(line_item_resource_id, '') <> ''
+""").fetchall())
+print("gp2 volumes, monthly saving:", con.sql(f"""
+  select count(distinct line_item_resource_id), sum(line_item_unblended_cost) * 0.2 * 730 / 744
+  from '{f}'
+  where line_item_line_item_type = 'Usage' and line_item_usage_type like '%EBS:VolumeUsage.gp2'
+    and coalesce(line_item_resource_id, '') <> ''
+""").fetchall())
+print("idle EIPs, monthly saving:", con.sql(f"""
+  select count(distinct line_item_resource_id), sum(line_item_unblended_cost) * 730 / 744
+  from '{f}'
+  where line_item_usage_type like '%ElasticIP:IdleAddress'
+""").fetchall())
+print("RI utilisation %:", con.sql(f"""
+  select 100 * sum(case when line_item_line_item_type = 'DiscountedUsage' then reservation_effective_cost else 0 end)
+       / (sum(case when line_item_line_item_type = 'DiscountedUsage' then reservation_effective_cost else 0 end)
+          + sum(case when line_item_line_item_type = 'RIFee'
+                     then coalesce(reservation_unused_amortized_upfront_fee_for_billing_period, 0)
+                        + coalesce(reservation_unused_recurring_fee, 0) else 0 end))
+  from '{f}'
+""").fetchall())
+print("commitment coverage %:", con.sql(f"""
+  with eligible as (
+    select line_item_line_item_type as t, pricing_public_on_demand_cost as list
+    from '{f}'
+    where line_item_line_item_type in ('Usage', 'DiscountedUsage')
+      and line_item_usage_type not like '%SpotUsage%'
+      and ((line_item_product_code = 'AmazonEC2' and coalesce(product_instance_type, '') <> ''
+             and (line_item_usage_type like '%BoxUsage%' or line_item_usage_type like '%DedicatedUsage%'))
+        or (line_item_product_code = 'AmazonRDS' and (line_item_usage_type like '%InstanceUsage%' or line_item_usage_type like '%Multi-AZUsage%'))
+        or (line_item_product_code = 'AmazonElastiCache' and line_item_usage_type like '%NodeUsage%')
+        or (line_item_product_code = 'AmazonES' and line_item_usage_type like '%ESInstance%')
+        or (line_item_product_code = 'AmazonRedshift' and line_item_usage_type like '%Node%')
+        or line_item_usage_type like '%Fargate%'
+        or (line_item_product_code = 'AWSLambda' and line_item_usage_type like '%GB-Second%')))
+  select 100 * sum(case when t = 'DiscountedUsage' then list else 0 end) / sum(list) from eligible
+""").fetchall())
