@@ -12,9 +12,10 @@ use crate::analyse::{self, aggregates, trends::PreviousMonth, Analysis};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::findings::Finding;
+use crate::lock::Lock;
 use crate::period::Period;
 use crate::report::{self, summary::Summary};
-use crate::{import, utilization};
+use crate::{history, import, utilization};
 
 /// Everything `analyze` needs, already resolved from flags, environment, file and defaults.
 #[derive(Debug, Clone)]
@@ -26,6 +27,8 @@ pub struct Request {
     pub utilization: Option<PathBuf>,
     /// The day `this-month` and `last-month` are relative to (UTC).
     pub today: NaiveDate,
+    /// When the run started, written into the lock file for humans.
+    pub started: String,
 }
 
 #[derive(Debug)]
@@ -82,6 +85,7 @@ fn previous_from_report(out_dir: &Path, period: &Period) -> Option<PreviousMonth
 pub fn run(request: &Request, external_findings: Vec<Finding>) -> Result<Outcome> {
     let config = &request.config;
     let started = Instant::now();
+    let _lock = Lock::acquire(&config.output_dir, &request.started)?;
     let dataset = import::load(&request.inputs)?;
     let period = match &request.period {
         Some(text) => Period::parse(text, request.today)?,
@@ -111,7 +115,7 @@ pub fn run(request: &Request, external_findings: Vec<Finding>) -> Result<Outcome
     }
     let previous = previous_from_report(&config.output_dir, &period);
     let analysers = Instant::now();
-    let analysis = analyse::run(
+    let mut analysis = analyse::run(
         &aggs,
         config,
         analyse::Inputs {
@@ -125,6 +129,17 @@ pub fn run(request: &Request, external_findings: Vec<Finding>) -> Result<Outcome
         findings = analysis.findings.len(),
         "analysers"
     );
+    let (previous_label, previous_findings) =
+        match history::previous_report(&config.output_dir, &period) {
+            Some((label, path)) => (Some(label), history::load(&path)?),
+            None => (None, Vec::new()),
+        };
+    analysis.history = Some(history::compare(
+        &mut analysis.findings,
+        &previous_findings,
+        previous_label.as_deref(),
+        &period,
+    ));
     let report_dir = report::write_report(&analysis, &config.output_dir)?;
     let gate_breached = analysis
         .gates

@@ -86,6 +86,12 @@ pub struct Finding {
     pub evidence: String,
     pub source: String,
     pub confidence: Confidence,
+    /// `new`, or `open` when the previous report had it too (see `history`).
+    pub status: String,
+    /// The period it was first reported in.
+    pub first_seen: String,
+    /// Months it has been open, this one included.
+    pub months_open: u32,
 }
 
 impl Finding {
@@ -109,6 +115,9 @@ impl Finding {
             evidence: String::new(),
             source: SOURCE_COSTLENS.to_string(),
             confidence: Confidence::High,
+            status: "new".to_string(),
+            first_seen: String::new(),
+            months_open: 1,
         }
     }
 }

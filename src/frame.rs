@@ -13,6 +13,28 @@ pub fn collect_all(frames: Vec<LazyFrame>, what: &str) -> Result<Vec<DataFrame>>
         .err_context(|| what.to_string())
 }
 
+/// Money is summed in whole nano-units (1e-9 of the currency) as integers: integer addition
+/// gives the same total in any order, so parallel and streaming aggregation stay
+/// deterministic to the byte. Lines carry at most ten decimals, so the rounding of each line
+/// is far below a cent even over 100 million lines; a group total may reach ±9.2 billion.
+const MONEY_SCALE: f64 = 1e9;
+
+/// The exact, order-independent sum of a money column (read it back with [`money`]).
+pub fn exact_sum(expr: Expr) -> Expr {
+    (expr * lit(MONEY_SCALE))
+        .round(0, RoundMode::HalfAwayFromZero)
+        .cast(DataType::Int64)
+        .sum()
+}
+
+/// A money column summed by [`exact_sum`], back in currency units.
+pub fn money(df: &DataFrame, name: &str) -> Result<Vec<f64>> {
+    Ok(ints(df, name)?
+        .into_iter()
+        .map(|v| v.unwrap_or(0) as f64 / MONEY_SCALE)
+        .collect())
+}
+
 /// Text values of a collected column (nulls kept).
 pub fn strings(df: &DataFrame, name: &str) -> Result<Vec<Option<String>>> {
     let column = df

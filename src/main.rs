@@ -47,6 +47,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
                 period: args.period,
                 utilization: args.utilization,
                 today: chrono::Utc::now().date_naive(),
+                started: chrono::Utc::now().to_rfc3339(),
             };
             let outcome = analyze::run(&request, Vec::new())?;
             if !cli.log.quiet {

@@ -33,11 +33,7 @@ pub struct Breakdown {
 }
 
 fn cost_sums() -> [Expr; 3] {
-    [
-        col(BILLED_COST).sum(),
-        col(EFFECTIVE_COST).sum(),
-        col(LIST_COST).sum(),
-    ]
+    [BILLED_COST, EFFECTIVE_COST, LIST_COST].map(|c| frame::exact_sum(col(c)).alias(c))
 }
 
 /// Picks the one currency to report in: the user's choice, or the only one in the data.
@@ -66,14 +62,16 @@ pub fn choose_currency(found: &[String], wanted: Option<&str>) -> Result<String>
 }
 
 pub fn summarize(lf: LazyFrame, currency: Option<&str>, top: usize) -> Result<Summary> {
-    let totals = lf.clone().group_by([col(BILLING_CURRENCY)]).agg([
-        len().alias("rows"),
-        col(CHARGE_PERIOD_START).min().alias("start"),
-        col(CHARGE_PERIOD_END).max().alias("end"),
-        col(BILLED_COST).sum(),
-        col(EFFECTIVE_COST).sum(),
-        col(LIST_COST).sum(),
-    ]);
+    let totals = lf.clone().group_by([col(BILLING_CURRENCY)]).agg(
+        [
+            len().alias("rows"),
+            col(CHARGE_PERIOD_START).min().alias("start"),
+            col(CHARGE_PERIOD_END).max().alias("end"),
+        ]
+        .into_iter()
+        .chain(cost_sums())
+        .collect::<Vec<_>>(),
+    );
     let breakdown = |key: &str| {
         lf.clone()
             .group_by([col(BILLING_CURRENCY), col(key).alias("name")])
@@ -98,7 +96,7 @@ pub fn summarize(lf: LazyFrame, currency: Option<&str>, top: usize) -> Result<Su
         .iter()
         .position(|c| c.as_deref() == Some(chosen.as_str()))
         .expect("chosen currency is among those found");
-    let at = |name: &str| -> Result<f64> { Ok(frame::floats(&totals, name)?[i].unwrap_or(0.0)) };
+    let at = |name: &str| -> Result<f64> { Ok(frame::money(&totals, name)?[i]) };
 
     Ok(Summary {
         rows: frame::ints(&totals, "rows")?[i].unwrap_or(0) as u64,
@@ -117,16 +115,16 @@ pub fn summarize(lf: LazyFrame, currency: Option<&str>, top: usize) -> Result<Su
 fn top_breakdown(df: &DataFrame, currency: &str, top: usize) -> Result<Vec<Breakdown>> {
     let currencies = frame::strings(df, BILLING_CURRENCY)?;
     let names = frame::strings(df, "name")?;
-    let billed = frame::floats(df, BILLED_COST)?;
-    let effective = frame::floats(df, EFFECTIVE_COST)?;
-    let list = frame::floats(df, LIST_COST)?;
+    let billed = frame::money(df, BILLED_COST)?;
+    let effective = frame::money(df, EFFECTIVE_COST)?;
+    let list = frame::money(df, LIST_COST)?;
     let mut rows: Vec<Breakdown> = (0..df.height())
         .filter(|&i| currencies[i].as_deref() == Some(currency))
         .map(|i| Breakdown {
             name: names[i].clone().unwrap_or_else(|| "(none)".into()),
-            billed_cost: billed[i].unwrap_or(0.0),
-            effective_cost: effective[i].unwrap_or(0.0),
-            list_cost: list[i].unwrap_or(0.0),
+            billed_cost: billed[i],
+            effective_cost: effective[i],
+            list_cost: list[i],
         })
         .collect();
     rows.sort_by(|a, b| {

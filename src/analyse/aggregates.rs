@@ -244,12 +244,10 @@ pub fn is_compute_usage() -> Expr {
 }
 
 fn money_sums() -> Vec<Expr> {
-    vec![
-        col(schema::BILLED_COST).sum(),
-        col(schema::EFFECTIVE_COST).sum(),
-        col(schema::LIST_COST).sum(),
-        col(schema::CONTRACTED_COST).sum(),
-    ]
+    schema::MONEY
+        .iter()
+        .map(|c| frame::exact_sum(col(*c)).alias(*c))
+        .collect()
 }
 
 /// The latest month that has data: the default period.
@@ -323,10 +321,7 @@ pub fn build(frame: LazyFrame, period: &Period, config: &Config) -> Result<Aggre
         len().alias(LINES),
         col(schema::CHARGE_PERIOD_START).min().alias(FIRST_START),
         col(schema::CHARGE_PERIOD_END).max().alias(LAST_END),
-        col(schema::EFFECTIVE_COST)
-            .filter(off_hours)
-            .sum()
-            .alias(OFFHOURS_COST),
+        frame::exact_sum(col(schema::EFFECTIVE_COST).filter(off_hours)).alias(OFFHOURS_COST),
     ]);
     let resources = period_lines
         .clone()
@@ -353,9 +348,9 @@ pub fn build(frame: LazyFrame, period: &Period, config: &Config) -> Result<Aggre
         ])
         .agg([
             col(schema::PRICING_QUANTITY).sum(),
-            col(schema::LIST_COST).sum(),
-            col(schema::BILLED_COST).sum(),
-            col(schema::EFFECTIVE_COST).sum(),
+            frame::exact_sum(col(schema::LIST_COST)).alias(schema::LIST_COST),
+            frame::exact_sum(col(schema::BILLED_COST)).alias(schema::BILLED_COST),
+            frame::exact_sum(col(schema::EFFECTIVE_COST)).alias(schema::EFFECTIVE_COST),
         ]);
 
     let commitments = period_lines
@@ -369,9 +364,9 @@ pub fn build(frame: LazyFrame, period: &Period, config: &Config) -> Result<Aggre
             col(schema::CHARGE_CATEGORY),
         ])
         .agg([
-            col(schema::EFFECTIVE_COST).sum(),
-            col(schema::BILLED_COST).sum(),
-            col(schema::LIST_COST).sum(),
+            frame::exact_sum(col(schema::EFFECTIVE_COST)).alias(schema::EFFECTIVE_COST),
+            frame::exact_sum(col(schema::BILLED_COST)).alias(schema::BILLED_COST),
+            frame::exact_sum(col(schema::LIST_COST)).alias(schema::LIST_COST),
             col(schema::PRICING_QUANTITY).sum(),
             col(schema::X_COMMITMENT_DISCOUNT_END).max(),
             col(schema::X_INSTANCE_TYPE).drop_nulls().first(),
@@ -431,17 +426,96 @@ pub fn build(frame: LazyFrame, period: &Period, config: &Config) -> Result<Aggre
         .tags
         .allocation_key()
         .and_then(|k| tag_keys.iter().position(|t| t == k));
+    let mut daily = daily_rows(&only(daily)?)?;
+    let mut resources = resource_rows(&only(resources)?, config, &tag_keys)?;
+    let mut hourly = hourly_rows(&only(hourly)?)?;
+    let mut commitments = commitment_rows(&only(commitments)?)?;
+    // Group-by output comes in no fixed order; later float sums must not depend on it.
+    daily.sort_by(|a, b| {
+        (a.day, &a.account, &a.service, &a.charge_category)
+            .cmp(&(b.day, &b.account, &b.service, &b.charge_category))
+            .then(a.effective.total_cmp(&b.effective))
+            .then(a.billed.total_cmp(&b.billed))
+    });
+    resources.sort_by(|a, b| {
+        (
+            &a.resource_id,
+            &a.usage_type,
+            &a.charge_category,
+            &a.line_item_type,
+            &a.pricing_category,
+        )
+            .cmp(&(
+                &b.resource_id,
+                &b.usage_type,
+                &b.charge_category,
+                &b.line_item_type,
+                &b.pricing_category,
+            ))
+            .then_with(|| {
+                (
+                    &a.account,
+                    &a.service,
+                    &a.region,
+                    &a.instance_type,
+                    &a.pricing_unit,
+                    &a.resource_type,
+                    &a.tags,
+                    &a.orchestrator,
+                )
+                    .cmp(&(
+                        &b.account,
+                        &b.service,
+                        &b.region,
+                        &b.instance_type,
+                        &b.pricing_unit,
+                        &b.resource_type,
+                        &b.tags,
+                        &b.orchestrator,
+                    ))
+            })
+            .then(a.first_start.cmp(&b.first_start))
+            .then(a.effective.total_cmp(&b.effective))
+            .then(a.billed.total_cmp(&b.billed))
+            .then(a.quantity.total_cmp(&b.quantity))
+    });
+    hourly.sort_by(|a, b| {
+        (
+            a.hour,
+            a.end,
+            &a.region,
+            &a.instance_type,
+            &a.service_code,
+            &a.pricing_category,
+        )
+            .cmp(&(
+                b.hour,
+                b.end,
+                &b.region,
+                &b.instance_type,
+                &b.service_code,
+                &b.pricing_category,
+            ))
+    });
+    commitments.sort_by(|a, b| {
+        (&a.id, &a.status, &a.charge_category, &a.kind).cmp(&(
+            &b.id,
+            &b.status,
+            &b.charge_category,
+            &b.kind,
+        ))
+    });
     Ok(Aggregates {
         data_start: first(FIRST_START)?,
         data_end: first(LAST_END)?,
         hourly_lines: first(HOURLY_LINES)?.unwrap_or(0) as u64,
         usage_lines: first(USAGE_LINES)?.unwrap_or(0) as u64,
         has_resources: first("has_resources")?.unwrap_or(0) > 0,
-        daily: daily_rows(&only(daily)?)?,
-        resources: resource_rows(&only(resources)?, config, &tag_keys)?,
+        daily,
+        resources,
         first_seen: first_seen_map(&only(first_seen)?)?,
-        hourly: hourly_rows(&only(hourly)?)?,
-        commitments: commitment_rows(&only(commitments)?)?,
+        hourly,
+        commitments,
         currency,
         period: period.clone(),
         tag_keys,
@@ -454,20 +528,20 @@ fn daily_rows(df: &DataFrame) -> Result<Vec<DailyRow>> {
     let account = frame::strings(df, schema::SUB_ACCOUNT_ID)?;
     let service = frame::strings(df, schema::SERVICE_NAME)?;
     let category = frame::strings(df, schema::CHARGE_CATEGORY)?;
-    let billed = frame::floats(df, schema::BILLED_COST)?;
-    let effective = frame::floats(df, schema::EFFECTIVE_COST)?;
-    let list = frame::floats(df, schema::LIST_COST)?;
-    let contracted = frame::floats(df, schema::CONTRACTED_COST)?;
+    let billed = frame::money(df, schema::BILLED_COST)?;
+    let effective = frame::money(df, schema::EFFECTIVE_COST)?;
+    let list = frame::money(df, schema::LIST_COST)?;
+    let contracted = frame::money(df, schema::CONTRACTED_COST)?;
     Ok((0..df.height())
         .map(|i| DailyRow {
             day: day[i].unwrap_or(0),
             account: account[i].clone(),
             service: service[i].clone(),
             charge_category: category[i].clone(),
-            billed: billed[i].unwrap_or(0.0),
-            effective: effective[i].unwrap_or(0.0),
-            list: list[i].unwrap_or(0.0),
-            contracted: contracted[i].unwrap_or(0.0),
+            billed: billed[i],
+            effective: effective[i],
+            list: list[i],
+            contracted: contracted[i],
         })
         .collect())
 }
@@ -496,12 +570,12 @@ fn resource_rows(df: &DataFrame, config: &Config, tag_keys: &[String]) -> Result
     let line_item_type = s(schema::X_LINE_ITEM_TYPE)?;
     let tags = frame::key_values(df, schema::TAGS)?;
     let (billed, effective, list, contracted, quantity, offhours) = (
-        f(schema::BILLED_COST)?,
-        f(schema::EFFECTIVE_COST)?,
-        f(schema::LIST_COST)?,
-        f(schema::CONTRACTED_COST)?,
+        frame::money(df, schema::BILLED_COST)?,
+        frame::money(df, schema::EFFECTIVE_COST)?,
+        frame::money(df, schema::LIST_COST)?,
+        frame::money(df, schema::CONTRACTED_COST)?,
         f(schema::PRICING_QUANTITY)?,
-        f(OFFHOURS_COST)?,
+        frame::money(df, OFFHOURS_COST)?,
     );
     let (lines, first_start, last_end) = (
         frame::ints(df, LINES)?,
@@ -525,15 +599,15 @@ fn resource_rows(df: &DataFrame, config: &Config, tag_keys: &[String]) -> Result
             line_item_type: line_item_type[i].clone(),
             orchestrator: orchestrator(&tags[i]),
             tags: policy_values(config, tag_keys, &tags[i]),
-            billed: billed[i].unwrap_or(0.0),
-            effective: effective[i].unwrap_or(0.0),
-            list: list[i].unwrap_or(0.0),
-            contracted: contracted[i].unwrap_or(0.0),
+            billed: billed[i],
+            effective: effective[i],
+            list: list[i],
+            contracted: contracted[i],
             quantity: quantity[i].unwrap_or(0.0),
             lines: lines[i].unwrap_or(0) as u64,
             first_start: first_start[i].unwrap_or(0),
             last_end: last_end[i].unwrap_or(0),
-            offhours_cost: offhours[i].unwrap_or(0.0),
+            offhours_cost: offhours[i],
         })
         .collect())
 }
@@ -556,9 +630,9 @@ fn hourly_rows(df: &DataFrame) -> Result<Vec<HourlyRow>> {
     let service_code = frame::strings(df, schema::X_SERVICE_CODE)?;
     let pricing = frame::strings(df, schema::PRICING_CATEGORY)?;
     let quantity = frame::floats(df, schema::PRICING_QUANTITY)?;
-    let list = frame::floats(df, schema::LIST_COST)?;
-    let billed = frame::floats(df, schema::BILLED_COST)?;
-    let effective = frame::floats(df, schema::EFFECTIVE_COST)?;
+    let list = frame::money(df, schema::LIST_COST)?;
+    let billed = frame::money(df, schema::BILLED_COST)?;
+    let effective = frame::money(df, schema::EFFECTIVE_COST)?;
     Ok((0..df.height())
         .map(|i| HourlyRow {
             hour: hour[i].unwrap_or(0),
@@ -568,9 +642,9 @@ fn hourly_rows(df: &DataFrame) -> Result<Vec<HourlyRow>> {
             service_code: service_code[i].clone(),
             pricing_category: pricing[i].clone(),
             quantity: quantity[i].unwrap_or(0.0),
-            list: list[i].unwrap_or(0.0),
-            billed: billed[i].unwrap_or(0.0),
-            effective: effective[i].unwrap_or(0.0),
+            list: list[i],
+            billed: billed[i],
+            effective: effective[i],
         })
         .collect())
 }
@@ -580,9 +654,9 @@ fn commitment_rows(df: &DataFrame) -> Result<Vec<CommitmentRow>> {
     let kind = frame::strings(df, schema::COMMITMENT_DISCOUNT_TYPE)?;
     let status = frame::strings(df, schema::COMMITMENT_DISCOUNT_STATUS)?;
     let category = frame::strings(df, schema::CHARGE_CATEGORY)?;
-    let effective = frame::floats(df, schema::EFFECTIVE_COST)?;
-    let billed = frame::floats(df, schema::BILLED_COST)?;
-    let list = frame::floats(df, schema::LIST_COST)?;
+    let effective = frame::money(df, schema::EFFECTIVE_COST)?;
+    let billed = frame::money(df, schema::BILLED_COST)?;
+    let list = frame::money(df, schema::LIST_COST)?;
     let quantity = frame::floats(df, schema::PRICING_QUANTITY)?;
     let end = frame::ints(df, schema::X_COMMITMENT_DISCOUNT_END)?;
     let instance_type = frame::strings(df, schema::X_INSTANCE_TYPE)?;
@@ -595,9 +669,9 @@ fn commitment_rows(df: &DataFrame) -> Result<Vec<CommitmentRow>> {
                 kind: kind[i].clone(),
                 status: status[i].clone(),
                 charge_category: category[i].clone(),
-                effective: effective[i].unwrap_or(0.0),
-                billed: billed[i].unwrap_or(0.0),
-                list: list[i].unwrap_or(0.0),
+                effective: effective[i],
+                billed: billed[i],
+                list: list[i],
                 quantity: quantity[i].unwrap_or(0.0),
                 end: end[i],
                 instance_type: instance_type[i].clone(),

@@ -82,6 +82,8 @@ pub struct Analysis {
     /// Every finding, ranked by monthly saving; `counted` marks those the total includes.
     pub findings: Vec<Finding>,
     pub savings: Savings,
+    /// Set by the caller, which reads the previous report.
+    pub history: Option<crate::history::History>,
     pub notes: Vec<String>,
 }
 
@@ -235,6 +237,9 @@ pub fn run(aggs: &Aggregates, config: &Config, inputs: Inputs) -> Analysis {
         }
     }
     rank(&mut findings);
+    for f in &mut findings {
+        f.first_seen.clone_from(&aggs.period.label);
+    }
 
     let mut savings = Savings::default();
     for f in findings.iter().filter(|f| f.counted) {
@@ -287,6 +292,7 @@ pub fn run(aggs: &Aggregates, config: &Config, inputs: Inputs) -> Analysis {
         gates,
         findings,
         savings,
+        history: None,
         notes,
     }
 }

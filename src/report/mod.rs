@@ -51,10 +51,13 @@ fn finding_cells(f: &Finding) -> Vec<Cell> {
         Cell::text(&f.evidence),
         Cell::text(&f.source),
         Cell::text(f.confidence.as_str()),
+        Cell::text(&f.status),
+        Cell::text(&f.first_seen),
+        Cell::Integer(i64::from(f.months_open)),
     ]
 }
 
-pub const FINDING_COLUMNS: [&str; 16] = [
+pub const FINDING_COLUMNS: [&str; 19] = [
     "finding_id",
     "category",
     "rule",
@@ -71,6 +74,9 @@ pub const FINDING_COLUMNS: [&str; 16] = [
     "evidence",
     "source",
     "confidence",
+    "status",
+    "first_seen",
+    "months_open",
 ];
 
 /// Every CSV of the report.

@@ -135,7 +135,28 @@ pub struct Summary {
     pub budgets: Vec<BudgetSummary>,
     pub gates: Vec<GateSummary>,
     pub utilization: Option<UtilizationSummary>,
+    /// New, still open and resolved findings against the previous report.
+    pub history: Option<HistorySummary>,
     pub notes: Vec<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+pub struct HistorySummary {
+    pub previous_report: Option<String>,
+    pub new: usize,
+    pub open: usize,
+    pub resolved: usize,
+    pub resolved_monthly_saving: f64,
+    /// What was resolved since the previous report, largest saving first.
+    pub resolved_findings: Vec<ResolvedSummary>,
+}
+
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+pub struct ResolvedSummary {
+    pub finding_id: String,
+    pub rule: String,
+    pub resource_id: String,
+    pub monthly_saving: f64,
 }
 
 pub fn build(a: &Analysis) -> Summary {
@@ -215,6 +236,23 @@ pub fn build(a: &Analysis) -> Summary {
             matched: u.matched,
             only_in_file: u.only_in_file,
             only_in_bill: u.only_in_bill,
+        }),
+        history: a.history.as_ref().map(|h| HistorySummary {
+            previous_report: h.previous_report.clone(),
+            new: h.new,
+            open: h.open,
+            resolved: h.resolved.len(),
+            resolved_monthly_saving: h.resolved_monthly_saving,
+            resolved_findings: h
+                .resolved
+                .iter()
+                .map(|r| ResolvedSummary {
+                    finding_id: r.finding_id.clone(),
+                    rule: r.rule.clone(),
+                    resource_id: r.resource_id.clone(),
+                    monthly_saving: r.monthly_saving,
+                })
+                .collect(),
         }),
         notes: a.notes.clone(),
     }
@@ -343,6 +381,28 @@ pub fn to_markdown(a: &Analysis) -> String {
                 .unwrap_or("")),
             md(&f.recommendation)
         );
+    }
+
+    if let Some(h) = &s.history {
+        if let Some(previous) = &h.previous_report {
+            let _ = writeln!(
+                out,
+                "\n## Since {previous}\n\n{} new, {} still open, {} resolved (worth {} {c}/month)",
+                h.new,
+                h.open,
+                h.resolved,
+                money(h.resolved_monthly_saving)
+            );
+            for r in h.resolved_findings.iter().take(10) {
+                let _ = writeln!(
+                    out,
+                    "- resolved: {} {} ({} {c}/month)",
+                    r.rule,
+                    md(&r.resource_id),
+                    money(r.monthly_saving)
+                );
+            }
+        }
     }
 
     let _ = writeln!(out, "\n## Savings by category (counted once)\n");

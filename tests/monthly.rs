@@ -1,0 +1,494 @@
+//! The monthly review and cron behaviour, through the real binary on a small two-month FOCUS
+//! file whose figures are worked out by hand: trends, anomalies, budgets, every gate (breached
+//! and passing), run history across consecutive runs, config precedence, periods and the lock.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::Path;
+
+use common::*;
+
+const HEADER: &str = "BillingAccountId,SubAccountId,BillingCurrency,ChargePeriodStart,ChargePeriodEnd,ChargeCategory,PricingCategory,ServiceName,RegionId,ResourceId,BilledCost,EffectiveCost,ListCost,ContractedCost,PricingQuantity,PricingUnit,CommitmentDiscountId,CommitmentDiscountType,CommitmentDiscountStatus,Tags,x_ServiceCode,x_UsageType";
+
+fn day(month: u32, d: u32) -> String {
+    format!("2026-{month:02}-{d:02}")
+}
+
+/// Daily lines:
+/// - account 111: EC2 100.00 a day, except 17 October: 900.00 (the anomaly, impact 800);
+///   S3 10.00 a day; vol-1 (gp2) 1.00 a day, tagged team=web environment=prod;
+/// - account 222: eip-1 idle address in September only, eip-2 in October only, 0.12 a day;
+/// - October only: a reservation with 60.00 used and 40.00 unused (utilisation 60%).
+///
+/// September: 30 × (100 + 10 + 1 + 0.12) = 3333.60.
+/// October: 31 × (100 + 10 + 1 + 0.12) + 800 + 60 + 40 = 4344.72.
+fn month(m: u32) -> String {
+    let days = if m == 9 { 30 } else { 31 };
+    let mut out = String::new();
+    let mut line = |d: u32,
+                    account: &str,
+                    category: &str,
+                    pricing: &str,
+                    service: &str,
+                    resource: &str,
+                    cost: f64,
+                    commitment: (&str, &str),
+                    tags: &str,
+                    code: &str,
+                    usage: &str| {
+        let (id, status) = commitment;
+        let kind = if id.is_empty() {
+            ""
+        } else {
+            "Reserved Instance"
+        };
+        let end = if d == days {
+            format!("2026-{:02}-01", m + 1)
+        } else {
+            day(m, d + 1)
+        };
+        let _ = writeln!(
+            out,
+            "999,{account},USD,{}T00:00:00Z,{end}T00:00:00Z,{category},{pricing},{service},us-east-1,{resource},{cost},{cost},{cost},{cost},24,Hrs,{id},{kind},{status},\"{tags}\",{code},{usage}",
+            day(m, d)
+        );
+    };
+    for d in 1..=days {
+        let ec2 = if m == 10 && d == 17 { 900.0 } else { 100.0 };
+        line(
+            d,
+            "111",
+            "Usage",
+            "Standard",
+            "Amazon Elastic Compute Cloud",
+            "",
+            ec2,
+            ("", ""),
+            "",
+            "AmazonEC2",
+            "BoxUsage:c7g.large",
+        );
+        line(
+            d,
+            "111",
+            "Usage",
+            "Standard",
+            "Amazon Simple Storage Service",
+            "",
+            10.0,
+            ("", ""),
+            "",
+            "AmazonS3",
+            "TimedStorage-ByteHrs",
+        );
+        line(
+            d,
+            "111",
+            "Usage",
+            "Standard",
+            "Amazon Elastic Compute Cloud",
+            "vol-1",
+            1.0,
+            ("", ""),
+            r#"{""team"": ""web"", ""environment"": ""prod""}"#,
+            "AmazonEC2",
+            "EBS:VolumeUsage.gp2",
+        );
+        let eip = if m == 9 { "eip-1" } else { "eip-2" };
+        line(
+            d,
+            "222",
+            "Usage",
+            "Standard",
+            "Amazon Elastic Compute Cloud",
+            eip,
+            0.12,
+            ("", ""),
+            "",
+            "AmazonEC2",
+            "ElasticIP:IdleAddress",
+        );
+    }
+    if m == 10 {
+        line(
+            1,
+            "222",
+            "Usage",
+            "Committed",
+            "Amazon Elastic Compute Cloud",
+            "i-ri",
+            60.0,
+            ("ri-1", "Used"),
+            "",
+            "AmazonEC2",
+            "BoxUsage:m5.large",
+        );
+        line(
+            1,
+            "222",
+            "Purchase",
+            "Standard",
+            "Amazon Elastic Compute Cloud",
+            "",
+            40.0,
+            ("ri-1", "Unused"),
+            "",
+            "AmazonEC2",
+            "HeavyUsage:m5.large",
+        );
+    }
+    out
+}
+
+const SEPTEMBER: f64 = 3333.60;
+const OCTOBER: f64 = 4344.72;
+
+fn write_data(dir: &Path, name: &str, months: &[u32]) {
+    let mut text = String::from(HEADER) + "\n";
+    for m in months {
+        text += &month(*m);
+    }
+    std::fs::write(dir.join(name), text).unwrap();
+}
+
+fn config(dir: &Path, extra: &str) {
+    std::fs::write(
+        dir.join("costlens.toml"),
+        format!("[tags]\nrequired = [\"team\"]\n[anomaly]\nmin_impact = 100.0\n{extra}"),
+    )
+    .unwrap();
+}
+
+fn summary(dir: &Path, period: &str) -> serde_json::Value {
+    json(&std::fs::read_to_string(dir.join("reports").join(period).join("summary.json")).unwrap())
+}
+
+fn gate<'a>(s: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    s["gates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["name"] == name)
+        .unwrap_or_else(|| panic!("{name}"))
+}
+
+#[test]
+fn trends_anomaly_budgets_from_two_months_in_one_file() {
+    let dir = tempfile::tempdir().unwrap();
+    write_data(dir.path(), "bill.csv", &[9, 10]);
+    config(
+        dir.path(),
+        "[[budgets]]\nname = \"core\"\naccount = \"111\"\namount = 4000.0\n",
+    );
+    // A configured budget is a gate unless `gates.budgets = false`: breached, so exit 1.
+    let run = costlens(&["analyze", "bill.csv"], dir.path());
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let s = summary(dir.path(), "2026-10");
+    assert_cents(
+        s["totals"]["effective_cost"].as_f64().unwrap(),
+        OCTOBER,
+        "October",
+    );
+    assert_eq!(s["trends"]["previous_period"], "2026-09");
+    assert_cents(
+        s["trends"]["previous_effective_cost"].as_f64().unwrap(),
+        SEPTEMBER,
+        "September",
+    );
+    let growth = (OCTOBER - SEPTEMBER) / SEPTEMBER * 100.0; // 30.33%
+    assert!((s["trends"]["mom_growth_pct"].as_f64().unwrap() - growth).abs() < 1e-9);
+    assert_eq!(s["trends"]["anomalies"], 1);
+    assert_cents(
+        s["trends"]["anomaly_impact"].as_f64().unwrap(),
+        800.0,
+        "impact",
+    );
+    // Account 111 in October: 31 × 111 + 800 = 4241 of 4000: breached.
+    let budget = &s["budgets"][0];
+    assert_cents(budget["actual"].as_f64().unwrap(), 4241.0, "budget actual");
+    assert_eq!(budget["status"], "breached");
+    assert!((s["kpis"]["commitment_utilization_pct"].as_f64().unwrap() - 60.0).abs() < 1e-9);
+    let findings =
+        std::fs::read_to_string(dir.path().join("reports/2026-10/findings.csv")).unwrap();
+    let anomaly = findings.lines().find(|l| l.contains(",anomaly,")).unwrap();
+    assert!(anomaly.contains("2026-10-17"), "{anomaly}");
+}
+
+#[test]
+fn each_gate_breaches_and_passes_with_the_exit_code() {
+    // (gate config, expected gate name, figure worked out above)
+    let growth = (OCTOBER - SEPTEMBER) / SEPTEMBER * 100.0;
+    let cases: [(&str, &str, &str, f64); 4] = [
+        (
+            "max_mom_growth_pct = 30",
+            "max_mom_growth_pct = 31",
+            "max_mom_growth_pct",
+            growth,
+        ),
+        (
+            "min_commitment_utilization_pct = 61",
+            "min_commitment_utilization_pct = 59",
+            "min_commitment_utilization_pct",
+            60.0,
+        ),
+        (
+            "max_anomaly_impact = 799",
+            "max_anomaly_impact = 801",
+            "max_anomaly_impact",
+            800.0,
+        ),
+        (
+            "min_tag_coverage_pct = 90",
+            "min_tag_coverage_pct = 0",
+            "min_tag_coverage_pct",
+            31.0 / (31.0 + 31.0 * 0.12 + 60.0) * 100.0,
+        ),
+    ];
+    for (breach, pass, name, figure) in cases {
+        for (gates, code, status) in [(breach, 1, "breached"), (pass, 0, "ok")] {
+            let dir = tempfile::tempdir().unwrap();
+            write_data(dir.path(), "bill.csv", &[9, 10]);
+            config(dir.path(), &format!("[gates]\n{gates}\n"));
+            let run = costlens(&["analyze", "bill.csv"], dir.path());
+            assert_eq!(run.code, code, "{gates}: {}", run.stderr);
+            let s = summary(dir.path(), "2026-10");
+            let g = gate(&s, name);
+            assert_eq!(g["status"], status, "{gates}");
+            assert!(
+                (g["value"].as_f64().unwrap() - figure).abs() < 1e-6,
+                "{gates}: {g}"
+            );
+        }
+    }
+    for (amount, code, status) in [(4000.0, 1, "breached"), (6000.0, 0, "ok")] {
+        let dir = tempfile::tempdir().unwrap();
+        write_data(dir.path(), "bill.csv", &[9, 10]);
+        config(dir.path(), &format!("[[budgets]]\nname = \"core\"\naccount = \"111\"\namount = {amount}\n[gates]\nbudgets = true\n"));
+        let run = costlens(&["analyze", "bill.csv"], dir.path());
+        assert_eq!(run.code, code, "{}", run.stderr);
+        assert_eq!(
+            gate(&summary(dir.path(), "2026-10"), "budgets_breached")["status"],
+            status
+        );
+    }
+}
+
+fn findings_by_rule(dir: &Path, period: &str) -> Vec<BTreeMap<String, String>> {
+    let mut reader =
+        csv::Reader::from_path(dir.join("reports").join(period).join("findings.csv")).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    reader
+        .records()
+        .map(|r| {
+            headers
+                .iter()
+                .zip(r.unwrap().iter())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn consecutive_runs_track_trends_and_history_through_the_previous_report() {
+    let dir = tempfile::tempdir().unwrap();
+    write_data(dir.path(), "september.csv", &[9]);
+    write_data(dir.path(), "october.csv", &[10]);
+    config(dir.path(), "");
+    assert_eq!(costlens(&["analyze", "september.csv"], dir.path()).code, 0);
+    let run = costlens(&["analyze", "october.csv"], dir.path());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // The data holds only October: September's figures come from its report.
+    let s = summary(dir.path(), "2026-10");
+    assert_eq!(s["trends"]["previous_period"], "2026-09");
+    let growth = (OCTOBER - SEPTEMBER) / SEPTEMBER * 100.0;
+    assert!((s["trends"]["mom_growth_pct"].as_f64().unwrap() - growth).abs() < 1e-9);
+
+    let october = findings_by_rule(dir.path(), "2026-10");
+    let find = |rule: &str, id: &str| {
+        october
+            .iter()
+            .find(|f| f["rule"] == rule && f["resource_id"] == id)
+            .cloned()
+    };
+    let gp2 = find("ebs-gp2-to-gp3", "vol-1").unwrap();
+    assert_eq!(
+        (
+            gp2["status"].as_str(),
+            gp2["first_seen"].as_str(),
+            gp2["months_open"].as_str()
+        ),
+        ("open", "2026-09", "2")
+    );
+    let eip2 = find("idle-public-ip", "eip-2").unwrap();
+    assert_eq!(eip2["status"], "new");
+    assert!(find("idle-public-ip", "eip-1").is_none());
+    // eip-1 is resolved: all of September's 30 × 0.12 = 3.60 over 720 h → 3.65 per month.
+    let h = &s["history"];
+    assert_eq!(h["previous_report"], "2026-09");
+    let resolved = h["resolved_findings"].as_array().unwrap();
+    let eip1 = resolved
+        .iter()
+        .find(|r| r["resource_id"] == "eip-1")
+        .unwrap();
+    assert!((eip1["monthly_saving"].as_f64().unwrap() - 3.65).abs() < 1e-9);
+
+    // A rerun of October is idempotent: same history, same bytes.
+    let before = std::fs::read(dir.path().join("reports/2026-10/findings.csv")).unwrap();
+    assert_eq!(costlens(&["analyze", "october.csv"], dir.path()).code, 0);
+    assert_eq!(
+        std::fs::read(dir.path().join("reports/2026-10/findings.csv")).unwrap(),
+        before
+    );
+}
+
+#[test]
+fn periods_pick_the_data_and_bad_periods_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    write_data(dir.path(), "bill.csv", &[9, 10]);
+    config(dir.path(), "");
+    let run = costlens(&["analyze", "bill.csv", "--period", "2026-09"], dir.path());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_cents(
+        summary(dir.path(), "2026-09")["totals"]["effective_cost"]
+            .as_f64()
+            .unwrap(),
+        SEPTEMBER,
+        "Sep",
+    );
+    // A range inside October: 10 days of 111.12, no spike, no reservation.
+    let run = costlens(
+        &["analyze", "bill.csv", "--period", "2026-10-01..2026-10-10"],
+        dir.path(),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let s = summary(dir.path(), "2026-10-01..2026-10-10");
+    assert_cents(
+        s["totals"]["effective_cost"].as_f64().unwrap(),
+        10.0 * 111.12 + 100.0,
+        "range",
+    );
+    for bad in ["2026-13", "Q3", "2026-10-10..2026-10-01"] {
+        let run = costlens(&["analyze", "bill.csv", "--period", bad], dir.path());
+        assert_eq!(run.code, 2, "{bad}");
+        assert!(run.stderr.contains("--period"), "{}", run.stderr);
+    }
+    // A period without data is an error, not an empty report.
+    let run = costlens(&["analyze", "bill.csv", "--period", "2026-11"], dir.path());
+    assert_eq!(run.code, 2, "no data in November: {}", run.stderr);
+}
+
+#[test]
+fn flag_beats_environment_beats_file() {
+    let dir = tempfile::tempdir().unwrap();
+    write_data(dir.path(), "bill.csv", &[10]);
+    config(dir.path(), "");
+    let toml = std::fs::read_to_string(dir.path().join("costlens.toml")).unwrap();
+    std::fs::write(
+        dir.path().join("costlens.toml"),
+        format!("output_dir = \"from-file\"\n{toml}"),
+    )
+    .unwrap();
+    let bin = env!("CARGO_BIN_EXE_costlens");
+    let run = |args: &[&str], env: Option<&str>| {
+        let mut c = std::process::Command::new(bin);
+        c.args(args)
+            .current_dir(dir.path())
+            .env_remove("COSTLENS_OUT")
+            .env_remove("COSTLENS_CONFIG");
+        if let Some(v) = env {
+            c.env("COSTLENS_OUT", v);
+        }
+        c.output().unwrap().status.code()
+    };
+    assert_eq!(run(&["analyze", "bill.csv"], None), Some(0));
+    assert!(dir.path().join("from-file/2026-10/summary.json").exists());
+    assert_eq!(run(&["analyze", "bill.csv"], Some("from-env")), Some(0));
+    assert!(dir.path().join("from-env/2026-10/summary.json").exists());
+    assert_eq!(
+        run(
+            &["analyze", "bill.csv", "--out", "from-flag"],
+            Some("from-env")
+        ),
+        Some(0)
+    );
+    assert!(dir.path().join("from-flag/2026-10/summary.json").exists());
+}
+
+#[test]
+fn overlapping_runs_are_refused_and_stale_locks_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    write_data(dir.path(), "bill.csv", &[10]);
+    config(dir.path(), "");
+    std::fs::create_dir(dir.path().join("reports")).unwrap();
+    let lock = dir.path().join("reports/.costlens.lock");
+    // A live holder: this test process.
+    std::fs::write(&lock, format!("pid={}\nstarted=now\n", std::process::id())).unwrap();
+    let run = costlens(&["analyze", "bill.csv"], dir.path());
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("another costlens run"),
+        "{}",
+        run.stderr
+    );
+    assert!(!dir.path().join("reports/2026-10").exists());
+    // A holder that is gone: reported, taken over, removed at the end.
+    std::fs::write(&lock, "pid=4294967\nstarted=last night\n").unwrap();
+    let run = costlens(&["analyze", "bill.csv"], dir.path());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("stale lock"), "{}", run.stderr);
+    assert!(!lock.exists());
+}
+
+#[test]
+fn init_writes_a_valid_commented_example() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(costlens(&["init"], dir.path()).code, 0);
+    let text = std::fs::read_to_string(dir.path().join("costlens.toml")).unwrap();
+    assert!(text.contains("# Policy gates"));
+    assert_eq!(
+        costlens(&["init"], dir.path()).code,
+        2,
+        "no overwrite without --force"
+    );
+    write_data(dir.path(), "bill.csv", &[10]);
+    assert_eq!(costlens(&["analyze", "bill.csv"], dir.path()).code, 0);
+}
+
+#[test]
+fn month_to_date_is_partial_and_budgets_use_the_run_rate() {
+    let dir = tempfile::tempdir().unwrap();
+    // October 1–10 only (the reservation lines are on the 1st): 10 × 111.12 + 100 = 1211.20.
+    let first_ten: String = month(10)
+        .lines()
+        .filter(|l| {
+            let d: u32 = l.split(',').nth(3).unwrap()[8..10].parse().unwrap();
+            d <= 10
+        })
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(
+        dir.path().join("bill.csv"),
+        format!("{HEADER}\n{first_ten}"),
+    )
+    .unwrap();
+    config(
+        dir.path(),
+        "[[budgets]]\nname = \"core\"\naccount = \"111\"\namount = 3000.0\n[gates]\nbudgets = false\n",
+    );
+    let run = costlens(&["analyze", "bill.csv", "--period", "2026-10"], dir.path());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let s = summary(dir.path(), "2026-10");
+    assert_eq!(s["partial"], true);
+    assert_cents(
+        s["totals"]["effective_cost"].as_f64().unwrap(),
+        1211.20,
+        "month to date",
+    );
+    // Account 111: 10 × 111 = 1110 in 10 days → 1110 × 31 / 10 = 3441 forecast: breached.
+    let budget = &s["budgets"][0];
+    assert_cents(budget["forecast"].as_f64().unwrap(), 3441.0, "forecast");
+    assert_eq!(budget["status"], "breached");
+}
