@@ -339,3 +339,60 @@ fn unknown_extra_columns_are_ignored() {
         "billed",
     );
 }
+
+/// Real parquet MAP columns, as AWS writes CUR 2.0 and its FOCUS 1.2 export (fixtures built
+/// with pyarrow by tests/fixtures/make_fixtures.py; figures worked out there by hand).
+#[test]
+fn map_columns_from_cur2_and_aws_focus_parquet() {
+    let fixtures = root().join("tests/fixtures");
+    for (file, rows, billed, effective) in [
+        ("cur2_map.parquet", 3, 13.25, 11.75),
+        ("focus12_map.parquet", 2, 7.0, 6.0),
+    ] {
+        let path = fixtures.join(file);
+        let run = costlens(
+            &["summary", "--format", "json", path.to_str().unwrap()],
+            &root(),
+        );
+        assert_eq!(run.code, 0, "{file}: {}", run.stderr);
+        let s = json(&run.stdout);
+        assert_eq!(s["rows"], rows, "{file}");
+        assert_cents(s["billed_cost"].as_f64().unwrap(), billed, file);
+        assert_cents(s["effective_cost"].as_f64().unwrap(), effective, file);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("cur2.csv");
+    let cur2 = fixtures.join("cur2_map.parquet");
+    let run = costlens(
+        &[
+            "convert",
+            cur2.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ],
+        &root(),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let text = std::fs::read_to_string(&out).unwrap();
+    // user_ loses its prefix, aws_ becomes aws:, empty values are dropped.
+    assert!(
+        text.contains(r#""{""aws:created_by"":""alice"",""team"":""web""}""#),
+        "{text}"
+    );
+    assert!(text.contains(r#""{""team"":""data""}""#), "{text}");
+    let focus = fixtures.join("focus12_map.parquet");
+    let out = dir.path().join("focus.csv");
+    let run = costlens(
+        &[
+            "convert",
+            focus.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ],
+        &root(),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(std::fs::read_to_string(&out)
+        .unwrap()
+        .contains(r#""{""team"":""web""}""#));
+}

@@ -109,22 +109,25 @@ pub fn load_parquet(path: &Path, scan: LazyFrame, file_schema: &Schema) -> Resul
         Some(match (column.kind, dtype) {
             (Kind::Timestamp, DataType::String) => text::parse_timestamp(source),
             (Kind::Tags, DataType::String) => tags_from_json(source),
-            (Kind::Tags, _) => keep_present_tags(source.list().eval(as_struct(vec![
-                element()
-                    .struct_()
-                    .field_by_index(0)
-                    .cast(DataType::String)
-                    .alias(schema::TAG_KEY),
-                element()
-                    .struct_()
-                    .field_by_index(1)
-                    .cast(DataType::String)
-                    .alias(schema::TAG_VALUE),
-            ]))),
+            (Kind::Tags, _) => tags_from_map(source),
             _ => source,
         })
     });
     Ok(scan.select(projection))
+}
+
+/// A MAP of tags (AWS's FOCUS parquet export) into the canonical list; AWS user tags lose
+/// their `user:` prefix, as they do from JSON.
+fn tags_from_map(source: Expr) -> Expr {
+    let key = element().struct_().field_by_index(0).cast(DataType::String);
+    let key = when(key.clone().str().starts_with(lit("user:")))
+        .then(key.clone().str().slice(lit(5), lit(NULL)))
+        .otherwise(key);
+    let value = element().struct_().field_by_index(1).cast(DataType::String);
+    keep_present_tags(source.list().eval(as_struct(vec![
+        key.alias(schema::TAG_KEY),
+        value.alias(schema::TAG_VALUE),
+    ])))
 }
 
 /// Separators that cannot occur in tag text, used to hand parsed JSON back to polars.
