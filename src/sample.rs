@@ -170,6 +170,69 @@ struct Spec {
     volume_api_name: Option<&'static str>,
 }
 
+/// Product code and name of the services the sample bills.
+const EC2: (&str, &str) = ("AmazonEC2", "Amazon Elastic Compute Cloud");
+const VPC: (&str, &str) = ("AmazonVPC", "Amazon Virtual Private Cloud");
+const RDS: (&str, &str) = ("AmazonRDS", "Amazon Relational Database Service");
+const ELASTICACHE: (&str, &str) = ("AmazonElastiCache", "Amazon ElastiCache");
+const S3: (&str, &str) = ("AmazonS3", "Amazon Simple Storage Service");
+
+impl Spec {
+    /// An on-demand usage line in us-east-1, billed at `rate` per `unit`; the builders below
+    /// add what differs.
+    fn new(
+        account: usize,
+        (product_code, product_name): (&'static str, &'static str),
+        product_family: &'static str,
+        usage_type: &str,
+        unit: &'static str,
+        cadence: Cadence,
+        rate: f64,
+    ) -> Spec {
+        Spec {
+            account,
+            region: "us-east-1",
+            product_code,
+            product_name,
+            product_family,
+            usage_type: usage_type.to_string(),
+            operation: "",
+            line_item_type: "Usage",
+            resource_id: None,
+            instance_type: None,
+            description: format!("${rate} per {unit} of {usage_type}"),
+            unit,
+            term: "OnDemand",
+            tags: Vec::new(),
+            cadence,
+            pricing: Pricing::Usage {
+                rate,
+                public_rate: rate,
+            },
+            active: None,
+            hours_of_day: None,
+            commitment_arn: None,
+            commitment_end: None,
+            volume_api_name: None,
+        }
+    }
+
+    fn operation(mut self, operation: &'static str) -> Spec {
+        self.operation = operation;
+        self
+    }
+
+    fn resource(mut self, id: &str) -> Spec {
+        self.resource_id = Some(id.to_string());
+        self
+    }
+
+    fn tags(mut self, tags: Vec<(String, String)>) -> Spec {
+        self.tags = tags;
+        self
+    }
+}
+
 fn tags(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
     pairs
         .iter()
@@ -272,7 +335,7 @@ impl Builder<'_> {
         format!("i-{}", self.rng.hex(17))
     }
 
-    /// An EC2 instance running every hour of the span, billed as `pricing` says.
+    /// An EC2 instance running every hour of the span, on-demand or Spot.
     fn ec2(
         &mut self,
         account: usize,
@@ -283,49 +346,33 @@ impl Builder<'_> {
         let id = self.instance_id();
         let od = self.price(instance_type);
         let (line_item_type, purchase) = line;
-        let (usage_prefix, pricing, term, description) = match purchase {
-            "spot" => (
-                "SpotUsage",
-                Pricing::Usage {
-                    rate: od * SPOT_PRICE_RATIO,
-                    public_rate: od,
-                },
-                "",
-                format!("{instance_type} Linux/UNIX Spot Instance-hour"),
-            ),
-            _ => (
-                "BoxUsage",
-                Pricing::Usage {
-                    rate: od,
-                    public_rate: od,
-                },
-                "OnDemand",
-                format!("${od} per On Demand Linux {instance_type} Instance Hour"),
-            ),
-        };
-        self.specs.push(Spec {
+        let mut spec = Spec::new(
             account,
-            region: "us-east-1",
-            product_code: "AmazonEC2",
-            product_name: "Amazon Elastic Compute Cloud",
-            product_family: "Compute Instance",
-            usage_type: format!("{usage_prefix}:{instance_type}"),
-            operation: "RunInstances",
-            line_item_type,
-            resource_id: Some(id.clone()),
-            instance_type: Some(instance_type.to_string()),
-            description,
-            unit: "Hrs",
-            term,
-            tags,
-            cadence: Cadence::Hourly(1.0),
-            pricing,
-            active: None,
-            hours_of_day: None,
-            commitment_arn: None,
-            commitment_end: None,
-            volume_api_name: None,
-        });
+            EC2,
+            "Compute Instance",
+            "",
+            "Hrs",
+            Cadence::Hourly(1.0),
+            od,
+        )
+        .operation("RunInstances")
+        .resource(&id)
+        .tags(tags);
+        spec.line_item_type = line_item_type;
+        spec.instance_type = Some(instance_type.to_string());
+        if purchase == "spot" {
+            spec.usage_type = format!("SpotUsage:{instance_type}");
+            spec.pricing = Pricing::Usage {
+                rate: od * SPOT_PRICE_RATIO,
+                public_rate: od,
+            };
+            spec.term = "";
+            spec.description = format!("{instance_type} Linux/UNIX Spot Instance-hour");
+        } else {
+            spec.usage_type = format!("BoxUsage:{instance_type}");
+            spec.description = format!("${od} per On Demand Linux {instance_type} Instance Hour");
+        }
+        self.specs.push(spec);
         id
     }
 
@@ -342,52 +389,45 @@ impl Builder<'_> {
     ) -> String {
         let id = format!("vol-{}", self.rng.hex(17));
         // us-east-1 EBS list prices per GB-month (aws.amazon.com/ebs/pricing).
-        let (usage_suffix, rate) = match api_name {
-            "gp2" => ("VolumeUsage.gp2", 0.10),
-            "gp3" => ("VolumeUsage.gp3", 0.08),
-            "io1" => ("VolumeUsage.piops", 0.125),
-            _ => ("VolumeUsage", 0.05),
+        let (usage_type, rate) = match api_name {
+            "gp2" => ("EBS:VolumeUsage.gp2", 0.10),
+            "gp3" => ("EBS:VolumeUsage.gp3", 0.08),
+            "io1" => ("EBS:VolumeUsage.piops", 0.125),
+            _ => ("EBS:VolumeUsage", 0.05),
         };
-        self.specs.push(Spec {
+        let mut spec = Spec::new(
             account,
-            region: "us-east-1",
-            product_code: "AmazonEC2",
-            product_name: "Amazon Elastic Compute Cloud",
-            product_family: "Storage",
-            usage_type: format!("EBS:{usage_suffix}"),
-            operation: "CreateVolume",
-            line_item_type: "Usage",
-            resource_id: Some(id.clone()),
-            instance_type: None,
-            description: format!("${rate} per GB-month of {api_name} provisioned storage"),
-            unit: "GB-Mo",
-            term: "OnDemand",
-            tags,
-            cadence: Cadence::DailyGbMonth(gb),
-            pricing: Pricing::Usage {
-                rate,
-                public_rate: rate,
-            },
-            active: None,
-            hours_of_day: None,
-            commitment_arn: None,
-            commitment_end: None,
-            volume_api_name: Some(api_name),
-        });
+            EC2,
+            "Storage",
+            usage_type,
+            "GB-Mo",
+            Cadence::DailyGbMonth(gb),
+            rate,
+        )
+        .operation("CreateVolume")
+        .resource(&id)
+        .tags(tags);
+        spec.volume_api_name = Some(api_name);
+        self.specs.push(spec);
         id
     }
 
     /// A storage-like line on the same resource as the previous spec (IOPS, I/O requests).
     fn companion(&mut self, usage_type: &str, unit: &'static str, cadence: Cadence, rate: f64) {
-        let mut spec = self.last_spec().clone();
-        spec.usage_type = usage_type.to_string();
-        spec.unit = unit;
-        spec.cadence = cadence;
-        spec.pricing = Pricing::Usage {
+        let previous = self.last_spec().clone();
+        let mut spec = Spec::new(
+            previous.account,
+            (previous.product_code, previous.product_name),
+            previous.product_family,
+            usage_type,
+            unit,
+            cadence,
             rate,
-            public_rate: rate,
-        };
-        spec.description = format!("${rate} per {unit} of {usage_type}");
+        )
+        .operation(previous.operation)
+        .tags(previous.tags.clone());
+        spec.resource_id = previous.resource_id;
+        spec.volume_api_name = previous.volume_api_name;
         self.specs.push(spec);
     }
 
@@ -403,113 +443,43 @@ impl Builder<'_> {
             ACCOUNTS[account].0,
             self.rng.hex(17)
         );
-        self.specs.push(Spec {
+        let mut spec = Spec::new(
             account,
-            region: "us-east-1",
-            product_code: "AmazonEC2",
-            product_name: "Amazon Elastic Compute Cloud",
-            product_family: "Storage Snapshot",
-            usage_type: "EBS:SnapshotUsage".into(),
-            operation: "CreateSnapshot",
-            line_item_type: "Usage",
-            resource_id: Some(id.clone()),
-            instance_type: None,
-            description: "$0.05 per GB-Month of snapshot data stored".into(),
-            unit: "GB-Mo",
-            term: "OnDemand",
-            tags,
-            cadence: Cadence::DailyGbMonth(gb),
-            pricing: Pricing::Usage {
-                rate: 0.05,
-                public_rate: 0.05,
-            },
-            active: Some((from, self.span.end)),
-            hours_of_day: None,
-            commitment_arn: None,
-            commitment_end: None,
-            volume_api_name: None,
-        });
+            EC2,
+            "Storage Snapshot",
+            "EBS:SnapshotUsage",
+            "GB-Mo",
+            Cadence::DailyGbMonth(gb),
+            0.05,
+        )
+        .operation("CreateSnapshot")
+        .resource(&id)
+        .tags(tags);
+        spec.active = Some((from, self.span.end));
+        self.specs.push(spec);
         id
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn hourly_service(
-        &mut self,
-        account: usize,
-        product_code: &'static str,
-        product_name: &'static str,
-        product_family: &'static str,
-        usage_type: &str,
-        operation: &'static str,
-        resource_id: String,
-        rate: f64,
-        tags: Vec<(String, String)>,
-    ) -> String {
-        self.specs.push(Spec {
-            account,
-            region: "us-east-1",
-            product_code,
-            product_name,
-            product_family,
-            usage_type: usage_type.into(),
-            operation,
-            line_item_type: "Usage",
-            resource_id: Some(resource_id.clone()),
-            instance_type: None,
-            description: format!("${rate} per hour of {usage_type}"),
-            unit: "Hrs",
-            term: "OnDemand",
-            tags,
-            cadence: Cadence::Hourly(1.0),
-            pricing: Pricing::Usage {
-                rate,
-                public_rate: rate,
-            },
-            active: None,
-            hours_of_day: None,
-            commitment_arn: None,
-            commitment_end: None,
-            volume_api_name: None,
-        });
-        resource_id
+    /// A resource billed by the hour (IP addresses, NAT gateways, databases) at `rate`.
+    fn hourly(&mut self, spec: Spec) {
+        self.specs.push(spec);
     }
 
     fn monthly_line(&mut self, account: usize, line_item_type: &'static str, amount: f64) {
-        let (code, name, description) = match line_item_type {
-            "Tax" => (
-                "AmazonEC2",
-                "Amazon Elastic Compute Cloud",
-                "Tax for product code AmazonEC2",
-            ),
+        let (product, description) = match line_item_type {
+            "Tax" => (EC2, "Tax for product code AmazonEC2"),
             _ => (
-                "AWSCredits",
-                "AWS Promotional Credits",
+                ("AWSCredits", "AWS Promotional Credits"),
                 "AWS Activate credits",
             ),
         };
-        self.specs.push(Spec {
-            account,
-            region: "global",
-            product_code: code,
-            product_name: name,
-            product_family: "",
-            usage_type: String::new(),
-            operation: "",
-            line_item_type,
-            resource_id: None,
-            instance_type: None,
-            description: description.into(),
-            unit: "",
-            term: "",
-            tags: Vec::new(),
-            cadence: Cadence::Monthly,
-            pricing: Pricing::Flat { amount },
-            active: None,
-            hours_of_day: None,
-            commitment_arn: None,
-            commitment_end: None,
-            volume_api_name: None,
-        });
+        let mut spec = Spec::new(account, product, "", "", "", Cadence::Monthly, 0.0);
+        spec.region = "global";
+        spec.line_item_type = line_item_type;
+        spec.term = "";
+        spec.description = description.into();
+        spec.pricing = Pricing::Flat { amount };
+        self.specs.push(spec);
     }
 }
 
@@ -674,50 +644,47 @@ fn scenario(seed: u64, span: &Span) -> Scenario {
     // RDS and ElastiCache on previous-generation classes.
     let rds = format!("arn:aws:rds:us-east-1:{}:db:orders-db", ACCOUNTS[PROD].0);
     let price = b.price("db.m4.large");
-    b.hourly_service(
-        PROD,
-        "AmazonRDS",
-        "Amazon Relational Database Service",
-        "Database Instance",
-        "InstanceUsage:db.m4.large",
-        "CreateDBInstance:0002",
-        rds.clone(),
-        price,
-        user_tags(Some("web"), Some("prod")),
+    b.hourly(
+        Spec::new(
+            PROD,
+            RDS,
+            "Database Instance",
+            "InstanceUsage:db.m4.large",
+            "Hrs",
+            Cadence::Hourly(1.0),
+            price,
+        )
+        .operation("CreateDBInstance:0002")
+        .resource(&rds)
+        .tags(user_tags(Some("web"), Some("prod"))),
     );
     b.last_spec().instance_type = Some("db.m4.large".into());
     b.plant("previous-generation", &rds);
-    let rds_storage = rds.clone();
-    let base = b.last_spec().clone();
-    b.specs.push(Spec {
-        usage_type: "RDS:GP2-Storage".into(),
-        unit: "GB-Mo",
-        cadence: Cadence::DailyGbMonth(500.0),
-        pricing: Pricing::Usage {
-            rate: 0.115,
-            public_rate: 0.115,
-        },
-        instance_type: None,
-        product_family: "Database Storage",
-        description: "$0.115 per GB-month of provisioned GP2 storage".into(),
-        resource_id: Some(rds_storage),
-        ..base
-    });
+    b.companion(
+        "RDS:GP2-Storage",
+        "GB-Mo",
+        Cadence::DailyGbMonth(500.0),
+        0.115,
+    );
+    b.last_spec().product_family = "Database Storage";
     let cache = format!(
         "arn:aws:elasticache:us-east-1:{}:cluster:sessions-001",
         ACCOUNTS[PROD].0
     );
     let price = b.price("cache.m4.large");
-    b.hourly_service(
-        PROD,
-        "AmazonElastiCache",
-        "Amazon ElastiCache",
-        "Cache Instance",
-        "NodeUsage:cache.m4.large",
-        "CreateCacheCluster:0002",
-        cache.clone(),
-        price,
-        user_tags(Some("web"), Some("prod")),
+    b.hourly(
+        Spec::new(
+            PROD,
+            ELASTICACHE,
+            "Cache Instance",
+            "NodeUsage:cache.m4.large",
+            "Hrs",
+            Cadence::Hourly(1.0),
+            price,
+        )
+        .operation("CreateCacheCluster:0002")
+        .resource(&cache)
+        .tags(user_tags(Some("web"), Some("prod"))),
     );
     b.last_spec().instance_type = Some("cache.m4.large".into());
     b.plant("previous-generation", &cache);
@@ -901,45 +868,54 @@ fn scenario(seed: u64, span: &Span) -> Scenario {
     // Idle public IPv4 addresses, before and after AWS's February 2024 pricing change.
     for account in [STAGING, DEV] {
         let id = format!("eipalloc-{}", b.rng.hex(17));
-        b.hourly_service(
-            account,
-            "AmazonEC2",
-            "Amazon Elastic Compute Cloud",
-            "IP Address",
-            "ElasticIP:IdleAddress",
-            "AssociateAddressVPC",
-            id.clone(),
-            0.005,
-            Vec::new(),
+        b.hourly(
+            Spec::new(
+                account,
+                EC2,
+                "IP Address",
+                "ElasticIP:IdleAddress",
+                "Hrs",
+                Cadence::Hourly(1.0),
+                0.005,
+            )
+            .operation("AssociateAddressVPC")
+            .resource(&id)
+            .tags(Vec::new()),
         );
         b.plant("idle-public-ip", &id);
         b.plant("untagged-resource", &id);
     }
     let ip = format!("ipv4-{}", b.rng.hex(12));
-    b.hourly_service(
-        DEV,
-        "AmazonVPC",
-        "Amazon Virtual Private Cloud",
-        "VpcPublicIPv4Address",
-        "PublicIPv4:IdleAddress",
-        "IdleAddress",
-        ip.clone(),
-        0.005,
-        Vec::new(),
+    b.hourly(
+        Spec::new(
+            DEV,
+            VPC,
+            "VpcPublicIPv4Address",
+            "PublicIPv4:IdleAddress",
+            "Hrs",
+            Cadence::Hourly(1.0),
+            0.005,
+        )
+        .operation("IdleAddress")
+        .resource(&ip)
+        .tags(Vec::new()),
     );
     b.plant("idle-public-ip", &ip);
     b.plant("untagged-resource", &ip);
     let ip = format!("ipv4-{}", b.rng.hex(12));
-    b.hourly_service(
-        PROD,
-        "AmazonVPC",
-        "Amazon Virtual Private Cloud",
-        "VpcPublicIPv4Address",
-        "PublicIPv4:InUseAddress",
-        "AssociateAddressVPC",
-        ip,
-        0.005,
-        user_tags(Some("web"), Some("prod")),
+    b.hourly(
+        Spec::new(
+            PROD,
+            VPC,
+            "VpcPublicIPv4Address",
+            "PublicIPv4:InUseAddress",
+            "Hrs",
+            Cadence::Hourly(1.0),
+            0.005,
+        )
+        .operation("AssociateAddressVPC")
+        .resource(&ip)
+        .tags(user_tags(Some("web"), Some("prod"))),
     );
 
     // NAT gateways, hours and processed bytes.
@@ -949,16 +925,19 @@ fn scenario(seed: u64, span: &Span) -> Scenario {
             ACCOUNTS[account].0,
             b.rng.hex(17)
         );
-        b.hourly_service(
-            account,
-            "AmazonEC2",
-            "Amazon Elastic Compute Cloud",
-            "NAT Gateway",
-            "NatGateway-Hours",
-            "NatGateway",
-            id,
-            0.045,
-            user_tags(Some("platform"), Some("prod")),
+        b.hourly(
+            Spec::new(
+                account,
+                EC2,
+                "NAT Gateway",
+                "NatGateway-Hours",
+                "Hrs",
+                Cadence::Hourly(1.0),
+                0.045,
+            )
+            .operation("NatGateway")
+            .resource(&id)
+            .tags(user_tags(Some("platform"), Some("prod"))),
         );
         b.companion("NatGateway-Bytes", "GB", Cadence::Daily(120.0), 0.045);
     }
@@ -970,32 +949,19 @@ fn scenario(seed: u64, span: &Span) -> Scenario {
         (DATA, "acme-athena-results", 800.0, "data"),
         (DEV, "acme-ml-scratch", 1500.0, "ml"),
     ] {
-        b.specs.push(Spec {
+        let spec = Spec::new(
             account,
-            region: "us-east-1",
-            product_code: "AmazonS3",
-            product_name: "Amazon Simple Storage Service",
-            product_family: "Storage",
-            usage_type: "TimedStorage-ByteHrs".into(),
-            operation: "StandardStorage",
-            line_item_type: "Usage",
-            resource_id: Some(bucket.into()),
-            instance_type: None,
-            description: "$0.023 per GB - first 50 TB / month of storage used".into(),
-            unit: "GB-Mo",
-            term: "OnDemand",
-            tags: user_tags(Some(team), Some("prod")),
-            cadence: Cadence::DailyGbMonth(gb),
-            pricing: Pricing::Usage {
-                rate: 0.023,
-                public_rate: 0.023,
-            },
-            active: None,
-            hours_of_day: None,
-            commitment_arn: None,
-            commitment_end: None,
-            volume_api_name: None,
-        });
+            S3,
+            "Storage",
+            "TimedStorage-ByteHrs",
+            "GB-Mo",
+            Cadence::DailyGbMonth(gb),
+            0.023,
+        )
+        .operation("StandardStorage")
+        .resource(bucket)
+        .tags(user_tags(Some(team), Some("prod")));
+        b.specs.push(spec);
         b.companion(
             "Requests-Tier1",
             "Requests",
@@ -1055,32 +1021,21 @@ fn filler(rng: &mut Rng, catalog: &Catalog, count: usize) -> Vec<Spec> {
                 .instance(instance_type)
                 .expect("filler types are catalogued")
                 .price_per_hour;
-            Spec {
+            let mut spec = Spec::new(
                 account,
-                region: "us-east-1",
-                product_code: "AmazonEC2",
-                product_name: "Amazon Elastic Compute Cloud",
-                product_family: "Compute Instance",
-                usage_type: format!("BoxUsage:{instance_type}"),
-                operation: "RunInstances",
-                line_item_type: "Usage",
-                resource_id: Some(format!("i-{}", rng.hex(17))),
-                instance_type: Some(instance_type.into()),
-                description: format!("${od} per On Demand Linux {instance_type} Instance Hour"),
-                unit: "Hrs",
-                term: "OnDemand",
-                tags: user_tags(Some(team), Some("prod")),
-                cadence: Cadence::Hourly(1.0),
-                pricing: Pricing::Usage {
-                    rate: od,
-                    public_rate: od,
-                },
-                active: None,
-                hours_of_day: None,
-                commitment_arn: None,
-                commitment_end: None,
-                volume_api_name: None,
-            }
+                EC2,
+                "Compute Instance",
+                &format!("BoxUsage:{instance_type}"),
+                "Hrs",
+                Cadence::Hourly(1.0),
+                od,
+            )
+            .operation("RunInstances")
+            .resource(&format!("i-{}", rng.hex(17)))
+            .tags(user_tags(Some(team), Some("prod")));
+            spec.instance_type = Some(instance_type.into());
+            spec.description = format!("${od} per On Demand Linux {instance_type} Instance Hour");
+            spec
         })
         .collect()
 }

@@ -276,19 +276,7 @@ fn each_gate_breaches_and_passes_with_the_exit_code() {
 }
 
 fn findings_by_rule(dir: &Path, period: &str) -> Vec<BTreeMap<String, String>> {
-    let mut reader =
-        csv::Reader::from_path(dir.join("reports").join(period).join("findings.csv")).unwrap();
-    let headers = reader.headers().unwrap().clone();
-    reader
-        .records()
-        .map(|r| {
-            headers
-                .iter()
-                .zip(r.unwrap().iter())
-                .map(|(h, v)| (h.to_string(), v.to_string()))
-                .collect()
-        })
-        .collect()
+    csv_rows(&dir.join("reports").join(period).join("findings.csv"))
 }
 
 #[test]

@@ -7,7 +7,7 @@ use std::path::Path;
 use polars::prelude::*;
 
 use super::aws_cur::{self, CurColumns};
-use super::{normalize_aws_tag_key, tags_from_columns, text};
+use super::{materialize, normalize_aws_tag_key, tags_from_columns, text};
 use crate::error::{ErrContext, Error, Result};
 
 const TAG_PREFIX: &str = "resourceTags/";
@@ -87,14 +87,7 @@ pub fn load(path: &Path) -> Result<LazyFrame> {
         product_map: None,
     };
     let projection = aws_cur::canonical(&cur, tags_from_columns(&tag_columns));
-    // CSV is parsed once, here, and the canonical rows kept in memory: later passes then read
-    // typed columns instead of re-parsing text.
-    let canonical = df
-        .lazy()
-        .select(projection)
-        .collect()
-        .err_context(|| format!("{}: mapping to the canonical schema", path.display()))?;
-    Ok(canonical.lazy())
+    materialize(df, projection, path)
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use polars::prelude::*;
 
-use super::{check_parquet_columns, keep_present_tags, text};
+use super::{check_parquet_columns, keep_present_tags, materialize, text};
 use crate::error::{ErrContext, Error, Result};
 use crate::schema::{self, Kind};
 
@@ -83,13 +83,7 @@ pub fn load_csv(path: &Path) -> Result<LazyFrame> {
             Kind::Text => source,
         })
     });
-    // Parsed once here; later passes read typed columns.
-    let canonical = df
-        .lazy()
-        .select(projection)
-        .collect()
-        .err_context(|| format!("{}: mapping to the canonical schema", path.display()))?;
-    Ok(canonical.lazy())
+    materialize(df, projection, path)
 }
 
 pub fn load_parquet(path: &Path, scan: LazyFrame, file_schema: &Schema) -> Result<LazyFrame> {

@@ -240,6 +240,17 @@ fn collect_billing_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     Ok(())
 }
 
+/// Maps a CSV file's text cells to the canonical schema once, in memory: later passes then read
+/// typed columns instead of re-parsing text.
+fn materialize(df: DataFrame, projection: Vec<Expr>, path: &Path) -> Result<LazyFrame> {
+    let canonical = df
+        .lazy()
+        .select(projection)
+        .collect()
+        .err_context(|| format!("{}: mapping to the canonical schema", path.display()))?;
+    Ok(canonical.lazy())
+}
+
 /// Required columns must exist, and money columns must hold numbers: a parquet file with text
 /// in a cost column is refused rather than summed as zero.
 fn check_parquet_columns(

@@ -87,8 +87,14 @@ fn line_of(row: usize) -> u64 {
     row as u64 + 2
 }
 
-/// Fails on the first cell of `column` that is present but not a number.
-pub fn check_numbers(df: &DataFrame, path: &Path, column: &str) -> Result<()> {
+/// Fails on the first cell of `column` that is present (not blank) but not `valid`.
+fn check_cells(
+    df: &DataFrame,
+    path: &Path,
+    column: &str,
+    expected: &str,
+    valid: impl Fn(&str) -> bool,
+) -> Result<()> {
     let Ok(values) = df.column(column) else {
         return Ok(());
     };
@@ -96,12 +102,12 @@ pub fn check_numbers(df: &DataFrame, path: &Path, column: &str) -> Result<()> {
     for (row, cell) in text.iter().enumerate() {
         if let Some(cell) = cell {
             let trimmed = cell.trim();
-            if !trimmed.is_empty() && trimmed.parse::<f64>().is_err() {
+            if !trimmed.is_empty() && !valid(trimmed) {
                 return Err(Error::Cell {
                     path: path.into(),
                     line: line_of(row),
                     column: column.into(),
-                    expected: "a number".into(),
+                    expected: expected.into(),
                     found: cell.into(),
                 });
             }
@@ -110,27 +116,20 @@ pub fn check_numbers(df: &DataFrame, path: &Path, column: &str) -> Result<()> {
     Ok(())
 }
 
+/// Fails on the first cell of `column` that is present but not a number.
+pub fn check_numbers(df: &DataFrame, path: &Path, column: &str) -> Result<()> {
+    check_cells(df, path, column, "a number", |c| c.parse::<f64>().is_ok())
+}
+
 /// Fails on the first cell of `column` that is present but not an ISO-8601 UTC timestamp.
 pub fn check_timestamps(df: &DataFrame, path: &Path, column: &str) -> Result<()> {
-    let Ok(values) = df.column(column) else {
-        return Ok(());
-    };
-    let text = values.str().err_context(|| path.display().to_string())?;
-    for (row, cell) in text.iter().enumerate() {
-        if let Some(cell) = cell {
-            let trimmed = cell.trim();
-            if !trimmed.is_empty() && normalize_timestamp(trimmed).is_none() {
-                return Err(Error::Cell {
-                    path: path.into(),
-                    line: line_of(row),
-                    column: column.into(),
-                    expected: "a UTC timestamp like 2024-09-01T00:00:00Z".into(),
-                    found: cell.into(),
-                });
-            }
-        }
-    }
-    Ok(())
+    check_cells(
+        df,
+        path,
+        column,
+        "a UTC timestamp like 2024-09-01T00:00:00Z",
+        |c| normalize_timestamp(c).is_some(),
+    )
 }
 
 /// `YYYY-MM-DD`, `YYYY-MM-DD[T ]HH:MM:SS[.fff][Z|+00:00]` into `YYYY-MM-DD HH:MM:SS`; anything
