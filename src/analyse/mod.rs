@@ -45,6 +45,20 @@ pub struct DailyCost {
     pub effective: f64,
 }
 
+/// A resource's cost in the period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResourceCost {
+    pub resource_id: String,
+    pub account: Option<String>,
+    pub service: Option<String>,
+    pub region: Option<String>,
+    pub billed: f64,
+    pub effective: f64,
+}
+
+/// How many resources `top_resources.csv` lists.
+pub const TOP_RESOURCES: usize = 100;
+
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Savings {
     pub total_monthly: f64,
@@ -73,6 +87,8 @@ pub struct Analysis {
     pub by_service: Vec<CostLine>,
     pub by_account: Vec<CostLine>,
     pub daily: Vec<DailyCost>,
+    /// The most expensive resources, by effective cost.
+    pub top_resources: Vec<ResourceCost>,
     pub allocation: allocation::Allocation,
     pub usage: usage::Usage,
     pub rate: rate::Rate,
@@ -85,6 +101,33 @@ pub struct Analysis {
     /// Set by the caller, which reads the previous report.
     pub history: Option<crate::history::History>,
     pub notes: Vec<String>,
+}
+
+fn top_resources(aggs: &Aggregates) -> Vec<ResourceCost> {
+    let mut by_id: BTreeMap<&str, ResourceCost> = BTreeMap::new();
+    for row in &aggs.resources {
+        let Some(id) = row.resource_id.as_deref() else {
+            continue;
+        };
+        let entry = by_id.entry(id).or_insert_with(|| ResourceCost {
+            resource_id: id.to_string(),
+            account: row.account.clone(),
+            service: row.service.clone(),
+            region: row.region.clone(),
+            billed: 0.0,
+            effective: 0.0,
+        });
+        entry.billed += row.billed;
+        entry.effective += row.effective;
+    }
+    let mut out: Vec<ResourceCost> = by_id.into_values().collect();
+    out.sort_by(|a, b| {
+        b.effective
+            .total_cmp(&a.effective)
+            .then_with(|| a.resource_id.cmp(&b.resource_id))
+    });
+    out.truncate(TOP_RESOURCES);
+    out
 }
 
 fn sort_lines(lines: &mut [CostLine]) {
@@ -191,11 +234,27 @@ fn rank(findings: &mut [Finding]) {
     });
 }
 
+/// Runs one analyser and logs how long it took (`-v`), so a slow one can be found.
+fn timed<T>(analyser: &str, run: impl FnOnce() -> T) -> T {
+    let started = std::time::Instant::now();
+    let out = run();
+    tracing::info!(
+        analyser,
+        elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
+        "analyser"
+    );
+    out
+}
+
 pub fn run(aggs: &Aggregates, config: &Config, inputs: Inputs) -> Analysis {
-    let (totals, by_service, by_account, daily) = cost_tables(aggs);
-    let allocation = allocation::analyse(aggs, &config.tags);
-    let usage = usage::analyse(aggs, &config.usage, &config.tags, inputs.utilization);
-    let spot = rate::spot_candidates(aggs, &config.rate, &config.tags);
+    let (totals, by_service, by_account, daily) = timed("costs", || cost_tables(aggs));
+    let allocation = timed("allocation", || allocation::analyse(aggs, &config.tags));
+    let usage = timed("usage", || {
+        usage::analyse(aggs, &config.usage, &config.tags, inputs.utilization)
+    });
+    let spot = timed("spot", || {
+        rate::spot_candidates(aggs, &config.rate, &config.tags)
+    });
 
     // Usage and Spot findings first, deduplicated, so commitment sizing can take off the
     // on-demand spend they remove.
@@ -220,10 +279,13 @@ pub fn run(aggs: &Aggregates, config: &Config, inputs: Inputs) -> Analysis {
             *removed.entry(key.clone()).or_default() += f.monthly_saving * hours / HOURS_PER_MONTH;
         }
     }
-    let rate = rate::analyse(aggs, &config.rate, &removed);
-    let trends = trends::analyse(aggs, &config.anomaly, inputs.previous_month);
-    let (budget_statuses, budget_findings) =
-        budgets::analyse(aggs, &config.budgets, config.tags.allocation_key());
+    let rate = timed("rate", || rate::analyse(aggs, &config.rate, &removed));
+    let trends = timed("trends", || {
+        trends::analyse(aggs, &config.anomaly, inputs.previous_month)
+    });
+    let (budget_statuses, budget_findings) = timed("budgets", || {
+        budgets::analyse(aggs, &config.budgets, config.tags.allocation_key())
+    });
 
     let mut findings = allocation.findings.clone();
     findings.extend(resource_findings);
@@ -284,6 +346,7 @@ pub fn run(aggs: &Aggregates, config: &Config, inputs: Inputs) -> Analysis {
         by_service,
         by_account,
         daily,
+        top_resources: top_resources(aggs),
         allocation,
         usage,
         rate,

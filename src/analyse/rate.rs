@@ -85,9 +85,26 @@ pub struct Sizing {
     pub counted: bool,
 }
 
+/// On-demand EC2 usage of one instance type in one region, hour by hour over the period
+/// (zero-filled): the steady baseline a reservation could cover.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Baseline {
+    pub region: String,
+    pub instance_type: String,
+    pub hours: usize,
+    /// Instances running (instance-hours per hour): minimum, 10th percentile (linear
+    /// interpolation, as DuckDB's quantile_cont and numpy), mean and maximum.
+    pub min: f64,
+    pub p10: f64,
+    pub mean: f64,
+    pub max: f64,
+    pub on_demand_cost: f64,
+}
+
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Rate {
     pub kpis: Kpis,
+    pub baselines: Vec<Baseline>,
     pub commitments: Vec<CommitmentUse>,
     pub coverage: Vec<ServiceCoverage>,
     pub sizing: Vec<Sizing>,
@@ -462,6 +479,59 @@ fn choose_counted(sizings: &mut [Sizing]) {
 /// What a short-lived run looks like: account, instance type and policy tag values.
 type RunShape = (Option<String>, String, Vec<Option<String>>);
 
+/// The q-quantile of `values` by linear interpolation between closest ranks.
+pub fn quantile(values: &[f64], q: f64) -> f64 {
+    if values.is_empty() {
+        return 0.0;
+    }
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let h = (sorted.len() - 1) as f64 * q;
+    let low = h.floor() as usize;
+    let high = (low + 1).min(sorted.len() - 1);
+    sorted[low] + (h - low as f64) * (sorted[high] - sorted[low])
+}
+
+/// Per region and instance type, the hourly on-demand EC2 usage and its baseline.
+fn baselines(aggs: &Aggregates) -> Vec<Baseline> {
+    let mut groups: BTreeMap<(String, String), Vec<&super::aggregates::HourlyRow>> =
+        BTreeMap::new();
+    for r in &aggs.hourly {
+        let on_demand_ec2 = r.pricing_category.as_deref() == Some(pricing_category::STANDARD)
+            && r.service_code.as_deref() == Some("AmazonEC2");
+        if let (true, Some(t)) = (on_demand_ec2, &r.instance_type) {
+            groups
+                .entry((r.region.clone().unwrap_or_default(), t.clone()))
+                .or_default()
+                .push(r);
+        }
+    }
+    let mut out: Vec<Baseline> = groups
+        .into_iter()
+        .map(|((region, instance_type), rows)| {
+            let on_demand_cost = rows.iter().map(|r| r.billed).sum();
+            let hourly = series(aggs, rows.into_iter(), |r| r.quantity);
+            let n = hourly.len().max(1) as f64;
+            Baseline {
+                region,
+                instance_type,
+                hours: hourly.len(),
+                min: hourly.iter().copied().reduce(f64::min).unwrap_or(0.0),
+                p10: quantile(&hourly, 0.1),
+                mean: hourly.iter().sum::<f64>() / n,
+                max: hourly.iter().copied().fold(0.0, f64::max),
+                on_demand_cost,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.on_demand_cost
+            .total_cmp(&a.on_demand_cost)
+            .then_with(|| (&a.region, &a.instance_type).cmp(&(&b.region, &b.instance_type)))
+    });
+    out
+}
+
 /// Spot candidates: on-demand EC2 instances run by an Auto Scaling group, EKS, EMR or Batch
 /// (they replace interrupted instances: high confidence); non-production instances; and
 /// short-lived instances that recur (batch-like work). Saving = on-demand cost × the
@@ -566,6 +636,7 @@ pub fn analyse(
     let mut rate = Rate {
         kpis,
         coverage,
+        baselines: baselines(aggs),
         ..Rate::default()
     };
     if aggs.has_resources || !aggs.hourly.is_empty() {
@@ -710,6 +781,14 @@ mod tests {
         let ((c, s), _) = size_commitment(&[10.0, 10.0, 10.0, 2.0], 0.2);
         assert_eq!(c, 2.0);
         assert!((s - 1.6).abs() < 1e-12);
+    }
+
+    #[test]
+    fn quantiles_interpolate_like_duckdb() {
+        // numpy.quantile([0, 1, 2, 10], 0.1) = 0.3; DuckDB quantile_cont gives the same.
+        assert!((quantile(&[10.0, 0.0, 2.0, 1.0], 0.1) - 0.3).abs() < 1e-12);
+        assert_eq!(quantile(&[5.0], 0.1), 5.0);
+        assert_eq!(quantile(&[], 0.1), 0.0);
     }
 
     #[test]

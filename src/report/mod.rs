@@ -21,12 +21,20 @@ pub const SUMMARY_JSON: &str = "summary.json";
 pub const SUMMARY_MD: &str = "summary.md";
 
 fn write(dir: &Path, name: &str, header: &[&str], rows: &[Vec<Cell>]) -> Result<()> {
+    let started = std::time::Instant::now();
     let path = dir.join(name);
     let file =
         std::fs::File::create(&path).err_context(|| format!("{}: creating", path.display()))?;
     let mut out = std::io::BufWriter::new(file);
     write_csv(&mut out, header, rows)?;
-    std::io::Write::flush(&mut out).err_context(|| format!("{}: writing", path.display()))
+    std::io::Write::flush(&mut out).err_context(|| format!("{}: writing", path.display()))?;
+    tracing::info!(
+        file = name,
+        rows = rows.len(),
+        elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
+        "report writer"
+    );
+    Ok(())
 }
 
 fn money(x: f64) -> Cell {
@@ -299,6 +307,65 @@ fn write_tables(a: &Analysis, dir: &Path) -> Result<()> {
         &by_category(Category::Rate, &["spot-candidate"]),
     )?;
     write_commitments(a, dir)?;
+    write(
+        dir,
+        "usage_baseline.csv",
+        &[
+            "region",
+            "instance_type",
+            "hours",
+            "min_instances",
+            "p10_instances",
+            "mean_instances",
+            "max_instances",
+            "on_demand_cost",
+            "currency",
+        ],
+        &a.rate
+            .baselines
+            .iter()
+            .map(|b| {
+                vec![
+                    Cell::text(&b.region),
+                    Cell::text(&b.instance_type),
+                    Cell::Integer(b.hours as i64),
+                    Cell::Number(b.min),
+                    Cell::Number(b.p10),
+                    Cell::Number(b.mean),
+                    Cell::Number(b.max),
+                    money(b.on_demand_cost),
+                    cur(),
+                ]
+            })
+            .collect::<Vec<_>>(),
+    )?;
+    write(
+        dir,
+        "top_resources.csv",
+        &[
+            "resource_id",
+            "account_id",
+            "service",
+            "region",
+            "billed_cost",
+            "effective_cost",
+            "currency",
+        ],
+        &a.top_resources
+            .iter()
+            .map(|r| {
+                vec![
+                    Cell::text(&r.resource_id),
+                    Cell::opt_text(&r.account),
+                    Cell::opt_text(&r.service),
+                    Cell::opt_text(&r.region),
+                    money(r.billed),
+                    money(r.effective),
+                    cur(),
+                ]
+            })
+            .collect::<Vec<_>>(),
+    )?;
     write(
         dir,
         FINDINGS_CSV,
