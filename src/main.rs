@@ -5,9 +5,11 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::Parser;
-use costlens::cli::{Cli, Command, LogArgs, LogFormat, SummaryFormat};
-use costlens::error::{EXIT_ERROR, EXIT_OK};
-use costlens::{convert, import, sample, summary};
+use costlens::aws::recommendations::{self, RecommendationQuery};
+use costlens::cli::{Cli, Command, FetchSource, LogArgs, LogFormat, SummaryFormat};
+use costlens::error::{ErrContext, EXIT_ERROR, EXIT_OK};
+use costlens::import::cost_explorer::{self, CostQuery};
+use costlens::{convert, import, output, sample, summary};
 use tracing_subscriber::EnvFilter;
 
 fn init_logging(args: &LogArgs) {
@@ -31,10 +33,26 @@ fn init_logging(args: &LogArgs) {
     }
 }
 
+/// What the user should know beside the result (requests paid, files downloaded): stderr,
+/// unless --quiet.
+fn note(log: &LogArgs, text: &str) {
+    if !log.quiet {
+        eprintln!("costlens: {text}");
+    }
+}
+
 fn run(cli: Cli) -> anyhow::Result<i32> {
+    let log = &cli.log;
+    let load = |inputs: &[std::path::PathBuf], aws: &costlens::cli::AwsArgs| {
+        let dataset = import::load_with(inputs, &aws.options())?;
+        for text in &dataset.notes {
+            note(log, text);
+        }
+        anyhow::Ok(dataset)
+    };
     match cli.command {
         Command::Summary(args) => {
-            let dataset = import::load(&args.input.inputs)?;
+            let dataset = load(&args.input.inputs, &args.input.aws)?;
             let s = summary::summarize(dataset.frame, args.input.currency.as_deref(), args.top)?;
             let text = match args.format {
                 SummaryFormat::Json => serde_json::to_string_pretty(&s)? + "\n",
@@ -45,7 +63,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
                 .context("writing to stdout")?;
         }
         Command::Convert(args) => {
-            let dataset = import::load(&args.inputs)?;
+            let dataset = load(&args.inputs, &args.aws)?;
             let rows = convert::write(dataset.frame, &args.out)?;
             tracing::info!(rows, out = %args.out.display(), "converted");
         }
@@ -64,6 +82,31 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             )?;
             tracing::info!(rows = manifest.rows, out = %args.out.display(), "sample written");
         }
+        Command::Fetch(args) => match args.source {
+            FetchSource::Ce(args) => {
+                let query = CostQuery::new(args.start, args.end, args.granularity, args.group_by)?;
+                let (frame, requests) = cost_explorer::fetch(&query, &args.aws.options())?;
+                let rows = convert::write(frame, &args.out)?;
+                note(log, &requests.to_string());
+                tracing::info!(rows, out = %args.out.display(), "fetched");
+            }
+            FetchSource::Recommendations(args) => {
+                let query = RecommendationQuery {
+                    term: args.term,
+                    payment_option: args.payment_option,
+                    lookback: args.lookback,
+                    savings_plans_type: args.savings_plans_type,
+                    reservation_services: args.reservation_service,
+                };
+                let (findings, requests) = recommendations::fetch(&args.aws.options(), &query)?;
+                let json = serde_json::to_string_pretty(&findings)? + "\n";
+                output::write_file(&args.out, |temp| {
+                    std::fs::write(temp, &json).err_context(|| format!("{}", temp.display()))
+                })?;
+                note(log, &requests.to_string());
+                tracing::info!(findings = findings.len(), out = %args.out.display(), "fetched");
+            }
+        },
     }
     Ok(EXIT_OK)
 }
