@@ -21,7 +21,13 @@ fn init_logging(args: &LogArgs) {
         (false, _) => "trace",
     };
     let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new(format!("costlens={default},warn")));
+        // The AWS SDK's own warnings (a missing config file, each failed credential source)
+        // repeat what costlens's one-line error says; -vv or RUST_LOG shows them.
+        .unwrap_or_else(|_| {
+            EnvFilter::new(format!(
+                "costlens={default},aws_config=error,aws_smithy_runtime=error,warn"
+            ))
+        });
     let color = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)

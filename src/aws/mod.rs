@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use aws_config::meta::region::RegionProviderChain;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::provider::error::CredentialsError;
 use aws_sdk_costexplorer::config::ProvideCredentials;
 use aws_sdk_costexplorer::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 
@@ -125,10 +126,32 @@ pub(crate) async fn check_credentials(config: &SdkConfig, options: &AwsOptions) 
     };
     match provider.provide_credentials().await {
         Ok(_) => Ok(()),
-        Err(e) => Err(credentials_error(
-            options,
-            &DisplayErrorContext(&e).to_string(),
-        )),
+        Err(e) => {
+            tracing::debug!("credential chain: {}", DisplayErrorContext(&e));
+            Err(credentials_error(options, &credential_reason(&e)))
+        }
+    }
+}
+
+/// A short reason for a credential failure: the SDK's own chain of messages is long and
+/// nested, and the fix is the same; `-vv` logs all of it.
+fn credential_reason(err: &CredentialsError) -> String {
+    let mut messages: Vec<String> = Vec::new();
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = current {
+        let message = e.to_string();
+        if messages.last() != Some(&message) {
+            messages.push(message);
+        }
+        current = e.source();
+    }
+    let all = messages.join(": ");
+    if all.contains("was not defined") {
+        "the profile is not defined in the AWS config file".to_string()
+    } else if matches!(err, CredentialsError::CredentialsNotLoaded(_)) {
+        "none found".to_string()
+    } else {
+        messages[messages.len().saturating_sub(2)..].join(": ")
     }
 }
 
