@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::AwsOptions;
-use crate::error::{Error, Result};
+use crate::error::{ErrContext, Error, Result};
 use crate::output;
 
 /// What AWS charges for one Cost Explorer API request (each page is one request), in USD.
@@ -234,7 +234,7 @@ impl Cache {
 fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
     let text = serde_json::to_string(value)
         .map_err(|e| Error::Aws(format!("{}: encoding JSON: {e}", path.display())))?;
-    std::fs::write(path, text).map_err(|e| Error::io(format!("{}: writing", path.display()), e))
+    std::fs::write(path, text).err_context(|| format!("{}: writing", path.display()))
 }
 
 #[cfg(test)]

@@ -131,8 +131,9 @@ async fn fetch(location: &S3Location, options: &AwsOptions) -> Result<Downloaded
     notes.insert(
         0,
         format!(
-            "{location}: {} files ({}), {downloaded} downloaded, {} already in the cache",
+            "{location}: {} file{} ({}), {downloaded} downloaded, {} already in the cache",
             files.len(),
+            if files.len() == 1 { "" } else { "s" },
             human_bytes(bytes),
             files.len() - downloaded
         ),
