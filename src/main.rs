@@ -21,8 +21,8 @@ fn init_logging(args: &LogArgs) {
         (false, _) => "trace",
     };
     let filter = EnvFilter::try_from_default_env()
-        // The AWS SDK's own warnings (a missing config file, each failed credential source)
-        // repeat what costlens's one-line error says; -vv or RUST_LOG shows them.
+        // The AWS SDK's own warnings (each failed credential source, with debug dumps) repeat
+        // what costlens's one-line error says; RUST_LOG=aws_config=debug shows them.
         .unwrap_or_else(|_| {
             EnvFilter::new(format!(
                 "costlens={default},aws_config=error,aws_smithy_runtime=error,warn"
