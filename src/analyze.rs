@@ -9,6 +9,7 @@ use std::time::Instant;
 use chrono::NaiveDate;
 
 use crate::analyse::{self, aggregates, trends::PreviousMonth, Analysis};
+use crate::aws::AwsOptions;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::findings::Finding;
@@ -21,6 +22,8 @@ use crate::{history, import, utilization};
 #[derive(Debug, Clone)]
 pub struct Request {
     pub inputs: Vec<PathBuf>,
+    /// Profile, region, endpoint, cost guard and cache for `s3://` and `ce:` inputs.
+    pub aws: AwsOptions,
     pub config: Config,
     /// `--period` text, if given.
     pub period: Option<String>,
@@ -37,6 +40,8 @@ pub struct Outcome {
     pub analysis: Analysis,
     /// At least one gate is breached: exit code 1.
     pub gate_breached: bool,
+    /// What the user should know beside the report (files downloaded, requests paid).
+    pub notes: Vec<String>,
 }
 
 /// Reads the config: `explicit` (flag or `COSTLENS_CONFIG`) must exist; otherwise
@@ -86,7 +91,7 @@ pub fn run(request: &Request, external_findings: Vec<Finding>) -> Result<Outcome
     let config = &request.config;
     let started = Instant::now();
     let _lock = Lock::acquire(&config.output_dir, &request.started)?;
-    let dataset = import::load(&request.inputs)?;
+    let dataset = import::load_with(&request.inputs, &request.aws)?;
     let period = match &request.period {
         Some(text) => Period::parse(text, request.today)?,
         None => aggregates::latest_month(&dataset.frame)?.ok_or_else(|| {
@@ -101,6 +106,7 @@ pub fn run(request: &Request, external_findings: Vec<Finding>) -> Result<Outcome
     tracing::info!(period = %period.label, files = dataset.sources.len(), "analysing");
 
     let scan = Instant::now();
+    let dataset_notes = dataset.notes;
     let aggs = aggregates::build(dataset.frame, &period, config)?;
     tracing::info!(
         elapsed_ms = scan.elapsed().as_millis() as u64,
@@ -154,5 +160,6 @@ pub fn run(request: &Request, external_findings: Vec<Finding>) -> Result<Outcome
         report_dir,
         analysis,
         gate_breached,
+        notes: dataset_notes,
     })
 }

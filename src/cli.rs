@@ -1,8 +1,14 @@
 //! Command-line interface (clap derive). The doc comments here are `--help`.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
+use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::aws::recommendations::{Lookback, PaymentOption, SavingsPlansType, Term};
+use crate::aws::{self, AwsOptions};
+use crate::import::cost_explorer::{self, Granularity, GroupKey};
 
 /// costlens: where the cloud money goes and what could be saved.
 ///
@@ -58,18 +64,142 @@ pub enum Command {
     /// Generate a realistic, deterministic AWS CUR 2.0 parquet for a fictional company, with
     /// every saving opportunity costlens looks for planted on purpose.
     Sample(SampleArgs),
+    /// Fetch billing data or recommendations from AWS's APIs.
+    Fetch(FetchArgs),
+}
+
+/// How to reach AWS, for `s3://` and `ce:` inputs and `fetch`.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "AWS")]
+pub struct AwsArgs {
+    /// AWS profile of ~/.aws/config (SSO, assumed role or access keys). Without it, the
+    /// standard chain: environment, AWS_PROFILE, the default profile, SSO, instance role.
+    #[arg(long)]
+    pub profile: Option<String>,
+
+    /// AWS region; else AWS_REGION, the profile's region, then us-east-1.
+    #[arg(long)]
+    pub region: Option<String>,
+
+    /// Send every AWS call to this endpoint (an emulator, an S3-compatible store, a VPC
+    /// endpoint); S3 is then addressed path-style. AWS_ENDPOINT_URL does the same.
+    #[arg(long)]
+    pub endpoint_url: Option<String>,
+
+    /// Cost guard: stop before paid Cost Explorer request number N+1 ($0.01 each).
+    #[arg(long, value_name = "N", default_value_t = aws::DEFAULT_MAX_REQUESTS)]
+    pub max_requests: u32,
+
+    /// Where Cost Explorer answers and S3 downloads are kept [default:
+    /// $XDG_CACHE_HOME/costlens or ~/.cache/costlens].
+    #[arg(long, env = "COSTLENS_CACHE_DIR")]
+    pub cache_dir: Option<PathBuf>,
+
+    /// Reuse a cached Cost Explorer answer for this many hours (0: always ask AWS).
+    #[arg(long, value_name = "HOURS", default_value_t = aws::DEFAULT_CACHE_HOURS)]
+    pub cache_hours: u64,
+}
+
+impl AwsArgs {
+    pub fn options(&self) -> AwsOptions {
+        let defaults = AwsOptions::default();
+        AwsOptions {
+            profile: self.profile.clone(),
+            region: self.region.clone(),
+            endpoint_url: self.endpoint_url.clone(),
+            max_requests: self.max_requests,
+            cache_dir: self.cache_dir.clone().unwrap_or(defaults.cache_dir),
+            cache_ttl: Duration::from_secs(self.cache_hours.saturating_mul(3600)),
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct FetchArgs {
+    #[command(subcommand)]
+    pub source: FetchSource,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FetchSource {
+    /// Cost Explorer GetCostAndUsage (every page) written as the canonical dataset. Each page
+    /// is a paid request: see --max-requests and the cache.
+    Ce(FetchCeArgs),
+    /// AWS's own rightsizing, Savings Plans and reservation purchase recommendations, written
+    /// as costlens findings (JSON), each marked with the API it came from.
+    Recommendations(FetchRecommendationsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct FetchCeArgs {
+    /// First day (YYYY-MM-DD), inclusive.
+    #[arg(long)]
+    pub start: NaiveDate,
+
+    /// Last day (YYYY-MM-DD), exclusive, as in the API.
+    #[arg(long)]
+    pub end: NaiveDate,
+
+    #[arg(long, value_enum, default_value_t = Granularity::Daily)]
+    pub granularity: Granularity,
+
+    /// Up to two of SERVICE, LINKED_ACCOUNT, REGION, AZ, INSTANCE_TYPE, USAGE_TYPE, OPERATION,
+    /// TAG:<key>, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = cost_explorer::DEFAULT_GROUP_BY)]
+    pub group_by: Vec<GroupKey>,
+
+    /// Output file: .parquet or .csv. Written atomically, only once every page is in.
+    #[arg(long, short)]
+    pub out: PathBuf,
+
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct FetchRecommendationsArgs {
+    /// Output file: the findings as a JSON array. Written atomically.
+    #[arg(long, short)]
+    pub out: PathBuf,
+
+    /// Commitment term of the Savings Plans and reservation recommendations.
+    #[arg(long, value_enum, default_value_t = Term::OneYear)]
+    pub term: Term,
+
+    #[arg(long, value_enum, default_value_t = PaymentOption::NoUpfront)]
+    pub payment_option: PaymentOption,
+
+    /// The usage AWS bases its purchase recommendations on.
+    #[arg(long, value_enum, default_value_t = Lookback::ThirtyDays)]
+    pub lookback: Lookback,
+
+    #[arg(long, value_enum, default_value_t = SavingsPlansType::ComputeSp)]
+    pub savings_plans_type: SavingsPlansType,
+
+    /// Cost Explorer service names to get reservation recommendations for (one paid request
+    /// each, or more when paged).
+    #[arg(long, default_value = "Amazon Elastic Compute Cloud - Compute")]
+    pub reservation_service: Vec<String>,
+
+    #[command(flatten)]
+    pub aws: AwsArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct InputArgs {
     /// Billing files, directories or globs (CUR CSV/gzip/parquet, CUR 2.0, FOCUS), read as one
-    /// dataset. The format of each file is detected from its content.
+    /// dataset. The format of each file is detected from its content. `s3://bucket/prefix/`
+    /// reads a CUR or Data Exports bucket; `ce:2026-10` or `ce:2026-10-01..2026-11-01` reads
+    /// Cost Explorer (daily, by service and account).
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
 
     /// Report in this currency when the data holds several (they are never summed together).
     #[arg(long)]
     pub currency: Option<String>,
+
+    #[command(flatten)]
+    pub aws: AwsArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -94,13 +224,16 @@ pub struct SummaryArgs {
 
 #[derive(Debug, Args)]
 pub struct ConvertArgs {
-    /// Billing files, directories or globs, read as one dataset.
+    /// Billing files, directories or globs, read as one dataset; `s3://` and `ce:` inputs too.
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
 
     /// Output file: .parquet (typed) or .csv (Tags as JSON). Written atomically.
     #[arg(long, short)]
     pub out: PathBuf,
+
+    #[command(flatten)]
+    pub aws: AwsArgs,
 }
 
 #[derive(Debug, Args)]
@@ -157,6 +290,11 @@ pub struct AnalyzeArgs {
     /// days_observed) for idle and downsize findings.
     #[arg(long)]
     pub utilization: Option<PathBuf>,
+
+    /// AWS's own recommendations, as written by `costlens fetch recommendations`, reported
+    /// beside costlens's findings (marked with their source).
+    #[arg(long, value_name = "FILE")]
+    pub aws_recommendations: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

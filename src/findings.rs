@@ -87,11 +87,22 @@ pub struct Finding {
     pub source: String,
     pub confidence: Confidence,
     /// `new`, or `open` when the previous report had it too (see `history`).
+    #[serde(default = "new_status")]
     pub status: String,
     /// The period it was first reported in.
+    #[serde(default)]
     pub first_seen: String,
     /// Months it has been open, this one included.
+    #[serde(default = "one")]
     pub months_open: u32,
+}
+
+fn new_status() -> String {
+    "new".into()
+}
+
+fn one() -> u32 {
+    1
 }
 
 impl Finding {

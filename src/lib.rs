@@ -2,9 +2,11 @@
 //! polars schema ([`schema`]); analysers work only on that schema; reporters write the results.
 //!
 //! Flow: [`import`] → canonical `LazyFrame` → [`summary`] / [`convert`] (and the analysers).
+//! [`aws`] reaches AWS for the `s3://` and `ce:` inputs and for AWS's own recommendations.
 
 pub mod analyse;
 pub mod analyze;
+pub mod aws;
 pub mod catalog;
 pub mod cli;
 pub mod config;

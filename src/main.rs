@@ -5,8 +5,11 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::Parser;
-use costlens::cli::{Cli, Command, LogArgs, LogFormat, SummaryFormat};
-use costlens::error::{EXIT_ERROR, EXIT_GATE_BREACHED, EXIT_OK};
+use costlens::aws::recommendations::{self, RecommendationQuery};
+use costlens::cli::{Cli, Command, FetchSource, LogArgs, LogFormat, SummaryFormat};
+use costlens::error::{ErrContext, EXIT_ERROR, EXIT_GATE_BREACHED, EXIT_OK};
+use costlens::findings::Finding;
+use costlens::import::cost_explorer::{self, CostQuery};
 use costlens::{analyze, config, convert, import, output, sample, summary};
 use tracing_subscriber::EnvFilter;
 
@@ -19,7 +22,13 @@ fn init_logging(args: &LogArgs) {
         (false, _) => "trace",
     };
     let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new(format!("costlens={default},warn")));
+        // The AWS SDK's own warnings (each failed credential source, with debug dumps) repeat
+        // what costlens's one-line error says; RUST_LOG=aws_config=debug shows them.
+        .unwrap_or_else(|_| {
+            EnvFilter::new(format!(
+                "costlens={default},aws_config=error,aws_smithy_runtime=error,warn"
+            ))
+        });
     let color = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
@@ -31,7 +40,23 @@ fn init_logging(args: &LogArgs) {
     }
 }
 
+/// What the user should know beside the result (requests paid, files downloaded): stderr,
+/// unless --quiet.
+fn note(log: &LogArgs, text: &str) {
+    if !log.quiet {
+        eprintln!("costlens: {text}");
+    }
+}
+
 fn run(cli: Cli) -> anyhow::Result<i32> {
+    let log = &cli.log;
+    let load = |inputs: &[std::path::PathBuf], aws: &costlens::cli::AwsArgs| {
+        let dataset = import::load_with(inputs, &aws.options())?;
+        for text in &dataset.notes {
+            note(log, text);
+        }
+        anyhow::Ok(dataset)
+    };
     match cli.command {
         Command::Analyze(args) => {
             let mut config = analyze::load_config(args.config.as_deref())?;
@@ -41,15 +66,32 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             if args.input.currency.is_some() {
                 config.currency = args.input.currency;
             }
+            let external: Vec<Finding> = match &args.aws_recommendations {
+                Some(path) => {
+                    let text = std::fs::read_to_string(path)
+                        .with_context(|| format!("{}: reading", path.display()))?;
+                    serde_json::from_str(&text).with_context(|| {
+                        format!(
+                            "{}: expected the JSON written by `costlens fetch recommendations`",
+                            path.display()
+                        )
+                    })?
+                }
+                None => Vec::new(),
+            };
             let request = analyze::Request {
                 inputs: args.input.inputs,
+                aws: args.input.aws.options(),
                 config,
                 period: args.period,
                 utilization: args.utilization,
                 today: chrono::Utc::now().date_naive(),
                 started: chrono::Utc::now().to_rfc3339(),
             };
-            let outcome = analyze::run(&request, Vec::new())?;
+            let outcome = analyze::run(&request, external)?;
+            for text in &outcome.notes {
+                note(log, text);
+            }
             if !cli.log.quiet {
                 println!("{}", outcome.report_dir.display());
             }
@@ -78,7 +120,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             })?;
         }
         Command::Summary(args) => {
-            let dataset = import::load(&args.input.inputs)?;
+            let dataset = load(&args.input.inputs, &args.input.aws)?;
             let s = summary::summarize(dataset.frame, args.input.currency.as_deref(), args.top)?;
             let text = match args.format {
                 SummaryFormat::Json => serde_json::to_string_pretty(&s)? + "\n",
@@ -89,7 +131,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
                 .context("writing to stdout")?;
         }
         Command::Convert(args) => {
-            let dataset = import::load(&args.inputs)?;
+            let dataset = load(&args.inputs, &args.aws)?;
             let rows = convert::write(dataset.frame, &args.out)?;
             tracing::info!(rows, out = %args.out.display(), "converted");
         }
@@ -108,6 +150,31 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             )?;
             tracing::info!(rows = manifest.rows, out = %args.out.display(), "sample written");
         }
+        Command::Fetch(args) => match args.source {
+            FetchSource::Ce(args) => {
+                let query = CostQuery::new(args.start, args.end, args.granularity, args.group_by)?;
+                let (frame, requests) = cost_explorer::fetch(&query, &args.aws.options())?;
+                let rows = convert::write(frame, &args.out)?;
+                note(log, &requests.to_string());
+                tracing::info!(rows, out = %args.out.display(), "fetched");
+            }
+            FetchSource::Recommendations(args) => {
+                let query = RecommendationQuery {
+                    term: args.term,
+                    payment_option: args.payment_option,
+                    lookback: args.lookback,
+                    savings_plans_type: args.savings_plans_type,
+                    reservation_services: args.reservation_service,
+                };
+                let (findings, requests) = recommendations::fetch(&args.aws.options(), &query)?;
+                let json = serde_json::to_string_pretty(&findings)? + "\n";
+                output::write_file(&args.out, |temp| {
+                    std::fs::write(temp, &json).err_context(|| format!("{}", temp.display()))
+                })?;
+                note(log, &requests.to_string());
+                tracing::info!(findings = findings.len(), out = %args.out.display(), "fetched");
+            }
+        },
     }
     Ok(EXIT_OK)
 }

@@ -28,14 +28,26 @@ fn ensure_parent(target: &Path) -> Result<()> {
 
 /// Writes `target` through `write`, which receives the temporary path to fill.
 pub fn write_file(target: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
+    let temp = temp_file(target)?;
+    let written = write(&temp);
+    finish_file(&temp, target, written)
+}
+
+/// The temporary path `target` is built under, its folder created: for writers that cannot run
+/// inside [`write_file`]'s closure (async downloads), which end with [`finish_file`].
+pub(crate) fn temp_file(target: &Path) -> Result<PathBuf> {
     ensure_parent(target)?;
-    let temp = sibling(target, "tmp")?;
-    let result = write(&temp).and_then(|()| {
-        std::fs::rename(&temp, target)
+    sibling(target, "tmp")
+}
+
+/// Renames the finished temporary file into place if `written` succeeded; removes it otherwise.
+pub(crate) fn finish_file(temp: &Path, target: &Path, written: Result<()>) -> Result<()> {
+    let result = written.and_then(|()| {
+        std::fs::rename(temp, target)
             .err_context(|| format!("{}: renaming into place", target.display()))
     });
     if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
+        let _ = std::fs::remove_file(temp);
     }
     result
 }

@@ -47,6 +47,8 @@ pub const X_LINE_ITEM_TYPE: &str = "x_LineItemType";
 pub const X_NORMALIZATION_FACTOR: &str = "x_NormalizationFactor";
 /// When the reservation or savings plan behind the line ends.
 pub const X_COMMITMENT_DISCOUNT_END: &str = "x_CommitmentDiscountEnd";
+/// AWS net amortised cost (amortised cost after private discounts), as Cost Explorer reports it.
+pub const X_NET_AMORTIZED_COST: &str = "x_NetAmortizedCost";
 
 /// Field names of one entry of the `Tags` list.
 pub const TAG_KEY: &str = "key";
@@ -139,6 +141,7 @@ pub const COLUMNS: &[Column] = &[
     column(X_LINE_ITEM_TYPE, Kind::Text),
     column(X_NORMALIZATION_FACTOR, Kind::Quantity),
     column(X_COMMITMENT_DISCOUNT_END, Kind::Timestamp),
+    column(X_NET_AMORTIZED_COST, Kind::Money),
 ];
 
 /// Money columns that every canonical line carries (FOCUS: not null).

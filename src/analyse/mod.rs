@@ -259,14 +259,6 @@ pub fn run(aggs: &Aggregates, config: &Config, inputs: Inputs) -> Analysis {
     // Usage and Spot findings first, deduplicated, so commitment sizing can take off the
     // on-demand spend they remove.
     let mut resource_findings: Vec<Finding> = usage.findings.iter().cloned().chain(spot).collect();
-    let mut external = inputs.external_findings;
-    for f in &mut external {
-        if f.rule.contains("purchase") {
-            // AWS's purchase recommendations are alternatives to costlens's sizing.
-            f.counted = false;
-        }
-    }
-    resource_findings.extend(external.iter().filter(|f| f.resource_id.is_some()).cloned());
     deduplicate(&mut resource_findings);
     let hours = aggs.covered_hours();
     let fleet: HashMap<String, (String, String)> = inventory::instances(aggs)
@@ -290,7 +282,11 @@ pub fn run(aggs: &Aggregates, config: &Config, inputs: Inputs) -> Analysis {
     let mut findings = allocation.findings.clone();
     findings.extend(resource_findings);
     findings.extend(rate.findings.iter().cloned());
-    findings.extend(external.into_iter().filter(|f| f.resource_id.is_none()));
+    // AWS's own recommendations overlap costlens's rules: reported beside them, never counted.
+    findings.extend(inputs.external_findings.into_iter().map(|mut f| {
+        f.counted = false;
+        f
+    }));
     findings.extend(trends.findings.iter().cloned());
     findings.extend(budget_findings);
     for f in &mut findings {
@@ -326,6 +322,13 @@ pub fn run(aggs: &Aggregates, config: &Config, inputs: Inputs) -> Analysis {
     };
     let gates = gates::evaluate(&config.gates, &figures);
     let mut notes = usage.notes.clone();
+    if !aggs.has_resources {
+        notes.push(
+            "Tag coverage, untagged resources, showback and Spot candidates need resource-level \
+             data: not available from Cost Explorer data."
+                .into(),
+        );
+    }
     notes.extend(rate.notes.iter().cloned());
     if aggs.is_partial() {
         notes.push(format!(

@@ -197,12 +197,13 @@ fn anomalies(aggs: &Aggregates, rules: &AnomalyRules) -> Vec<Anomaly> {
     // Daily cost per (service, account), zero on days the pair had no cost.
     let mut series: BTreeMap<(String, String), BTreeMap<i64, f64>> = BTreeMap::new();
     let first_day = aggs.daily.iter().map(|r| r.day).min();
-    // Usage only: tax, credits and purchases land on calendar days by design.
-    for row in aggs
-        .daily
-        .iter()
-        .filter(|r| r.charge_category.as_deref() == Some(charge_category::USAGE))
-    {
+    // Usage only: tax, credits and purchases land on calendar days by design. Lines without
+    // a category (Cost Explorer totals) are kept.
+    for row in aggs.daily.iter().filter(|r| {
+        r.charge_category
+            .as_deref()
+            .is_none_or(|c| c == charge_category::USAGE)
+    }) {
         let key = (
             row.service.clone().unwrap_or_default(),
             row.account.clone().unwrap_or_default(),

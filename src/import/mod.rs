@@ -3,12 +3,18 @@
 //! The format is detected from the file itself (parquet schema or CSV header), never from a
 //! flag or a file name. A directory, a glob or several files are read as one dataset; each file
 //! is mapped on its own, so schema drift between parts (a tag column in one month only) is fine.
+//!
+//! AWS inputs are accepted beside local ones: `s3://bucket/prefix/` is downloaded into the cache
+//! folder and then read like a local folder ([`s3`]); `ce:PERIOD` is fetched from Cost Explorer
+//! ([`cost_explorer`]).
 
 mod aws_cur;
+pub mod cost_explorer;
 mod cur2;
 mod cur_csv;
 mod cur_parquet;
 mod focus;
+pub mod s3;
 mod text;
 
 use std::fs::File;
@@ -17,6 +23,7 @@ use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
+use crate::aws::AwsOptions;
 use crate::error::{ErrContext, Error, Result};
 use crate::schema;
 
@@ -33,6 +40,8 @@ pub enum Format {
     FocusCsv,
     /// FOCUS 1.0–1.2 parquet from any provider.
     FocusParquet,
+    /// AWS Cost Explorer (GetCostAndUsage): costs by period and group, no resources.
+    CostExplorer,
 }
 
 impl Format {
@@ -43,9 +52,18 @@ impl Format {
             Format::Cur2Parquet => "AWS CUR 2.0 parquet",
             Format::FocusCsv => "FOCUS CSV",
             Format::FocusParquet => "FOCUS parquet",
+            Format::CostExplorer => "AWS Cost Explorer",
         }
     }
+
+    /// Whether lines name resources (ResourceId) and their hours; Cost Explorer's do not.
+    pub fn has_resources(self) -> bool {
+        self != Format::CostExplorer
+    }
 }
+
+/// What an analyser that needs resources or hours reports for a dataset without them.
+pub const NOT_FROM_COST_EXPLORER: &str = "not available from Cost Explorer data";
 
 /// One input file and what it was detected as.
 #[derive(Debug, Clone)]
@@ -58,25 +76,70 @@ pub struct Source {
 pub struct Dataset {
     pub frame: LazyFrame,
     pub sources: Vec<Source>,
+    /// What the user should know about the inputs (requests paid, files downloaded), one line
+    /// each, for stderr.
+    pub notes: Vec<String>,
 }
 
-/// Reads every input (files, directories, globs) as one canonical dataset.
+impl Dataset {
+    /// Whether every line can name its resource; analysers that need resources or hours say
+    /// [`NOT_FROM_COST_EXPLORER`] when not.
+    pub fn has_resources(&self) -> bool {
+        self.sources.iter().all(|s| s.format.has_resources())
+    }
+}
+
+/// Reads every input (files, directories, globs, `s3://` and `ce:` inputs) as one canonical
+/// dataset, reaching AWS through the standard chain and the default cost guard.
 pub fn load(inputs: &[PathBuf]) -> Result<Dataset> {
-    let files = expand_inputs(inputs)?;
-    let mut frames = Vec::with_capacity(files.len());
-    let mut sources = Vec::with_capacity(files.len());
-    for path in files {
-        let (format, frame) = load_file(&path)?;
-        tracing::debug!(file = %path.display(), format = format.label(), "detected");
-        frames.push(frame);
-        sources.push(Source { path, format });
+    load_with(inputs, &AwsOptions::default())
+}
+
+/// [`load`], with the AWS options (profile, region, endpoint, cost guard, cache) given.
+pub fn load_with(inputs: &[PathBuf], aws: &AwsOptions) -> Result<Dataset> {
+    if inputs.is_empty() {
+        return Err(Error::Usage("no input given".into()));
+    }
+    let mut local = Vec::new();
+    let mut frames = Vec::new();
+    let mut sources = Vec::new();
+    let mut notes = Vec::new();
+    for input in inputs {
+        let text = input.to_string_lossy();
+        if let Some(location) = s3::S3Location::from_input(&text) {
+            let downloaded = s3::download(&location?, aws)?;
+            local.extend(downloaded.files);
+            notes.push(downloaded.note);
+        } else if let Some(query) = cost_explorer::CostQuery::from_input(&text) {
+            let (frame, requests) = cost_explorer::fetch(&query?, aws)?;
+            frames.push(frame);
+            sources.push(Source {
+                path: input.clone(),
+                format: Format::CostExplorer,
+            });
+            notes.push(requests.to_string());
+        } else {
+            local.push(input.clone());
+        }
+    }
+    if !local.is_empty() {
+        for path in expand_inputs(&local)? {
+            let (format, frame) = load_file(&path)?;
+            tracing::debug!(file = %path.display(), format = format.label(), "detected");
+            frames.push(frame);
+            sources.push(Source { path, format });
+        }
     }
     let frame = if frames.len() == 1 {
         frames.pop().expect("one frame")
     } else {
         concat(frames, UnionArgs::default()).err_context(|| "combining the input files".into())?
     };
-    Ok(Dataset { frame, sources })
+    Ok(Dataset {
+        frame,
+        sources,
+        notes,
+    })
 }
 
 /// What the first bytes of a file say about it.

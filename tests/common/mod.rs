@@ -1,4 +1,5 @@
-//! Shared helpers for the integration tests: run the real binary, find the bundled samples.
+//! Shared helpers for the integration tests: run the real binary (with the machine's environment,
+//! or an isolated one), find the bundled samples.
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
@@ -23,11 +24,23 @@ pub struct Run {
 }
 
 pub fn costlens(args: &[&str], cwd: &Path) -> Run {
-    let output: Output = Command::new(env!("CARGO_BIN_EXE_costlens"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_costlens"));
+    command.env_remove("RUST_LOG").env_remove("COSTLENS_CONFIG");
+    run(command, args, cwd)
+}
+
+/// Runs the binary with only `vars` in its environment: nothing of the machine's (no AWS
+/// profile, no home folder) can leak into a test.
+pub fn costlens_isolated(args: &[&str], cwd: &Path, vars: &[(&str, &str)]) -> Run {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_costlens"));
+    command.env_clear().envs(vars.iter().copied());
+    run(command, args, cwd)
+}
+
+fn run(mut command: Command, args: &[&str], cwd: &Path) -> Run {
+    let output: Output = command
         .args(args)
         .current_dir(cwd)
-        .env_remove("RUST_LOG")
-        .env_remove("COSTLENS_CONFIG")
         .output()
         .expect("the costlens binary runs");
     Run {

@@ -1,0 +1,924 @@
+//! AWS sources end to end: the real binary against moto, an AWS API emulator that
+//! `scripts/test` starts on 127.0.0.1 (Cost Explorer's GetCostAndUsage and S3), and against HTTP
+//! stubs inside the tests for the calls moto does not implement (the recommendation calls) and
+//! for failures (throttling, 5xx). Every test contacts loopback only and uses dummy credentials.
+//!
+//! The moto tests fail, never pass silently, when `COSTLENS_TEST_MOTO_URL` is not set: run
+//! `scripts/test`. The stub and credential tests run under plain `cargo test` too.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+
+use common::*;
+use serde_json::{json, Value};
+use wiremock::matchers::{body_partial_json, header, method};
+use wiremock::{Mock, MockBuilder, MockServer, ResponseTemplate};
+
+/// moto's URL, from `scripts/test`.
+fn moto_url() -> String {
+    let url = std::env::var("COSTLENS_TEST_MOTO_URL").unwrap_or_else(|_| {
+        panic!(
+            "COSTLENS_TEST_MOTO_URL is not set: this test needs the moto AWS emulator; run \
+             scripts/test, which starts it on 127.0.0.1"
+        )
+    });
+    assert_loopback(&url);
+    url
+}
+
+fn assert_loopback(url: &str) {
+    assert!(
+        url.starts_with("http://127.0.0.1:") || url.starts_with("http://localhost:"),
+        "tests contact loopback only, not {url}"
+    );
+}
+
+/// A temporary home for one test: the binary sees only these variables, so no profile, home
+/// folder or credential of the machine can leak in.
+struct Sandbox {
+    dir: tempfile::TempDir,
+    vars: Vec<(&'static str, String)>,
+}
+
+impl Sandbox {
+    fn new(access_key_id: &str, secret_access_key: &str) -> Sandbox {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("aws-config");
+        std::fs::write(&config, "").unwrap();
+        let home = dir.path().display().to_string();
+        let vars = vec![
+            ("HOME", home),
+            ("AWS_ACCESS_KEY_ID", access_key_id.to_string()),
+            ("AWS_SECRET_ACCESS_KEY", secret_access_key.to_string()),
+            ("AWS_REGION", "us-east-1".to_string()),
+            ("AWS_CONFIG_FILE", config.display().to_string()),
+            ("AWS_SHARED_CREDENTIALS_FILE", config.display().to_string()),
+            // No instance-metadata lookups (169.254.169.254 is not loopback).
+            ("AWS_EC2_METADATA_DISABLED", "true".to_string()),
+            ("AWS_MAX_ATTEMPTS", "3".to_string()),
+            (
+                "COSTLENS_CACHE_DIR",
+                dir.path().join("cache").display().to_string(),
+            ),
+        ];
+        Sandbox { dir, vars }
+    }
+
+    fn set(&mut self, name: &'static str, value: &str) {
+        self.vars.retain(|(n, _)| *n != name);
+        self.vars.push((name, value.to_string()));
+    }
+
+    fn unset(&mut self, name: &str) {
+        self.vars.retain(|(n, _)| *n != name);
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        let vars: Vec<(&str, &str)> = self.vars.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        costlens_isolated(args, self.dir.path(), &vars)
+    }
+}
+
+/// A POST to a loopback HTTP server; returns the status and the body.
+fn http_post(url: &str, headers: &[(&str, &str)], body: &str) -> (u16, String) {
+    assert_loopback(url);
+    let rest = url.trim_start_matches("http://");
+    let (host, path) = match rest.split_once('/') {
+        Some((host, path)) => (host, format!("/{path}")),
+        None => (rest, "/".to_string()),
+    };
+    let mut stream = TcpStream::connect(host).unwrap();
+    let mut request = format!(
+        "POST {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    request.push_str(body);
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+fn xml_value(xml: &str, tag: &str) -> String {
+    let open = format!("<{tag}>");
+    let start = xml
+        .find(&open)
+        .unwrap_or_else(|| panic!("no {tag} in {xml}"))
+        + open.len();
+    let end = xml[start..].find("</").unwrap() + start;
+    xml[start..end].to_string()
+}
+
+/// An IAM user with an access key in moto account `account`: requests signed with the key are
+/// that account's, so each test's injected Cost Explorer results stay its own.
+fn moto_account(moto: &str, account: &str) -> Sandbox {
+    let headers = [
+        ("x-moto-account-id", account),
+        ("Content-Type", "application/x-www-form-urlencoded"),
+        (
+            "Authorization",
+            "AWS4-HMAC-SHA256 Credential=testing/20261101/us-east-1/iam/aws4_request, \
+             SignedHeaders=host, Signature=0",
+        ),
+    ];
+    let (status, body) = http_post(
+        moto,
+        &headers,
+        "Action=CreateUser&UserName=costlens-test&Version=2010-05-08",
+    );
+    assert_eq!(status, 200, "CreateUser: {body}");
+    let (status, body) = http_post(
+        moto,
+        &headers,
+        "Action=CreateAccessKey&UserName=costlens-test&Version=2010-05-08",
+    );
+    assert_eq!(status, 200, "CreateAccessKey: {body}");
+    Sandbox::new(
+        &xml_value(&body, "AccessKeyId"),
+        &xml_value(&body, "SecretAccessKey"),
+    )
+}
+
+/// Queues GetCostAndUsage answers (one per page) in moto for `account`.
+fn inject_cost_and_usage(moto: &str, account: &str, pages: &[Value]) {
+    let body = json!({"account_id": account, "results": pages}).to_string();
+    let (status, answer) = http_post(
+        &format!("{moto}/moto-api/static/ce/cost-and-usage-results"),
+        &[("Content-Type", "application/json")],
+        &body,
+    );
+    assert_eq!(status, 201, "{answer}");
+}
+
+/// One Cost Explorer group: its keys and unblended, amortised, net amortised cost and usage.
+fn group(keys: &[&str], costs: [&str; 3], usage: (&str, &str)) -> Value {
+    let money = |amount: &str| json!({"Amount": amount, "Unit": "USD"});
+    json!({
+        "Keys": keys,
+        "Metrics": {
+            "UnblendedCost": money(costs[0]),
+            "AmortizedCost": money(costs[1]),
+            "NetAmortizedCost": money(costs[2]),
+            "UsageQuantity": {"Amount": usage.0, "Unit": usage.1},
+        }
+    })
+}
+
+fn day(start: &str, end: &str, groups: Vec<Value>) -> Value {
+    json!({
+        "TimePeriod": {"Start": start, "End": end},
+        "Total": {},
+        "Groups": groups,
+        "Estimated": false,
+    })
+}
+
+/// Two pages of daily costs by service and account. By hand: billed 10.25 + 1.10 + 10.25 +
+/// 0.40 − 2.00 = 20.00; effective 8.75 + 1.10 + 8.75 + 0.40 − 2.00 = 17.00; account
+/// 111111111111 billed 20.50, account 222222222222 billed 1.10 + 0.40 − 2.00 = −0.50.
+fn two_pages() -> Vec<Value> {
+    vec![
+        json!({
+            "ResultsByTime": [day("2026-10-01", "2026-10-02", vec![
+                group(&["Amazon Elastic Compute Cloud - Compute", "111111111111"],
+                      ["10.25", "8.75", "8.50"], ("24", "Hrs")),
+                group(&["Amazon Simple Storage Service", "222222222222"],
+                      ["1.10", "1.10", "1.05"], ("310.5", "GB-Mo")),
+            ])],
+            "DimensionValueAttributes": [
+                {"Value": "111111111111", "Attributes": {"description": "prod"}},
+                {"Value": "222222222222", "Attributes": {"description": "data"}},
+            ],
+            "NextPageToken": "page-2",
+        }),
+        json!({
+            "ResultsByTime": [day("2026-10-02", "2026-10-03", vec![
+                group(&["Amazon Elastic Compute Cloud - Compute", "111111111111"],
+                      ["10.25", "8.75", "8.50"], ("24", "Hrs")),
+                group(&["AWS Lambda", "222222222222"],
+                      ["0.40", "0.40", "0.38"], ("1000000", "Requests")),
+                group(&["Amazon Elastic Compute Cloud - Compute", "222222222222"],
+                      ["-2.00", "-2.00", "-2.00"], ("0", "N/A")),
+            ])],
+            "DimensionValueAttributes": [],
+        }),
+    ]
+}
+
+const FETCH_TWO_DAYS: [&str; 7] = [
+    "fetch",
+    "ce",
+    "--start",
+    "2026-10-01",
+    "--end",
+    "2026-10-03",
+    "--granularity=DAILY",
+];
+
+fn summary_json(sandbox: &Sandbox, input: &str, extra: &[&str]) -> Value {
+    let mut args = vec!["summary", "--format", "json", input];
+    args.extend_from_slice(extra);
+    let run = sandbox.run(&args);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    json(&run.stdout)
+}
+
+fn account_billed(summary: &Value, account: &str) -> f64 {
+    summary["by_account"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == account)
+        .unwrap_or_else(|| panic!("no account {account} in {summary}"))["billed_cost"]
+        .as_f64()
+        .unwrap()
+}
+
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(files_under(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
+
+#[test]
+fn cost_explorer_pages_become_one_dataset() {
+    let moto = moto_url();
+    let account = "100000000001";
+    let sandbox = moto_account(&moto, account);
+    inject_cost_and_usage(&moto, account, &two_pages());
+
+    let mut args = FETCH_TWO_DAYS.to_vec();
+    args.extend([
+        "--group-by",
+        "SERVICE,LINKED_ACCOUNT",
+        "--out",
+        "ce.parquet",
+        "--endpoint-url",
+        &moto,
+        "-vv",
+    ]);
+    let run = sandbox.run(&args);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("Cost Explorer: 2 paid requests ($0.02), 0 answered from the cache"),
+        "{}",
+        run.stderr
+    );
+
+    let s = summary_json(&sandbox, "ce.parquet", &[]);
+    assert_eq!(s["rows"], 5);
+    assert_eq!(s["currency"], "USD");
+    assert_eq!(s["period_start"], "2026-10-01T00:00:00Z");
+    assert_eq!(s["period_end"], "2026-10-03T00:00:00Z");
+    assert_cents(s["billed_cost"].as_f64().unwrap(), 20.00, "billed");
+    assert_cents(s["effective_cost"].as_f64().unwrap(), 17.00, "effective");
+    assert_cents(account_billed(&s, "111111111111"), 20.50, "account 1");
+    assert_cents(account_billed(&s, "222222222222"), -0.50, "account 2");
+
+    // The same query spelled as an input: moto answers the same requests the same way.
+    let direct = summary_json(
+        &sandbox,
+        "ce:2026-10-01..2026-10-03",
+        &["--endpoint-url", &moto, "--cache-dir", "other-cache"],
+    );
+    assert_eq!(direct["rows"], 5);
+    assert_cents(direct["billed_cost"].as_f64().unwrap(), 20.00, "ce: input");
+
+    // The monthly job on Cost Explorer data says what it cannot compute without resources.
+    let run = sandbox.run(&["analyze", "ce.parquet", "--out", "reports"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report =
+        json(&std::fs::read_to_string(sandbox.path("reports/2026-10/summary.json")).unwrap());
+    assert_cents(
+        report["totals"]["billed_cost"].as_f64().unwrap(),
+        20.00,
+        "analyze billed",
+    );
+    let notes = report["notes"].to_string();
+    assert!(
+        notes.contains("not available from Cost Explorer data"),
+        "{notes}"
+    );
+    assert!(
+        report["kpis"]["tag_coverage_pct"].is_null(),
+        "no coverage figure is invented"
+    );
+
+    // The secret key reaches neither the output, nor the logs, nor the cache.
+    let secret = &sandbox
+        .vars
+        .iter()
+        .find(|(n, _)| *n == "AWS_SECRET_ACCESS_KEY")
+        .unwrap()
+        .1;
+    assert!(!run.stdout.contains(secret.as_str()) && !run.stderr.contains(secret.as_str()));
+    for file in files_under(sandbox.dir.path()) {
+        let bytes = std::fs::read(&file).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(
+            !text.contains(secret.as_str()),
+            "{} holds the secret",
+            file.display()
+        );
+    }
+}
+
+#[test]
+fn cost_explorer_lines_keep_tags_and_no_resources() {
+    let moto = moto_url();
+    let account = "100000000002";
+    let sandbox = moto_account(&moto, account);
+    inject_cost_and_usage(
+        &moto,
+        account,
+        &[json!({
+            "ResultsByTime": [day("2026-10-01", "2026-10-02", vec![
+                group(&["AWS Lambda", "team$web"], ["3.00", "2.50", "2.40"], ("10", "Requests")),
+                group(&["AWS Lambda", "team$"], ["1.00", "1.00", "0.90"], ("5", "Requests")),
+            ])],
+            "DimensionValueAttributes": [],
+        })],
+    );
+    let mut args = FETCH_TWO_DAYS.to_vec();
+    args.extend([
+        "--group-by",
+        "SERVICE,TAG:team",
+        "--out",
+        "ce.csv",
+        "--endpoint-url",
+        &moto,
+    ]);
+    let run = sandbox.run(&args);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+
+    let mut reader = csv::Reader::from_path(sandbox.path("ce.csv")).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    let cell = |row: &csv::StringRecord, name: &str| {
+        let i = headers.iter().position(|h| h == name).unwrap();
+        row[i].to_string()
+    };
+    assert_eq!(rows.len(), 2);
+    assert_eq!(cell(&rows[0], "ServiceName"), "AWS Lambda");
+    assert_eq!(cell(&rows[0], "Tags"), r#"{"team":"web"}"#);
+    assert_eq!(cell(&rows[1], "Tags"), "{}");
+    assert_eq!(cell(&rows[0], "BilledCost"), "3.0");
+    assert_eq!(cell(&rows[0], "EffectiveCost"), "2.5");
+    assert_eq!(cell(&rows[0], "x_NetAmortizedCost"), "2.4");
+    assert_eq!(cell(&rows[0], "ConsumedQuantity"), "10.0");
+    assert_eq!(cell(&rows[0], "ConsumedUnit"), "Requests");
+    for row in &rows {
+        // Cost Explorer has no resources and no list prices: null, never a made-up value.
+        assert_eq!(cell(row, "ResourceId"), "");
+        assert_eq!(cell(row, "ListCost"), "");
+        assert_eq!(cell(row, "ProviderName"), "AWS");
+    }
+}
+
+#[test]
+fn cost_guard_stops_at_the_limit_and_writes_nothing() {
+    let moto = moto_url();
+    let account = "100000000003";
+    let sandbox = moto_account(&moto, account);
+    inject_cost_and_usage(&moto, account, &two_pages());
+    let mut args = FETCH_TWO_DAYS.to_vec();
+    args.extend([
+        "--out",
+        "ce.parquet",
+        "--endpoint-url",
+        &moto,
+        "--max-requests",
+        "1",
+    ]);
+    let run = sandbox.run(&args);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("cost guard: stopped at --max-requests 1")
+            && run.stderr.contains("1 paid request ($0.01)")
+            && run.stderr.contains("nothing was written"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
+    assert!(!sandbox.path("ce.parquet").exists());
+}
+
+/// A port nothing listens on: any request sent there fails.
+fn closed_port_url() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    format!("http://127.0.0.1:{port}")
+}
+
+#[test]
+fn cached_answers_make_a_rerun_free_until_they_expire() {
+    let moto = moto_url();
+    let account = "100000000004";
+    let sandbox = moto_account(&moto, account);
+    inject_cost_and_usage(&moto, account, &two_pages());
+    let fetch = |out: &str, endpoint: &str, extra: &[&str]| {
+        let mut args = FETCH_TWO_DAYS.to_vec();
+        args.extend(["--out", out, "--endpoint-url", endpoint]);
+        args.extend_from_slice(extra);
+        sandbox.run(&args)
+    };
+    let first = fetch("first.parquet", &moto, &[]);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    assert!(
+        first.stderr.contains("2 paid requests ($0.02)"),
+        "{}",
+        first.stderr
+    );
+
+    // The rerun may not pay for anything and has no AWS to reach: only the cache can answer.
+    let dead = closed_port_url();
+    let rerun = fetch("rerun.parquet", &dead, &["--max-requests", "0"]);
+    assert_eq!(rerun.code, 0, "{}", rerun.stderr);
+    assert!(
+        rerun
+            .stderr
+            .contains("0 paid requests ($0.00), 2 answered from the cache"),
+        "{}",
+        rerun.stderr
+    );
+    let s = summary_json(&sandbox, "rerun.parquet", &[]);
+    assert_cents(s["billed_cost"].as_f64().unwrap(), 20.00, "cached rerun");
+
+    // Expired answers are asked for again (and here AWS cannot be reached: a clean error).
+    let expired = fetch("expired.parquet", &dead, &["--cache-hours", "0"]);
+    assert_eq!(expired.code, 2, "{}", expired.stderr);
+    assert!(
+        expired.stderr.contains("could not reach AWS"),
+        "{}",
+        expired.stderr
+    );
+    assert!(!sandbox.path("expired.parquet").exists());
+}
+
+/// The public legacy CUR sample cut into gzip parts, each with the header and a range of rows.
+fn cur_parts(parts: &[(usize, usize)]) -> Vec<Vec<u8>> {
+    let text = std::fs::read_to_string(public_sample(CUR_CSV_SAMPLE)).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let rows: Vec<&str> = lines.collect();
+    parts
+        .iter()
+        .map(|&(start, end)| {
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            writeln!(gz, "{header}").unwrap();
+            for row in &rows[start..end] {
+                writeln!(gz, "{row}").unwrap();
+            }
+            gz.finish().unwrap()
+        })
+        .collect()
+}
+
+fn s3_client(moto: &str) -> aws_sdk_s3::Client {
+    use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
+    let config = aws_sdk_s3::config::Builder::new()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(moto)
+        .force_path_style(true)
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "tests"))
+        .build();
+    aws_sdk_s3::Client::from_conf(config)
+}
+
+#[test]
+fn s3_bucket_with_a_legacy_month_and_a_data_exports_month() {
+    let moto = moto_url();
+    let bucket = "costlens-test-billing";
+    let month = "billing/acme-cur/20231101-20231201";
+    let rows = 1281;
+    let stale = cur_parts(&[(0, 100)]);
+    let current = cur_parts(&[(0, 640), (640, rows)]);
+    let manifest = |keys: &[String]| json!({"assemblyId": "x", "reportKeys": keys}).to_string();
+    let stale_keys = [format!("{month}/aaaa-old/acme-cur-1.csv.gz")];
+    let current_keys = [
+        format!("{month}/bbbb-new/acme-cur-1.csv.gz"),
+        format!("{month}/bbbb-new/acme-cur-2.csv.gz"),
+    ];
+    let mut objects: Vec<(String, Vec<u8>)> = vec![
+        (stale_keys[0].clone(), stale[0].clone()),
+        (
+            format!("{month}/aaaa-old/acme-cur-Manifest.json"),
+            manifest(&stale_keys).into_bytes(),
+        ),
+        (current_keys[0].clone(), current[0].clone()),
+        (current_keys[1].clone(), current[1].clone()),
+        (
+            format!("{month}/bbbb-new/acme-cur-Manifest.json"),
+            manifest(&current_keys).into_bytes(),
+        ),
+        (
+            format!("{month}/acme-cur-Manifest.json"),
+            manifest(&current_keys).into_bytes(),
+        ),
+        (
+            "billing/acme-cur2/data/BILLING_PERIOD=2026-10/acme-cur2-00001.snappy.parquet".into(),
+            std::fs::read(root().join("sample-data/acme/cur2.parquet")).unwrap(),
+        ),
+    ];
+    objects.push(("billing/README.txt".into(), b"not billing data".to_vec()));
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let client = s3_client(&moto);
+        client.create_bucket().bucket(bucket).send().await.unwrap();
+        for (key, bytes) in objects {
+            client
+                .put_object()
+                .bucket(bucket)
+                .key(key)
+                .body(bytes.into())
+                .send()
+                .await
+                .unwrap();
+        }
+    });
+
+    let sandbox = Sandbox::new("testing", "testing");
+    let url = format!("s3://{bucket}/billing/");
+    let remote = sandbox.run(&["summary", "--format", "json", &url, "--endpoint-url", &moto]);
+    assert_eq!(remote.code, 0, "{}", remote.stderr);
+    assert!(
+        remote.stderr.contains("3 files") && remote.stderr.contains("3 downloaded"),
+        "{}",
+        remote.stderr
+    );
+    assert!(
+        remote
+            .stderr
+            .contains("1 superseded or incomplete assembly ignored"),
+        "{}",
+        remote.stderr
+    );
+
+    let local = summary_json(
+        &sandbox,
+        public_sample(CUR_CSV_SAMPLE).to_str().unwrap(),
+        &[root()
+            .join("sample-data/acme/cur2.parquet")
+            .to_str()
+            .unwrap()],
+    );
+    let remote = json(&remote.stdout);
+    assert_eq!(remote["rows"], local["rows"]);
+    for key in ["billed_cost", "effective_cost", "list_cost"] {
+        assert_cents(
+            remote[key].as_f64().unwrap(),
+            local[key].as_f64().unwrap(),
+            key,
+        );
+    }
+    // The stale assembly's 100 rows would show here: the CUR month counts its 1281 rows once
+    // (tests/import.rs: DuckDB's count and totals of the same sample).
+    let acme = summary_json(
+        &sandbox,
+        root()
+            .join("sample-data/acme/cur2.parquet")
+            .to_str()
+            .unwrap(),
+        &[],
+    );
+    assert_eq!(
+        remote["rows"].as_u64().unwrap(),
+        acme["rows"].as_u64().unwrap() + rows as u64
+    );
+    assert_cents(
+        remote["billed_cost"].as_f64().unwrap() - acme["billed_cost"].as_f64().unwrap(),
+        1.682309,
+        "the CUR month's billed cost",
+    );
+
+    // A rerun finds every file in the cache.
+    let again = sandbox.run(&["summary", &url, "--endpoint-url", &moto]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(
+        again
+            .stderr
+            .contains("0 downloaded, 3 already in the cache"),
+        "{}",
+        again.stderr
+    );
+}
+
+fn fixture(name: &str) -> String {
+    std::fs::read_to_string(root().join("tests/fixtures/aws").join(name)).unwrap()
+}
+
+const TARGET_PREFIX: &str = "AWSInsightsIndexService.";
+
+/// Requests for Cost Explorer's `operation`, matched on the X-Amz-Target header.
+fn target(operation: &str) -> MockBuilder {
+    Mock::given(method("POST")).and(header(
+        "x-amz-target",
+        format!("{TARGET_PREFIX}{operation}"),
+    ))
+}
+
+/// An answer in the API's JSON protocol.
+fn reply(status: u16, body: &str) -> ResponseTemplate {
+    ResponseTemplate::new(status).set_body_raw(body.to_owned(), "application/x-amz-json-1.1")
+}
+
+#[test]
+fn aws_recommendations_become_findings_marked_with_their_source() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let server = runtime.block_on(async {
+        let server = MockServer::start().await;
+        target("GetRightsizingRecommendation")
+            .and(body_partial_json(
+                json!({"NextPageToken": "rightsizing-page-2"}),
+            ))
+            .respond_with(reply(200, &fixture("rightsizing-page-2.json")))
+            .with_priority(1)
+            .mount(&server)
+            .await;
+        for (operation, file) in [
+            ("GetRightsizingRecommendation", "rightsizing-page-1.json"),
+            (
+                "GetSavingsPlansPurchaseRecommendation",
+                "savings-plans.json",
+            ),
+            ("GetReservationPurchaseRecommendation", "reservations.json"),
+        ] {
+            target(operation)
+                .respond_with(reply(200, &fixture(file)))
+                .mount(&server)
+                .await;
+        }
+        server
+    });
+    let sandbox = Sandbox::new("testing", "testing");
+    let run = sandbox.run(&[
+        "fetch",
+        "recommendations",
+        "--out",
+        "aws-findings.json",
+        "--endpoint-url",
+        &server.uri(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("4 paid requests ($0.04)"),
+        "{}",
+        run.stderr
+    );
+    let requests = runtime.block_on(server.received_requests()).unwrap();
+    assert_eq!(requests.len(), 4);
+
+    // The monthly job reports them beside its own findings, marked with their source and
+    // not added to the savings total.
+    let csv = public_sample(CUR_CSV_SAMPLE);
+    let run = sandbox.run(&[
+        "analyze",
+        csv.to_str().unwrap(),
+        "--aws-recommendations",
+        "aws-findings.json",
+        "--out",
+        "reports",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let rows = csv_rows(&sandbox.path("reports/2023-11/findings.csv"));
+    let aws: Vec<_> = rows
+        .iter()
+        .filter(|r| r["source"].starts_with("aws:"))
+        .collect();
+    assert_eq!(aws.len(), 4);
+    assert!(aws.iter().all(|r| r["counted"] == "false"), "{aws:?}");
+
+    let findings = json(&std::fs::read_to_string(sandbox.path("aws-findings.json")).unwrap());
+    let findings = findings.as_array().unwrap();
+    assert_eq!(findings.len(), 4);
+    let by_rule =
+        |rule: &str| -> Vec<&Value> { findings.iter().filter(|f| f["rule"] == rule).collect() };
+
+    let rightsizing = by_rule("aws-rightsizing");
+    assert_eq!(rightsizing.len(), 2);
+    let resize = rightsizing[0];
+    assert_eq!(resize["source"], "aws:GetRightsizingRecommendation");
+    assert_eq!(resize["category"], "usage");
+    assert_eq!(resize["resource_id"], "i-0aaa1111bbbb2222c");
+    assert_eq!(resize["account_id"], "111111111111");
+    assert_eq!(resize["current"], "m5.2xlarge");
+    // AWS's default target (m5.xlarge, 0.192 × 730 = 140.16 a month saved), not its cheapest.
+    assert_eq!(resize["recommendation"], "resize m5.2xlarge to m5.xlarge");
+    assert_cents(resize["monthly_saving"].as_f64().unwrap(), 140.16, "resize");
+    assert_cents(
+        resize["period_cost"].as_f64().unwrap(),
+        280.32,
+        "m5.2xlarge month",
+    );
+    let terminate = rightsizing[1];
+    assert_eq!(terminate["resource_id"], "i-0ddd3333eeee4444f");
+    assert_eq!(terminate["recommendation"], "terminate the idle t3.large");
+    assert_cents(
+        terminate["monthly_saving"].as_f64().unwrap(),
+        60.74,
+        "terminate",
+    );
+
+    let plan = by_rule("aws-savings-plan-purchase");
+    assert_eq!(plan.len(), 1);
+    assert_eq!(
+        plan[0]["source"],
+        "aws:GetSavingsPlansPurchaseRecommendation"
+    );
+    assert_eq!(plan[0]["category"], "rate");
+    assert_cents(plan[0]["monthly_saving"].as_f64().unwrap(), 292.0, "plan");
+    // 2.40 an hour on demand × 730 hours.
+    assert_cents(
+        plan[0]["period_cost"].as_f64().unwrap(),
+        1752.0,
+        "on demand",
+    );
+    assert!(plan[0]["recommendation"]
+        .as_str()
+        .unwrap()
+        .contains("1-year No Upfront Compute Savings Plan at 1.5000 USD/hour"));
+
+    let reservation = by_rule("aws-reservation-purchase");
+    assert_eq!(reservation.len(), 1);
+    assert_eq!(
+        reservation[0]["source"],
+        "aws:GetReservationPurchaseRecommendation"
+    );
+    assert_eq!(reservation[0]["category"], "rate");
+    assert_eq!(reservation[0]["region"], "US East (N. Virginia)");
+    assert!(reservation[0]["recommendation"]
+        .as_str()
+        .unwrap()
+        .starts_with("reserve 3 × m5.large Linux/UNIX Shared"));
+    // 3 × (0.096 − 0.060) × 730 = 78.84 a month.
+    assert_cents(
+        reservation[0]["monthly_saving"].as_f64().unwrap(),
+        78.84,
+        "RI",
+    );
+
+    // Beside costlens's own findings, never added to its savings total.
+    assert!(findings.iter().all(|f| f["counted"] == false));
+    let total: f64 = findings
+        .iter()
+        .map(|f| f["monthly_saving"].as_f64().unwrap())
+        .sum();
+    assert_cents(total, 140.16 + 60.74 + 292.0 + 78.84, "total");
+}
+
+const ONE_PAGE: &str = r#"{"ResultsByTime": [{"TimePeriod": {"Start": "2026-10-01", "End": "2026-10-02"},
+  "Total": {}, "Groups": [{"Keys": ["AWS Lambda", "111111111111"],
+  "Metrics": {"UnblendedCost": {"Amount": "4.2", "Unit": "USD"}}}], "Estimated": false}],
+  "DimensionValueAttributes": [], "NextPageToken": "p2"}"#;
+
+#[test]
+fn throttling_is_retried_with_backoff() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let last_page = ONE_PAGE.replace(r#", "NextPageToken": "p2""#, "");
+    let server = runtime.block_on(async {
+        let server = MockServer::start().await;
+        target("GetCostAndUsage")
+            .respond_with(reply(
+                400,
+                r#"{"__type": "LimitExceededException", "message": "Rate exceeded"}"#,
+            ))
+            .up_to_n_times(1)
+            .with_priority(1)
+            .mount(&server)
+            .await;
+        target("GetCostAndUsage")
+            .respond_with(reply(200, &last_page))
+            .mount(&server)
+            .await;
+        server
+    });
+    let sandbox = Sandbox::new("testing", "testing");
+    let mut args = FETCH_TWO_DAYS.to_vec();
+    let uri = server.uri();
+    args.extend(["--out", "ce.parquet", "--endpoint-url", &uri]);
+    let run = sandbox.run(&args);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(sandbox.path("ce.parquet").exists());
+    // One paid request, sent twice: throttled, then answered.
+    assert!(
+        run.stderr.contains("1 paid request ($0.01)"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        runtime.block_on(server.received_requests()).unwrap().len(),
+        2
+    );
+}
+
+#[test]
+fn a_failure_after_retries_is_an_error_never_a_partial_dataset() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let server = runtime.block_on(async {
+        let server = MockServer::start().await;
+        target("GetCostAndUsage")
+            .and(body_partial_json(json!({"NextPageToken": "p2"})))
+            .respond_with(reply(500, ""))
+            .with_priority(1)
+            .mount(&server)
+            .await;
+        target("GetCostAndUsage")
+            .respond_with(reply(200, ONE_PAGE))
+            .mount(&server)
+            .await;
+        server
+    });
+    let sandbox = Sandbox::new("testing", "testing");
+    let mut args = FETCH_TWO_DAYS.to_vec();
+    let uri = server.uri();
+    args.extend(["--out", "ce.parquet", "--endpoint-url", &uri]);
+    let run = sandbox.run(&args);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("failed with HTTP 500 after the SDK's retries"),
+        "{}",
+        run.stderr
+    );
+    assert!(!sandbox.path("ce.parquet").exists());
+    // The first page once, the second three times (AWS_MAX_ATTEMPTS=3).
+    assert_eq!(
+        runtime.block_on(server.received_requests()).unwrap().len(),
+        4
+    );
+}
+
+#[test]
+fn missing_or_expired_credentials_name_the_profile_and_the_fix() {
+    let mut sandbox = Sandbox::new("unused", "unused");
+    sandbox.unset("AWS_ACCESS_KEY_ID");
+    sandbox.unset("AWS_SECRET_ACCESS_KEY");
+    // An SSO profile that was never logged in (no token in ~/.aws/sso/cache).
+    let config = sandbox.path("aws-config");
+    std::fs::write(
+        &config,
+        "[profile finance]\nsso_session = corp\nsso_account_id = 111122223333\n\
+         sso_role_name = ReadOnly\nregion = us-east-1\n\n[sso-session corp]\n\
+         sso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n",
+    )
+    .unwrap();
+    let dead = closed_port_url();
+    let mut args = FETCH_TWO_DAYS.to_vec();
+    args.extend(["--out", "ce.parquet", "--endpoint-url", &dead]);
+
+    let mut sso = args.clone();
+    sso.extend(["--profile", "finance"]);
+    let run = sandbox.run(&sso);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let error = run.stderr.lines().last().unwrap();
+    assert!(
+        error.contains("AWS credentials for profile 'finance' are missing or expired")
+            && error.contains("aws sso login --profile finance"),
+        "{}",
+        run.stderr
+    );
+
+    // A profile that does not exist, chosen through AWS_PROFILE as the AWS CLI would.
+    sandbox.set("AWS_PROFILE", "nosuch");
+    let run = sandbox.run(&args);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("profile 'nosuch'")
+            && run.stderr.contains("aws configure --profile nosuch"),
+        "{}",
+        run.stderr
+    );
+    assert!(!sandbox.path("ce.parquet").exists());
+}
