@@ -681,3 +681,63 @@ fn commitment_rows(df: &DataFrame) -> Result<Vec<CommitmentRow>> {
         })
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::TagPolicy;
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn policy_keys_resolve_through_aliases_and_case() {
+        let config = Config {
+            tags: TagPolicy {
+                aliases: [(
+                    "team".to_string(),
+                    vec!["Team".to_string(), "owner-team".to_string()],
+                )]
+                .into(),
+                ..TagPolicy::default()
+            },
+            ..Config::default()
+        };
+        let keys = policy_keys(&config);
+        assert_eq!(keys, vec!["team", "environment"]);
+        let get = |tags: &[(&str, &str)]| policy_values(&config, &keys, &pairs(tags));
+        assert_eq!(get(&[("TEAM", "web")]), vec![Some("web".into()), None]);
+        assert_eq!(
+            get(&[("owner-team", "data"), ("Environment", "Prod")]),
+            vec![Some("data".into()), Some("Prod".into())]
+        );
+        assert_eq!(get(&[("teams", "x")]), vec![None, None]);
+        let strict = Config {
+            tags: TagPolicy {
+                case_sensitive_keys: true,
+                ..config.tags.clone()
+            },
+            ..Config::default()
+        };
+        assert_eq!(
+            policy_values(&strict, &keys, &pairs(&[("TEAM", "web"), ("Team", "ops")])),
+            vec![Some("ops".into()), None]
+        );
+    }
+
+    #[test]
+    fn orchestrators_from_aws_tags_in_any_spelling() {
+        assert_eq!(
+            orchestrator(&pairs(&[("aws:autoscaling:groupName", "web")])).as_deref(),
+            Some("autoscaling_group")
+        );
+        assert_eq!(
+            orchestrator(&pairs(&[("aws:eks:cluster-name", "x")])).as_deref(),
+            Some("eks_cluster")
+        );
+        assert_eq!(orchestrator(&pairs(&[("team", "web")])), None);
+    }
+}

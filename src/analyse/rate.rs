@@ -783,6 +783,99 @@ mod tests {
         assert!((s - 1.6).abs() < 1e-12);
     }
 
+    fn row(
+        usage_type: &str,
+        pricing: &str,
+        list: f64,
+        effective: f64,
+        contracted: f64,
+    ) -> ResourceRow {
+        ResourceRow {
+            resource_id: Some("r".into()),
+            charge_category: Some("Usage".into()),
+            service: Some("Amazon Elastic Compute Cloud".into()),
+            service_code: Some("AmazonEC2".into()),
+            usage_type: Some(usage_type.into()),
+            instance_type: Some("m5.large".into()),
+            pricing_category: Some(pricing.into()),
+            list,
+            effective,
+            contracted,
+            ..ResourceRow::default()
+        }
+    }
+
+    #[test]
+    fn kpis_by_hand() {
+        let period = crate::period::Period::parse("2026-10", chrono::NaiveDate::MIN).unwrap();
+        let aggs = Aggregates {
+            currency: "USD".into(),
+            data_start: Some(period.start),
+            data_end: Some(period.end),
+            period,
+            hourly_lines: 1,
+            usage_lines: 1,
+            has_resources: true,
+            daily: vec![],
+            resources: vec![
+                // On-demand 100 list (90 contracted after a private rate, 90 effective).
+                row("BoxUsage:m5.large", "Standard", 100.0, 90.0, 90.0),
+                // Reserved: 300 list, 180 effective.
+                row("BoxUsage:m5.large", "Committed", 300.0, 180.0, 300.0),
+                // Spot: 50 list, not eligible for commitments.
+                row("SpotUsage:m5.large", "Dynamic", 50.0, 17.5, 17.5),
+            ],
+            first_seen: Default::default(),
+            hourly: vec![],
+            commitments: vec![
+                super::super::aggregates::CommitmentRow {
+                    id: "ri".into(),
+                    kind: Some("Reserved Instance".into()),
+                    status: Some("Used".into()),
+                    charge_category: Some("Usage".into()),
+                    effective: 180.0,
+                    billed: 0.0,
+                    list: 300.0,
+                    quantity: 0.0,
+                    end: None,
+                    instance_type: None,
+                    region: None,
+                    account: None,
+                },
+                super::super::aggregates::CommitmentRow {
+                    id: "ri".into(),
+                    kind: Some("Reserved Instance".into()),
+                    status: Some("Unused".into()),
+                    charge_category: Some("Purchase".into()),
+                    effective: 20.0,
+                    billed: 20.0,
+                    list: 0.0,
+                    quantity: 0.0,
+                    end: None,
+                    instance_type: None,
+                    region: None,
+                    account: None,
+                },
+            ],
+            tag_keys: vec![],
+            allocation_key: None,
+        };
+        let r = analyse(&aggs, &RateRules::default(), &HashMap::new());
+        let k = &r.kpis;
+        // Utilisation: 1 − 20 / (180 + 20) = 90%.
+        assert!((k.commitment_utilization_pct.unwrap() - 90.0).abs() < 1e-9);
+        // Coverage: 300 covered of 400 eligible list = 75%.
+        assert!((k.commitment_coverage_pct.unwrap() - 75.0).abs() < 1e-9);
+        // ESR: (400 − 270 − 20) / 400 = 27.5%.
+        assert!((k.effective_savings_rate_pct.unwrap() - 27.5).abs() < 1e-9);
+        // Negotiated 400 − 390 = 10; commitment 390 − 270 = 120.
+        assert!((k.negotiated_savings - 10.0).abs() < 1e-9);
+        assert!((k.commitment_savings - 120.0).abs() < 1e-9);
+        // Spot share: 50 of 450 EC2 list = 11.11%.
+        assert!((k.spot_share_pct.unwrap() - 50.0 / 450.0 * 100.0).abs() < 1e-9);
+        assert_eq!(r.commitments[0].utilization_pct, Some(90.0));
+    }
+
     #[test]
     fn quantiles_interpolate_like_duckdb() {
         // numpy.quantile([0, 1, 2, 10], 0.1) = 0.3; DuckDB quantile_cont gives the same.
