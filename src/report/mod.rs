@@ -4,6 +4,7 @@
 //! inside any file).
 
 pub mod charts;
+pub mod html;
 pub mod summary;
 pub mod table;
 
@@ -450,7 +451,12 @@ pub fn write_report(a: &Analysis, out_dir: &Path) -> Result<PathBuf> {
         std::fs::write(dir.join(SUMMARY_MD), summary::to_markdown(a))
             .err_context(|| format!("{}: writing", dir.join(SUMMARY_MD).display()))?;
         tracing::info!(elapsed_ms = ms(step), "summary.json and summary.md written");
-        charts::render_all(a, dir)?;
+        let charts = charts::render_all(a, dir)?;
+        let step = std::time::Instant::now();
+        let html_path = dir.join(html::REPORT_HTML);
+        std::fs::write(&html_path, html::render(a, &charts))
+            .err_context(|| format!("{}: writing", html_path.display()))?;
+        tracing::info!(elapsed_ms = ms(step), "report.html written");
         tracing::info!(
             elapsed_ms = started.elapsed().as_millis() as u64,
             "report files written"
