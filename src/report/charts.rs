@@ -197,6 +197,42 @@ fn fit(text: &str, style: Style, max_px: i32) -> String {
     "…".into()
 }
 
+/// `text` shortened in the middle to at most `max_px` wide, keeping both ends (ids and
+/// names differ at their ends: `…-team-7`, `…snap-0abc`).
+fn fit_middle(text: &str, style: Style, max_px: i32) -> String {
+    if text_width(text, style) <= max_px {
+        return text.to_string();
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let mut keep = chars.len().saturating_sub(1);
+    while keep > 1 {
+        let head = keep.div_ceil(2);
+        let tail = keep - head;
+        let candidate: String = chars[..head]
+            .iter()
+            .chain(std::iter::once(&'…'))
+            .chain(&chars[chars.len() - tail..])
+            .collect();
+        if text_width(&candidate, style) <= max_px {
+            return candidate;
+        }
+        keep -= 1;
+    }
+    "…".into()
+}
+
+/// `main (aside)` in at most `max_px`: the aside gets up to two fifths, the rest goes to
+/// `main`; each is shortened in the middle.
+fn pair_label(main: &str, aside: &str, style: Style, max_px: i32) -> String {
+    let full = format!("{main} ({aside})");
+    if text_width(&full, style) <= max_px {
+        return full;
+    }
+    let aside = fit_middle(aside, style, max_px * 2 / 5);
+    let rest = max_px - text_width(&format!(" ({aside})"), style);
+    format!("{} ({aside})", fit_middle(main, style, rest))
+}
+
 /// Draws `text` anchored at `at`; `upright` false turns it to read bottom to top (a y-axis
 /// title), the anchor then applying along the turned line.
 fn draw_text(
@@ -658,8 +694,8 @@ fn account_label(a: &Analysis, id: &str) -> String {
         .find(|l| l.name == id)
         .and_then(|l| l.label.as_deref())
     {
-        Some(name) if !name.is_empty() => format!("{name} ({id})"),
-        _ => id.to_string(),
+        Some(name) if !name.is_empty() => pair_label(name, id, plain(LABEL_SIZE), MAX_ROW_LABEL),
+        _ => fit_middle(id, plain(LABEL_SIZE), MAX_ROW_LABEL),
     }
 }
 
@@ -707,8 +743,9 @@ pub fn daily_cost(a: &Analysis) -> Result<Vec<u8>> {
     if !rest.is_empty() {
         series.push((format!("other ({} services)", rest.len()), GREY));
     }
-    // values[day][series]
-    let mut values = vec![vec![0.0; series.len()]; days.len()];
+    // values[day][series] = (positive part, negative part): a credit in "other" stacks below
+    // zero instead of netting against the small services it is grouped with.
+    let mut values = vec![vec![(0.0, 0.0); series.len()]; days.len()];
     for d in &a.daily {
         let Some(day) = days.iter().position(|x| *x == d.day) else {
             continue;
@@ -717,15 +754,19 @@ pub fn daily_cost(a: &Analysis) -> Result<Vec<u8>> {
             .iter()
             .position(|s| *s == d.service)
             .unwrap_or(series.len().saturating_sub(1));
-        if !series.is_empty() {
-            values[day][slot] += d.effective;
+        if let Some(v) = values[day].get_mut(slot) {
+            if d.effective >= 0.0 {
+                v.0 += d.effective;
+            } else {
+                v.1 += d.effective;
+            }
         }
     }
     let stacks: Vec<(f64, f64)> = values
         .iter()
         .map(|v| {
-            let up: f64 = v.iter().filter(|x| **x > 0.0).sum();
-            let down: f64 = v.iter().filter(|x| **x < 0.0).sum();
+            let up: f64 = v.iter().map(|x| x.0).sum();
+            let down: f64 = v.iter().map(|x| x.1).sum();
             (down, up)
         })
         .collect();
@@ -753,11 +794,15 @@ pub fn daily_cost(a: &Analysis) -> Result<Vec<u8>> {
         y_axis(root, &chart, &tick_money, &format!("Cost per day ({cur})"))?;
         for (i, v) in values.iter().enumerate() {
             let (mut up, mut down) = (0.0, 0.0);
-            for (j, x) in v.iter().enumerate() {
-                if *x == 0.0 {
+            let parts = v
+                .iter()
+                .enumerate()
+                .flat_map(|(j, (pos, neg))| [(j, *pos), (j, *neg)]);
+            for (j, x) in parts {
+                if x == 0.0 {
                     continue;
                 }
-                let (from, to) = if *x > 0.0 {
+                let (from, to) = if x > 0.0 {
                     up += x;
                     (up - x, up)
                 } else {
@@ -842,7 +887,7 @@ fn hbars(root: &Area, body: &Area, spec: &HBars) -> DrawResult {
     let labels: Vec<String> = spec
         .rows
         .iter()
-        .map(|r| fit(&r.label, plain(LABEL_SIZE), MAX_ROW_LABEL))
+        .map(|r| fit_middle(&r.label, plain(LABEL_SIZE), MAX_ROW_LABEL))
         .collect();
     let label_w = labels
         .iter()
@@ -1036,7 +1081,10 @@ pub fn tag_coverage(a: &Analysis) -> Result<Vec<u8>> {
                 Bar {
                     value: pct,
                     color: color_of(k, i),
-                    text: pct.map_or("n/a".into(), |p| format!("{p:.1}%")),
+                    // Never "-0.0%" (an empty sum is −0 in Rust).
+                    text: pct.map_or("n/a".into(), |p| {
+                        format!("{:.1}%", (p * 10.0).round() / 10.0 + 0.0)
+                    }),
                 }
             })
             .collect(),
@@ -1141,15 +1189,20 @@ pub fn untagged_top(a: &Analysis) -> Result<Vec<u8>> {
     let rows: Vec<Row> = list
         .iter()
         .map(|u| {
-            let account = u
-                .account
-                .as_deref()
-                .and_then(|id| a.by_account.iter().find(|l| l.name == id))
-                .and_then(|l| l.label.clone().or(Some(l.name.clone())));
+            // The account's name, else its id.
+            let account = u.account.as_deref().map(|id| {
+                a.by_account
+                    .iter()
+                    .find(|l| l.name == id)
+                    .and_then(|l| l.label.as_deref())
+                    .filter(|name| !name.is_empty())
+                    .unwrap_or(id)
+            });
+            let id = short_resource(&u.resource_id);
             Row {
                 label: match account {
-                    Some(acc) => format!("{} ({acc})", short_resource(&u.resource_id)),
-                    None => short_resource(&u.resource_id).to_string(),
+                    Some(acc) => pair_label(id, acc, plain(LABEL_SIZE), MAX_ROW_LABEL),
+                    None => fit_middle(id, plain(LABEL_SIZE), MAX_ROW_LABEL),
                 },
                 bars: vec![Bar {
                     value: Some(u.cost),
@@ -1849,6 +1902,17 @@ mod tests {
         assert_eq!(fit("vol-1", plain(LABEL_SIZE), 200), "vol-1");
         assert_eq!(short_resource(long), "snap-0123456789abcdef0");
         assert_eq!(short_resource("i-1"), "i-1");
+        let style = plain(LABEL_SIZE);
+        let label = pair_label(
+            "an-extremely-long-database-identifier-name-7",
+            "a-very-long-account-name-for-the-data-team",
+            style,
+            300,
+        );
+        assert!(text_width(&label, style) <= 300, "{label}");
+        assert!(label.contains("name-7 ("), "{label}");
+        assert!(label.ends_with("team)"), "{label}");
+        assert_eq!(pair_label("i-1", "acme", style, 300), "i-1 (acme)");
     }
 
     #[test]

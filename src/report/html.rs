@@ -36,8 +36,11 @@ pub fn esc(text: &str) -> String {
     out
 }
 
+/// A percentage to one decimal, never "-0.0%" (an empty sum is −0 in Rust).
 fn pct(x: Option<f64>) -> String {
-    x.map_or("n/a".into(), |v| format!("{v:.1}%"))
+    x.map_or("n/a".into(), |v| {
+        format!("{:.1}%", (v * 10.0).round() / 10.0 + 0.0)
+    })
 }
 
 fn date(ms: i64) -> String {
@@ -1014,6 +1017,14 @@ pub fn render(a: &Analysis, charts: &[(&str, Vec<u8>)]) -> String {
 mod tests {
     use super::*;
     use crate::report::charts::fixture::analysis;
+
+    #[test]
+    fn negative_zero_is_zero() {
+        assert_eq!(pct(Some(-0.0)), "0.0%");
+        assert_eq!(pct(Some(-0.04)), "0.0%");
+        assert_eq!(pct(Some(-12.34)), "-12.3%");
+        assert_eq!(pct(None), "n/a");
+    }
 
     #[test]
     fn escapes_markup_and_quotes() {
