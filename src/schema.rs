@@ -199,9 +199,9 @@ pub fn project(mut mapping: impl FnMut(&'static str) -> Option<Expr>) -> Vec<Exp
         .collect()
 }
 
-/// `""` (and whitespace-only) text becomes null.
+/// `""` text becomes null (a plain comparison: stripping every cell would copy every string).
 pub fn null_if_empty(expr: Expr) -> Expr {
-    when(expr.clone().str().strip_chars(lit(NULL)).eq(lit("")))
+    when(expr.clone().eq(lit("")))
         .then(lit(NULL).cast(DataType::String))
         .otherwise(expr)
 }

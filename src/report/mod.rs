@@ -3,6 +3,8 @@
 //! renamed into place when complete; the same analysis always gives the same bytes (no clock
 //! inside any file).
 
+pub mod charts;
+pub mod html;
 pub mod summary;
 pub mod table;
 
@@ -512,12 +514,22 @@ pub fn write_report(a: &Analysis, out_dir: &Path) -> Result<PathBuf> {
     output::write_dir(&target, |dir| {
         let _span = tracing::info_span!("report").entered();
         let started = std::time::Instant::now();
+        let ms = |since: std::time::Instant| since.elapsed().as_millis() as u64;
         write_tables(a, dir)?;
+        tracing::info!(elapsed_ms = ms(started), "CSV files written");
+        let step = std::time::Instant::now();
         let json = summary::to_json(a);
         std::fs::write(dir.join(SUMMARY_JSON), json)
             .err_context(|| format!("{}: writing", dir.join(SUMMARY_JSON).display()))?;
         std::fs::write(dir.join(SUMMARY_MD), summary::to_markdown(a))
             .err_context(|| format!("{}: writing", dir.join(SUMMARY_MD).display()))?;
+        tracing::info!(elapsed_ms = ms(step), "summary.json and summary.md written");
+        let charts = charts::render_all(a, dir)?;
+        let step = std::time::Instant::now();
+        let html_path = dir.join(html::REPORT_HTML);
+        std::fs::write(&html_path, html::render(a, &charts))
+            .err_context(|| format!("{}: writing", html_path.display()))?;
+        tracing::info!(elapsed_ms = ms(step), "report.html written");
         tracing::info!(
             elapsed_ms = started.elapsed().as_millis() as u64,
             "report files written"
