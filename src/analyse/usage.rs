@@ -10,6 +10,7 @@ use super::inventory::{instances, Instance};
 use crate::catalog::{self, Catalog};
 use crate::config::{TagPolicy, UsageRules};
 use crate::findings::{per_month, Category, Confidence, Finding};
+use crate::period::Period;
 use crate::schema::charge_category;
 use crate::utilization::Utilization;
 
@@ -218,10 +219,11 @@ fn ebs(ctx: &Ctx, out: &mut Vec<Finding>) {
         let cost: f64 = rows.iter().map(|row| row.effective).sum();
         let gb_months = storage.quantity;
         // Average size: GB-months over the months the volume lived in the period.
-        let months = ((storage.last_end - storage.first_start) as f64
-            / 3_600_000.0
-            / crate::findings::HOURS_PER_MONTH)
-            .max(1e-9);
+        // GB-months are GB × hours ÷ the hours of the calendar month (AWS's definition), so a
+        // volume alive all month has as many GB-months as GB.
+        let month_hours = Period::month_containing(ctx.aggs.period.start).hours();
+        let months =
+            ((storage.last_end - storage.first_start) as f64 / 3_600_000.0 / month_hours).max(1e-9);
         let size_gb = gb_months / months;
         let (rule, recommendation, target_cost, confidence) = match kind {
             ".gp2" => (
@@ -643,14 +645,13 @@ mod tests {
             ],
             None,
         );
-        // The volumes live the whole 744 h = 744/730 months, so sizes are GB-months × 730/744.
         let gp2 = find(&u, "ebs-gp2-to-gp3", "vol-gp2");
         assert!((gp2.monthly_saving - 10.0 * 730.0 / 744.0).abs() < 1e-9);
         let io1 = find(&u, "ebs-io1", "vol-io1");
-        // gp3 for 744/730 months: 40.00 + (4000 − 3000 × 744/730) × 0.005 = 44.7123;
-        // (322.50 − 44.7123) × 730/744 = 272.5604.
+        // The volume lives all of October: 500 GB, 4000 IOPS. gp3: 40.00 + (4000 − 3000) ×
+        // 0.005 = 45.00; (322.50 − 45.00) × 730/744 = 272.2782.
         assert!(
-            (io1.monthly_saving - 272.5604).abs() < 1e-3,
+            (io1.monthly_saving - 272.2782).abs() < 1e-3,
             "{}",
             io1.monthly_saving
         );
