@@ -28,6 +28,8 @@ pub struct Request {
     /// `--period` text, if given.
     pub period: Option<String>,
     pub utilization: Option<PathBuf>,
+    /// AWS's own recommendations, as written by `costlens fetch recommendations`.
+    pub aws_recommendations: Option<PathBuf>,
     /// The day `this-month` and `last-month` are relative to (UTC).
     pub today: NaiveDate,
     /// When the run started, written into the lock file for humans.
@@ -87,7 +89,21 @@ fn previous_from_report(out_dir: &Path, period: &Period) -> Option<PreviousMonth
     }
 }
 
-pub fn run(request: &Request, external_findings: Vec<Finding>) -> Result<Outcome> {
+/// Findings saved by `costlens fetch recommendations`.
+fn load_recommendations(path: &Path) -> Result<Vec<Finding>> {
+    let text = std::fs::read_to_string(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => Error::NotFound { path: path.into() },
+        _ => Error::input(path, format!("cannot read: {e}")),
+    })?;
+    serde_json::from_str(&text).map_err(|e| {
+        Error::input(
+            path,
+            format!("expected the JSON written by `costlens fetch recommendations`: {e}"),
+        )
+    })
+}
+
+pub fn run(request: &Request) -> Result<Outcome> {
     let config = &request.config;
     let started = Instant::now();
     let _lock = Lock::acquire(&config.output_dir, &request.started)?;
@@ -103,6 +119,12 @@ pub fn run(request: &Request, external_findings: Vec<Finding>) -> Result<Outcome
         .as_deref()
         .map(utilization::load)
         .transpose()?;
+    let external_findings = request
+        .aws_recommendations
+        .as_deref()
+        .map(load_recommendations)
+        .transpose()?
+        .unwrap_or_default();
     tracing::info!(period = %period.label, files = dataset.sources.len(), "analysing");
 
     let scan = Instant::now();

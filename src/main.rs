@@ -8,7 +8,6 @@ use clap::Parser;
 use costlens::aws::recommendations::{self, RecommendationQuery};
 use costlens::cli::{Cli, Command, FetchSource, LogArgs, LogFormat, SummaryFormat};
 use costlens::error::{ErrContext, EXIT_ERROR, EXIT_GATE_BREACHED, EXIT_OK};
-use costlens::findings::Finding;
 use costlens::import::cost_explorer::{self, CostQuery};
 use costlens::{analyze, config, convert, import, output, sample, summary};
 use tracing_subscriber::EnvFilter;
@@ -66,29 +65,17 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             if args.input.currency.is_some() {
                 config.currency = args.input.currency;
             }
-            let external: Vec<Finding> = match &args.aws_recommendations {
-                Some(path) => {
-                    let text = std::fs::read_to_string(path)
-                        .with_context(|| format!("{}: reading", path.display()))?;
-                    serde_json::from_str(&text).with_context(|| {
-                        format!(
-                            "{}: expected the JSON written by `costlens fetch recommendations`",
-                            path.display()
-                        )
-                    })?
-                }
-                None => Vec::new(),
-            };
             let request = analyze::Request {
                 inputs: args.input.inputs,
                 aws: args.input.aws.options(),
                 config,
                 period: args.period,
                 utilization: args.utilization,
+                aws_recommendations: args.aws_recommendations,
                 today: chrono::Utc::now().date_naive(),
                 started: chrono::Utc::now().to_rfc3339(),
             };
-            let outcome = analyze::run(&request, external)?;
+            let outcome = analyze::run(&request)?;
             for text in &outcome.notes {
                 note(log, text);
             }
