@@ -7,7 +7,19 @@ use crate::error::{ErrContext, Result};
 
 /// Collects several lazy queries together on the streaming engine: polars merges their common
 /// input (common subplan elimination), so the source files are scanned once for all of them.
+/// With `COSTLENS_LOW_MEMORY=1` they run one after another instead: each scans the files again
+/// (reading only its own columns), slower but with a lower peak of memory.
 pub fn collect_all(frames: Vec<LazyFrame>, what: &str) -> Result<Vec<DataFrame>> {
+    if std::env::var_os("COSTLENS_LOW_MEMORY").is_some_and(|v| v == "1") {
+        return frames
+            .into_iter()
+            .map(|lf| {
+                lf.collect_with_engine(Engine::Streaming)
+                    .map(|r| r.unwrap_single())
+                    .err_context(|| what.to_string())
+            })
+            .collect();
+    }
     let plans = frames.into_iter().map(|lf| lf.logical_plan).collect();
     LazyFrame::collect_all_with_engine(plans, Engine::Streaming, OptFlags::default())
         .err_context(|| what.to_string())
@@ -19,15 +31,16 @@ pub fn collect_all(frames: Vec<LazyFrame>, what: &str) -> Result<Vec<DataFrame>>
 /// is far below a cent even over 100 million lines; a group total may reach ±9.2 billion.
 const MONEY_SCALE: f64 = 1e9;
 
-/// The exact, order-independent sum of a money column (read it back with [`money`]).
-pub fn exact_sum(expr: Expr) -> Expr {
+/// A money column in integer nano-units, to be summed with a plain `sum()` (read the sum
+/// back with [`money`]). Converting before the aggregation keeps every aggregation a simple
+/// streaming reduction.
+pub fn to_nanos(expr: Expr) -> Expr {
     (expr * lit(MONEY_SCALE))
         .round(0, RoundMode::HalfAwayFromZero)
         .cast(DataType::Int64)
-        .sum()
 }
 
-/// A money column summed by [`exact_sum`], back in currency units.
+/// A money column summed in nano-units (see [`to_nanos`]), back in currency units.
 pub fn money(df: &DataFrame, name: &str) -> Result<Vec<f64>> {
     Ok(ints(df, name)?
         .into_iter()

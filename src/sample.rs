@@ -1360,6 +1360,8 @@ fn static_columns(specs: &[Spec]) -> Result<DataFrame> {
 /// Lines waiting to be written: the spec they come from and their own values.
 #[derive(Default)]
 struct Batch {
+    /// `identity_line_item_id`: unique per line, as in a real CUR (and as incompressible).
+    line_id: Vec<String>,
     spec: Vec<IdxSize>,
     start: Vec<i64>,
     end: Vec<i64>,
@@ -1390,6 +1392,7 @@ impl Batch {
             )
         };
         let columns = vec![
+            Column::new("identity_line_item_id".into(), &self.line_id),
             ts("bill_billing_period_start_date", &self.period_start)?,
             ts("bill_billing_period_end_date", &self.period_end)?,
             ts("line_item_usage_start_date", &self.start)?,
@@ -1490,6 +1493,7 @@ pub fn generate(
         let file = File::create(temp).err_context(|| format!("{}: creating", temp.display()))?;
         let mut batch = Batch::default();
         let first = Batch {
+            line_id: vec![String::new()],
             spec: vec![0],
             start: vec![0],
             end: vec![0],
@@ -1504,6 +1508,11 @@ pub fn generate(
             .batched(first.schema())
             .err_context(|| format!("{}: writing parquet", temp.display()))?;
         for_each_line(&specs, &span, options.seed, |i, start, end, month, a| {
+            batch.line_id.push(format!(
+                "{:016x}{:08x}",
+                mix(options.seed ^ mix(i as u64) ^ mix(start as u64)),
+                mix(rows + batch.len() as u64) as u32
+            ));
             batch.spec.push(i as IdxSize);
             batch.start.push(start);
             batch.end.push(end);

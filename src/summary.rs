@@ -33,7 +33,7 @@ pub struct Breakdown {
 }
 
 fn cost_sums() -> [Expr; 3] {
-    [BILLED_COST, EFFECTIVE_COST, LIST_COST].map(|c| frame::exact_sum(col(c)).alias(c))
+    [BILLED_COST, EFFECTIVE_COST, LIST_COST].map(|c| col(c).sum())
 }
 
 /// Picks the one currency to report in: the user's choice, or the only one in the data.
@@ -62,6 +62,9 @@ pub fn choose_currency(found: &[String], wanted: Option<&str>) -> Result<String>
 }
 
 pub fn summarize(lf: LazyFrame, currency: Option<&str>, top: usize) -> Result<Summary> {
+    let lf = lf.with_columns(
+        [BILLED_COST, EFFECTIVE_COST, LIST_COST].map(|c| frame::to_nanos(col(c)).alias(c)),
+    );
     let totals = lf.clone().group_by([col(BILLING_CURRENCY)]).agg(
         [
             len().alias("rows"),

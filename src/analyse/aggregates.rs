@@ -22,6 +22,7 @@ pub mod col_name {
     pub const FIRST_SEEN: &str = "first_seen";
     pub const HOURLY_LINES: &str = "hourly_lines";
     pub const USAGE_LINES: &str = "usage_lines";
+    pub const HAS_RESOURCE: &str = "has_resource";
 }
 use col_name::*;
 
@@ -225,14 +226,19 @@ fn orchestrator(tags: &[(String, String)]) -> Option<String> {
 /// reserved or savings-plan covered), Fargate and Lambda.
 pub fn is_compute_usage() -> Expr {
     let usage_type = col(schema::X_USAGE_TYPE);
+    let has = |needle: &str| {
+        usage_type
+            .clone()
+            .str()
+            .contains_literal(lit(needle.to_string()))
+    };
     let ec2_instance = col(schema::X_SERVICE_CODE)
         .eq(lit("AmazonEC2"))
         .and(col(schema::X_INSTANCE_TYPE).is_not_null())
         .and(
-            usage_type
-                .clone()
-                .str()
-                .contains(lit("BoxUsage|SpotUsage|DedicatedUsage"), false),
+            has("BoxUsage")
+                .or(has("SpotUsage"))
+                .or(has("DedicatedUsage")),
         );
     let fargate = usage_type.clone().str().contains_literal(lit("Fargate"));
     let lambda = col(schema::X_SERVICE_CODE)
@@ -243,11 +249,9 @@ pub fn is_compute_usage() -> Expr {
         .and(ec2_instance.or(fargate).or(lambda))
 }
 
+/// Money columns were turned into nano-units before any aggregation (see `build`).
 fn money_sums() -> Vec<Expr> {
-    schema::MONEY
-        .iter()
-        .map(|c| frame::exact_sum(col(*c)).alias(*c))
-        .collect()
+    schema::MONEY.iter().map(|c| col(*c).sum()).collect()
 }
 
 /// The latest month that has data: the default period.
@@ -270,9 +274,6 @@ pub fn build(frame: LazyFrame, period: &Period, config: &Config) -> Result<Aggre
         .gt_eq(lit(period.start).cast(schema::timestamp_dtype()))
         .and(col(schema::CHARGE_PERIOD_START).lt(lit(period.end).cast(schema::timestamp_dtype())));
 
-    let base = frame;
-    let period_lines = base.clone().filter(in_period.clone());
-
     let hour = col(schema::CHARGE_PERIOD_START).dt().hour();
     let weekday = col(schema::CHARGE_PERIOD_START).dt().weekday();
     let off_hours = hour
@@ -280,6 +281,35 @@ pub fn build(frame: LazyFrame, period: &Period, config: &Config) -> Result<Aggre
         .lt(lit(config.usage.business_hours_start as i8))
         .or(hour.gt_eq(lit(config.usage.business_hours_end as i8)))
         .or(weekday.gt(lit(5i8)));
+    let duration = (col(schema::CHARGE_PERIOD_END) - col(schema::CHARGE_PERIOD_START))
+        .dt()
+        .total_milliseconds(false);
+    let is_usage = col(schema::CHARGE_CATEGORY).eq(lit(charge_category::USAGE));
+    // Everything derived per line is computed here, once, so each aggregation below is a plain
+    // streaming reduction (sum, min, max, count): an expression like `x.filter(p).sum()` inside
+    // an aggregation would make polars gather every group's rows in memory.
+    let mut derived: Vec<Expr> = schema::MONEY
+        .iter()
+        .map(|c| frame::to_nanos(col(*c)).alias(*c))
+        .collect();
+    derived.extend([
+        when(off_hours)
+            .then(frame::to_nanos(col(schema::EFFECTIVE_COST)))
+            .otherwise(lit(0i64))
+            .alias(OFFHOURS_COST),
+        is_usage
+            .clone()
+            .and(duration.lt_eq(lit(3_600_000i64)))
+            .cast(DataType::UInt32)
+            .alias(HOURLY_LINES),
+        is_usage.cast(DataType::UInt32).alias(USAGE_LINES),
+        col(schema::RESOURCE_ID)
+            .is_not_null()
+            .cast(DataType::UInt32)
+            .alias(HAS_RESOURCE),
+    ]);
+    let base = frame.with_columns(derived);
+    let period_lines = base.clone().filter(in_period.clone());
 
     let daily_keys = vec![
         col(schema::BILLING_CURRENCY),
@@ -293,35 +323,43 @@ pub fn build(frame: LazyFrame, period: &Period, config: &Config) -> Result<Aggre
     ];
     let daily = base.clone().group_by(daily_keys).agg(money_sums());
 
+    // Grouped by what tells a resource's lines apart; the attributes a resource has only one
+    // of (its service, region, instance type, unit) ride along as `max()`, which is cheaper
+    // than hashing them as keys. Grouping by the raw tag list keeps the per-line work
+    // vectorised; policy keys are resolved afterwards on the (much smaller) groups.
     let resource_keys: Vec<Expr> = [
         schema::BILLING_CURRENCY,
         schema::RESOURCE_ID,
         schema::CHARGE_CATEGORY,
-        schema::SUB_ACCOUNT_ID,
-        schema::SERVICE_NAME,
-        schema::X_SERVICE_CODE,
-        schema::REGION_ID,
-        schema::X_USAGE_TYPE,
-        schema::X_INSTANCE_TYPE,
         schema::PRICING_CATEGORY,
-        schema::PRICING_UNIT,
-        schema::RESOURCE_TYPE,
+        schema::SUB_ACCOUNT_ID,
+        schema::X_USAGE_TYPE,
         schema::X_LINE_ITEM_TYPE,
-        // Grouping by the raw tag list keeps the per-line work vectorised; policy keys are
-        // resolved afterwards on the (much smaller) groups.
         schema::TAGS,
     ]
     .iter()
     .map(|c| col(*c))
     .collect();
     let mut resource_aggs = money_sums();
+    resource_aggs.extend(
+        [
+            schema::SERVICE_NAME,
+            schema::X_SERVICE_CODE,
+            schema::REGION_ID,
+            schema::X_INSTANCE_TYPE,
+            schema::PRICING_UNIT,
+            schema::RESOURCE_TYPE,
+            schema::SUB_ACCOUNT_NAME,
+        ]
+        .iter()
+        .map(|c| col(*c).max()),
+    );
     resource_aggs.extend([
         col(schema::PRICING_QUANTITY).sum(),
-        col(schema::SUB_ACCOUNT_NAME).first(),
         len().alias(LINES),
         col(schema::CHARGE_PERIOD_START).min().alias(FIRST_START),
         col(schema::CHARGE_PERIOD_END).max().alias(LAST_END),
-        frame::exact_sum(col(schema::EFFECTIVE_COST).filter(off_hours)).alias(OFFHOURS_COST),
+        col(OFFHOURS_COST).sum(),
     ]);
     let resources = period_lines
         .clone()
@@ -348,9 +386,9 @@ pub fn build(frame: LazyFrame, period: &Period, config: &Config) -> Result<Aggre
         ])
         .agg([
             col(schema::PRICING_QUANTITY).sum(),
-            frame::exact_sum(col(schema::LIST_COST)).alias(schema::LIST_COST),
-            frame::exact_sum(col(schema::BILLED_COST)).alias(schema::BILLED_COST),
-            frame::exact_sum(col(schema::EFFECTIVE_COST)).alias(schema::EFFECTIVE_COST),
+            col(schema::LIST_COST).sum(),
+            col(schema::BILLED_COST).sum(),
+            col(schema::EFFECTIVE_COST).sum(),
         ]);
 
     let commitments = period_lines
@@ -364,33 +402,22 @@ pub fn build(frame: LazyFrame, period: &Period, config: &Config) -> Result<Aggre
             col(schema::CHARGE_CATEGORY),
         ])
         .agg([
-            frame::exact_sum(col(schema::EFFECTIVE_COST)).alias(schema::EFFECTIVE_COST),
-            frame::exact_sum(col(schema::BILLED_COST)).alias(schema::BILLED_COST),
-            frame::exact_sum(col(schema::LIST_COST)).alias(schema::LIST_COST),
+            col(schema::EFFECTIVE_COST).sum(),
+            col(schema::BILLED_COST).sum(),
+            col(schema::LIST_COST).sum(),
             col(schema::PRICING_QUANTITY).sum(),
             col(schema::X_COMMITMENT_DISCOUNT_END).max(),
-            col(schema::X_INSTANCE_TYPE).drop_nulls().first(),
-            col(schema::REGION_ID).drop_nulls().first(),
-            col(schema::SUB_ACCOUNT_ID).first(),
+            col(schema::X_INSTANCE_TYPE).max(),
+            col(schema::REGION_ID).max(),
+            col(schema::SUB_ACCOUNT_ID).max(),
         ]);
 
-    let duration = (col(schema::CHARGE_PERIOD_END) - col(schema::CHARGE_PERIOD_START))
-        .dt()
-        .total_milliseconds(false);
-    let is_usage = col(schema::CHARGE_CATEGORY).eq(lit(charge_category::USAGE));
     let extent = period_lines.group_by([col(schema::BILLING_CURRENCY)]).agg([
         col(schema::CHARGE_PERIOD_START).min().alias(FIRST_START),
         col(schema::CHARGE_PERIOD_END).max().alias(LAST_END),
-        is_usage
-            .clone()
-            .and(duration.lt_eq(lit(3_600_000i64)))
-            .sum()
-            .alias(HOURLY_LINES),
-        is_usage.sum().alias(USAGE_LINES),
-        col(schema::RESOURCE_ID)
-            .is_not_null()
-            .any(true)
-            .alias("has_resources"),
+        col(HOURLY_LINES).sum(),
+        col(USAGE_LINES).sum(),
+        col(HAS_RESOURCE).max(),
     ]);
 
     let mut out = frame::collect_all(
@@ -510,7 +537,7 @@ pub fn build(frame: LazyFrame, period: &Period, config: &Config) -> Result<Aggre
         data_end: first(LAST_END)?,
         hourly_lines: first(HOURLY_LINES)?.unwrap_or(0) as u64,
         usage_lines: first(USAGE_LINES)?.unwrap_or(0) as u64,
-        has_resources: first("has_resources")?.unwrap_or(0) > 0,
+        has_resources: first(HAS_RESOURCE)?.unwrap_or(0) > 0,
         daily,
         resources,
         first_seen: first_seen_map(&only(first_seen)?)?,

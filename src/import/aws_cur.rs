@@ -59,9 +59,11 @@ impl CurColumns<'_> {
         matches!(self.schema.get(name), Some(DataType::String))
     }
 
+    /// A text column as is; empty strings become null in the canonical projection
+    /// (`schema::project`), once, rather than in every expression that reads the column.
     fn text(&self, name: &str) -> Expr {
         if self.has(name) {
-            schema::null_if_empty(col(name).cast(DataType::String))
+            col(name).cast(DataType::String)
         } else {
             lit(NULL).cast(DataType::String)
         }
@@ -109,13 +111,19 @@ impl CurColumns<'_> {
     }
 }
 
+/// Whether the line item type is one of `types`: an OR of string equalities, which polars
+/// evaluates much faster per line than `is_in` or `replace_strict` (measured on 10M lines).
 fn line_type_is(types: &[&str]) -> Expr {
-    let types = Series::new("types".into(), types);
-    col(LINE_ITEM_TYPE).is_in(lit(types).implode(false), false)
+    types
+        .iter()
+        .map(|t| col(LINE_ITEM_TYPE).eq(lit(*t)))
+        .reduce(Expr::or)
+        .expect("at least one line item type")
 }
 
-/// The canonical projection of a snake_case CUR. `tags` is the already-built canonical tag list.
-pub fn canonical(cur: &CurColumns, tags: Option<Expr>) -> Vec<Expr> {
+/// The canonical projection of a snake_case CUR (after [`with_service_table`]). `tags` is the
+/// already-built canonical tag list.
+fn canonical(cur: &CurColumns, tags: Option<Expr>) -> Vec<Expr> {
     let unblended = cur.number(UNBLENDED_COST);
     let public_cost = cur.number("pricing_public_on_demand_cost");
     let usage_type = cur.text("line_item_usage_type");
@@ -179,7 +187,7 @@ pub fn canonical(cur: &CurColumns, tags: Option<Expr>) -> Vec<Expr> {
             cur.component("reservation_unused_amortized_upfront_fee_for_billing_period")
                 + cur.component("reservation_unused_recurring_fee"),
         )
-        .when(line_type_is(&["Fee"]).and(ri_arn.clone().is_not_null()))
+        .when(line_type_is(&["Fee"]).and(ri_arn.clone().neq(lit("")).fill_null(lit(false))))
         .then(lit(0.0))
         .otherwise(unblended.clone());
 
@@ -267,15 +275,16 @@ pub fn canonical(cur: &CurColumns, tags: Option<Expr>) -> Vec<Expr> {
             schema::CHARGE_PERIOD_END => cur.timestamp("line_item_usage_end_date"),
             schema::CHARGE_CATEGORY => charge_category.clone(),
             schema::CHARGE_DESCRIPTION => cur.text("line_item_line_item_description"),
+            // The product name the file gives, else the services table's, else the code.
             schema::SERVICE_NAME => {
+                let known = col(SERVICE_TABLE_NAME).fill_null(service_code.clone());
                 if cur.has("product_product_name") {
-                    cur.text("product_product_name")
-                        .fill_null(service_name(service_code.clone()))
+                    cur.text("product_product_name").fill_null(known)
                 } else {
-                    service_name(service_code.clone())
+                    known
                 }
             }
-            schema::SERVICE_CATEGORY => service_category(service_code.clone()),
+            schema::SERVICE_CATEGORY => col(SERVICE_TABLE_CATEGORY).fill_null(lit("Other")),
             schema::REGION_ID => region.clone(),
             schema::AVAILABILITY_ZONE => cur.text("line_item_availability_zone"),
             schema::RESOURCE_ID => cur.text("line_item_resource_id"),
@@ -320,27 +329,33 @@ fn services() -> impl Iterator<Item = ServiceRow> {
         })
 }
 
-/// Looks an AWS product code up in the services table: column 1 (name) or 2 (category).
 type ServiceRow = (&'static str, &'static str, &'static str);
 
-fn from_service_table(code: Expr, pick: fn(ServiceRow) -> &'static str, default: Expr) -> Expr {
-    let (codes, values): (Vec<&str>, Vec<&str>) = services().map(|row| (row.0, pick(row))).unzip();
-    code.replace_strict(
-        lit(Series::new("code".into(), codes)),
-        lit(Series::new("value".into(), values)),
-        Some(default),
-        Some(DataType::String),
+/// Columns the service table join adds (dropped again by the canonical projection).
+const SERVICE_TABLE_NAME: &str = "__aws_service_name";
+const SERVICE_TABLE_CATEGORY: &str = "__aws_service_category";
+
+/// Adds the product name and FOCUS category of each line's product code, by a hash join with
+/// the services table: on 10M lines a join costs about a third of `replace_strict`.
+fn with_service_table(frame: LazyFrame, cur: &CurColumns) -> LazyFrame {
+    let rows: Vec<ServiceRow> = services().collect();
+    let table = df!(
+        "__aws_service_code" => rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+        SERVICE_TABLE_NAME => rows.iter().map(|r| r.1).collect::<Vec<_>>(),
+        SERVICE_TABLE_CATEGORY => rows.iter().map(|r| r.2).collect::<Vec<_>>(),
+    )
+    .expect("the services table is well formed");
+    frame.join(
+        table.lazy(),
+        [cur.text("line_item_product_code")],
+        [col("__aws_service_code")],
+        JoinArgs::new(JoinType::Left),
     )
 }
 
-/// FOCUS ServiceCategory of an AWS product code; `Other` for codes not listed.
-fn service_category(code: Expr) -> Expr {
-    from_service_table(code, |row| row.2, lit("Other"))
-}
-
-/// The product name of an AWS product code; the code itself for codes not listed.
-fn service_name(code: Expr) -> Expr {
-    from_service_table(code.clone(), |row| row.1, code)
+/// A snake_case CUR frame mapped onto the canonical schema.
+pub fn to_canonical(frame: LazyFrame, cur: &CurColumns, tags: Option<Expr>) -> LazyFrame {
+    with_service_table(frame, cur).select(canonical(cur, tags))
 }
 
 #[cfg(test)]
@@ -377,7 +392,7 @@ mod tests {
             schema: &schema,
             product_map: None,
         };
-        df.lazy().select(canonical(&cur, None)).collect().unwrap()
+        to_canonical(df.lazy(), &cur, None).collect().unwrap()
     }
 
     fn floats(df: &DataFrame, name: &str) -> Vec<Option<f64>> {

@@ -61,5 +61,5 @@ pub fn load(path: &Path, scan: LazyFrame, file_schema: &Schema) -> Result<LazyFr
         product_map: is_map(file_schema.get(PRODUCT_MAP)).then_some(PRODUCT_MAP),
     };
     let tags = file_schema.contains(TAGS_MAP).then(canonical_tags);
-    Ok(scan.select(aws_cur::canonical(&cur, tags)))
+    Ok(aws_cur::to_canonical(scan, &cur, tags))
 }

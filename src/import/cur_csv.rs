@@ -86,8 +86,8 @@ pub fn load(path: &Path) -> Result<LazyFrame> {
         schema: &schema,
         product_map: None,
     };
-    let projection = aws_cur::canonical(&cur, tags_from_columns(&tag_columns));
-    materialize(df, projection, path)
+    let canonical = aws_cur::to_canonical(df.lazy(), &cur, tags_from_columns(&tag_columns));
+    materialize(canonical, path)
 }
 
 #[cfg(test)]

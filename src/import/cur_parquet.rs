@@ -30,5 +30,9 @@ pub fn load(path: &Path, scan: LazyFrame, file_schema: &Schema) -> Result<LazyFr
         schema: file_schema,
         product_map: None,
     };
-    Ok(scan.select(aws_cur::canonical(&cur, tags_from_columns(&tag_columns))))
+    Ok(aws_cur::to_canonical(
+        scan,
+        &cur,
+        tags_from_columns(&tag_columns),
+    ))
 }

@@ -83,7 +83,7 @@ pub fn load_csv(path: &Path) -> Result<LazyFrame> {
             Kind::Text => source,
         })
     });
-    materialize(df, projection, path)
+    materialize(df.lazy().select(projection), path)
 }
 
 pub fn load_parquet(path: &Path, scan: LazyFrame, file_schema: &Schema) -> Result<LazyFrame> {

@@ -305,10 +305,8 @@ fn collect_billing_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
 
 /// Maps a CSV file's text cells to the canonical schema once, in memory: later passes then read
 /// typed columns instead of re-parsing text.
-fn materialize(df: DataFrame, projection: Vec<Expr>, path: &Path) -> Result<LazyFrame> {
-    let canonical = df
-        .lazy()
-        .select(projection)
+fn materialize(canonical: LazyFrame, path: &Path) -> Result<LazyFrame> {
+    let canonical = canonical
         .collect()
         .err_context(|| format!("{}: mapping to the canonical schema", path.display()))?;
     Ok(canonical.lazy())
