@@ -16,7 +16,7 @@ use crate::findings::Finding;
 use crate::lock::Lock;
 use crate::period::Period;
 use crate::report::{self, summary::Summary};
-use crate::{history, import, utilization};
+use crate::{frame, history, import, utilization};
 
 /// Everything `analyze` needs, already resolved from flags, environment, file and defaults.
 #[derive(Debug, Clone)]
@@ -89,6 +89,26 @@ fn previous_from_report(out_dir: &Path, period: &Period) -> Option<PreviousMonth
     }
 }
 
+/// Above this much input, the aggregations run one after another: on 100M lines (1.4 GB of
+/// parquet) that halves the peak memory (14 to 7 GB) at the same speed. Below, one shared
+/// pass is faster (10M lines: 9 s instead of 11 s). `COSTLENS_LOW_MEMORY=1` forces it.
+const SEQUENTIAL_ABOVE_BYTES: u64 = 1 << 30;
+
+fn aggregation_pass(sources: &[import::Source]) -> frame::Pass {
+    let bytes: u64 = sources
+        .iter()
+        .filter_map(|s| std::fs::metadata(&s.path).ok())
+        .map(|m| m.len())
+        .sum();
+    let forced = std::env::var_os("COSTLENS_LOW_MEMORY").is_some_and(|v| v == "1");
+    if forced || bytes > SEQUENTIAL_ABOVE_BYTES {
+        tracing::info!(bytes, "aggregating one query at a time (lower peak memory)");
+        frame::Pass::Sequential
+    } else {
+        frame::Pass::Shared
+    }
+}
+
 /// Findings saved by `costlens fetch recommendations`.
 fn load_recommendations(path: &Path) -> Result<Vec<Finding>> {
     let text = std::fs::read_to_string(path).map_err(|e| match e.kind() {
@@ -129,7 +149,8 @@ pub fn run(request: &Request) -> Result<Outcome> {
 
     let scan = Instant::now();
     let dataset_notes = dataset.notes;
-    let aggs = aggregates::build(dataset.frame, &period, config)?;
+    let pass = aggregation_pass(&dataset.sources);
+    let aggs = aggregates::build(dataset.frame, &period, config, pass)?;
     tracing::info!(
         elapsed_ms = scan.elapsed().as_millis() as u64,
         resources = aggs.resources.len(),

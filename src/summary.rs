@@ -82,6 +82,7 @@ pub fn summarize(lf: LazyFrame, currency: Option<&str>, top: usize) -> Result<Su
     };
     let mut out = frame::collect_all(
         vec![totals, breakdown(SERVICE_NAME), breakdown(SUB_ACCOUNT_ID)],
+        frame::Pass::Shared,
         "summarising the data",
     )?
     .into_iter();

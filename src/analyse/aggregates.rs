@@ -22,7 +22,6 @@ pub mod col_name {
     pub const FIRST_SEEN: &str = "first_seen";
     pub const HOURLY_LINES: &str = "hourly_lines";
     pub const USAGE_LINES: &str = "usage_lines";
-    pub const HAS_RESOURCE: &str = "has_resource";
 }
 use col_name::*;
 
@@ -71,6 +70,13 @@ pub struct ResourceRow {
     pub last_end: i64,
     /// Effective cost of the lines outside the business-hours schedule.
     pub offhours_cost: f64,
+    pub commitment_id: Option<String>,
+    pub commitment_type: Option<String>,
+    pub commitment_status: Option<String>,
+    pub commitment_end: Option<i64>,
+    /// Usage lines of at most an hour, and all usage lines (hourly data or daily totals).
+    pub hourly_lines: u64,
+    pub usage_lines: u64,
 }
 
 /// Compute usage of one hour × region × instance type × service × pricing category.
@@ -268,7 +274,12 @@ pub fn latest_month(frame: &LazyFrame) -> Result<Option<Period>> {
 }
 
 /// Builds every aggregate in one pass and reduces them to one currency.
-pub fn build(frame: LazyFrame, period: &Period, config: &Config) -> Result<Aggregates> {
+pub fn build(
+    frame: LazyFrame,
+    period: &Period,
+    config: &Config,
+    pass: frame::Pass,
+) -> Result<Aggregates> {
     let tag_keys = policy_keys(config);
     let in_period = col(schema::CHARGE_PERIOD_START)
         .gt_eq(lit(period.start).cast(schema::timestamp_dtype()))
@@ -303,10 +314,6 @@ pub fn build(frame: LazyFrame, period: &Period, config: &Config) -> Result<Aggre
             .cast(DataType::UInt32)
             .alias(HOURLY_LINES),
         is_usage.cast(DataType::UInt32).alias(USAGE_LINES),
-        col(schema::RESOURCE_ID)
-            .is_not_null()
-            .cast(DataType::UInt32)
-            .alias(HAS_RESOURCE),
     ]);
     let base = frame.with_columns(derived);
     let period_lines = base.clone().filter(in_period.clone());
@@ -335,6 +342,7 @@ pub fn build(frame: LazyFrame, period: &Period, config: &Config) -> Result<Aggre
         schema::SUB_ACCOUNT_ID,
         schema::X_USAGE_TYPE,
         schema::X_LINE_ITEM_TYPE,
+        schema::COMMITMENT_DISCOUNT_ID,
         schema::TAGS,
     ]
     .iter()
@@ -350,6 +358,9 @@ pub fn build(frame: LazyFrame, period: &Period, config: &Config) -> Result<Aggre
             schema::PRICING_UNIT,
             schema::RESOURCE_TYPE,
             schema::SUB_ACCOUNT_NAME,
+            schema::COMMITMENT_DISCOUNT_TYPE,
+            schema::COMMITMENT_DISCOUNT_STATUS,
+            schema::X_COMMITMENT_DISCOUNT_END,
         ]
         .iter()
         .map(|c| col(*c).max()),
@@ -360,6 +371,8 @@ pub fn build(frame: LazyFrame, period: &Period, config: &Config) -> Result<Aggre
         col(schema::CHARGE_PERIOD_START).min().alias(FIRST_START),
         col(schema::CHARGE_PERIOD_END).max().alias(LAST_END),
         col(OFFHOURS_COST).sum(),
+        col(HOURLY_LINES).sum(),
+        col(USAGE_LINES).sum(),
     ]);
     let resources = period_lines
         .clone()
@@ -391,43 +404,14 @@ pub fn build(frame: LazyFrame, period: &Period, config: &Config) -> Result<Aggre
             col(schema::EFFECTIVE_COST).sum(),
         ]);
 
-    let commitments = period_lines
-        .clone()
-        .filter(col(schema::COMMITMENT_DISCOUNT_ID).is_not_null())
-        .group_by([
-            col(schema::BILLING_CURRENCY),
-            col(schema::COMMITMENT_DISCOUNT_ID),
-            col(schema::COMMITMENT_DISCOUNT_TYPE),
-            col(schema::COMMITMENT_DISCOUNT_STATUS),
-            col(schema::CHARGE_CATEGORY),
-        ])
-        .agg([
-            col(schema::EFFECTIVE_COST).sum(),
-            col(schema::BILLED_COST).sum(),
-            col(schema::LIST_COST).sum(),
-            col(schema::PRICING_QUANTITY).sum(),
-            col(schema::X_COMMITMENT_DISCOUNT_END).max(),
-            col(schema::X_INSTANCE_TYPE).max(),
-            col(schema::REGION_ID).max(),
-            col(schema::SUB_ACCOUNT_ID).max(),
-        ]);
-
-    let extent = period_lines.group_by([col(schema::BILLING_CURRENCY)]).agg([
-        col(schema::CHARGE_PERIOD_START).min().alias(FIRST_START),
-        col(schema::CHARGE_PERIOD_END).max().alias(LAST_END),
-        col(HOURLY_LINES).sum(),
-        col(USAGE_LINES).sum(),
-        col(HAS_RESOURCE).max(),
-    ]);
-
     let mut out = frame::collect_all(
-        vec![daily, resources, first_seen, hourly, commitments, extent],
+        vec![daily, resources, first_seen, hourly],
+        pass,
         "analysing the data",
     )?
     .into_iter();
     let mut next = || out.next().expect("one frame per query");
-    let (daily, resources, first_seen, hourly, commitments, extent) =
-        (next(), next(), next(), next(), next(), next());
+    let (daily, resources, first_seen, hourly) = (next(), next(), next(), next());
 
     let mut found: Vec<String> = frame::strings(&daily, schema::BILLING_CURRENCY)?
         .into_iter()
@@ -445,10 +429,6 @@ pub fn build(frame: LazyFrame, period: &Period, config: &Config) -> Result<Aggre
                 source: e,
             })
     };
-    let extent = only(extent)?;
-    let first = |name: &str| -> Result<Option<i64>> {
-        Ok(frame::ints(&extent, name)?.first().copied().flatten())
-    };
     let allocation_key = config
         .tags
         .allocation_key()
@@ -456,7 +436,6 @@ pub fn build(frame: LazyFrame, period: &Period, config: &Config) -> Result<Aggre
     let mut daily = daily_rows(&only(daily)?)?;
     let mut resources = resource_rows(&only(resources)?, config, &tag_keys)?;
     let mut hourly = hourly_rows(&only(hourly)?)?;
-    let mut commitments = commitment_rows(&only(commitments)?)?;
     // Group-by output comes in no fixed order; later float sums must not depend on it.
     daily.sort_by(|a, b| {
         (a.day, &a.account, &a.service, &a.charge_category)
@@ -471,6 +450,7 @@ pub fn build(frame: LazyFrame, period: &Period, config: &Config) -> Result<Aggre
             &a.charge_category,
             &a.line_item_type,
             &a.pricing_category,
+            &a.commitment_id,
         )
             .cmp(&(
                 &b.resource_id,
@@ -478,6 +458,7 @@ pub fn build(frame: LazyFrame, period: &Period, config: &Config) -> Result<Aggre
                 &b.charge_category,
                 &b.line_item_type,
                 &b.pricing_category,
+                &b.commitment_id,
             ))
             .then_with(|| {
                 (
@@ -524,20 +505,13 @@ pub fn build(frame: LazyFrame, period: &Period, config: &Config) -> Result<Aggre
                 &b.pricing_category,
             ))
     });
-    commitments.sort_by(|a, b| {
-        (&a.id, &a.status, &a.charge_category, &a.kind).cmp(&(
-            &b.id,
-            &b.status,
-            &b.charge_category,
-            &b.kind,
-        ))
-    });
+    let commitments = commitment_rows(&resources);
     Ok(Aggregates {
-        data_start: first(FIRST_START)?,
-        data_end: first(LAST_END)?,
-        hourly_lines: first(HOURLY_LINES)?.unwrap_or(0) as u64,
-        usage_lines: first(USAGE_LINES)?.unwrap_or(0) as u64,
-        has_resources: first(HAS_RESOURCE)?.unwrap_or(0) > 0,
+        data_start: resources.iter().map(|r| r.first_start).min(),
+        data_end: resources.iter().map(|r| r.last_end).max(),
+        hourly_lines: resources.iter().map(|r| r.hourly_lines).sum(),
+        usage_lines: resources.iter().map(|r| r.usage_lines).sum(),
+        has_resources: resources.iter().any(|r| r.resource_id.is_some()),
         daily,
         resources,
         first_seen: first_seen_map(&only(first_seen)?)?,
@@ -609,6 +583,16 @@ fn resource_rows(df: &DataFrame, config: &Config, tag_keys: &[String]) -> Result
         frame::ints(df, FIRST_START)?,
         frame::ints(df, LAST_END)?,
     );
+    let (commitment_id, commitment_type, commitment_status, commitment_end) = (
+        s(schema::COMMITMENT_DISCOUNT_ID)?,
+        s(schema::COMMITMENT_DISCOUNT_TYPE)?,
+        s(schema::COMMITMENT_DISCOUNT_STATUS)?,
+        frame::ints(df, schema::X_COMMITMENT_DISCOUNT_END)?,
+    );
+    let (hourly_lines, usage_lines) = (
+        frame::ints(df, HOURLY_LINES)?,
+        frame::ints(df, USAGE_LINES)?,
+    );
     Ok((0..df.height())
         .map(|i| ResourceRow {
             resource_id: resource_id[i].clone(),
@@ -635,6 +619,12 @@ fn resource_rows(df: &DataFrame, config: &Config, tag_keys: &[String]) -> Result
             first_start: first_start[i].unwrap_or(0),
             last_end: last_end[i].unwrap_or(0),
             offhours_cost: offhours[i],
+            commitment_id: commitment_id[i].clone(),
+            commitment_type: commitment_type[i].clone(),
+            commitment_status: commitment_status[i].clone(),
+            commitment_end: commitment_end[i],
+            hourly_lines: hourly_lines[i].unwrap_or(0) as u64,
+            usage_lines: usage_lines[i].unwrap_or(0) as u64,
         })
         .collect())
 }
@@ -676,37 +666,42 @@ fn hourly_rows(df: &DataFrame) -> Result<Vec<HourlyRow>> {
         .collect())
 }
 
-fn commitment_rows(df: &DataFrame) -> Result<Vec<CommitmentRow>> {
-    let id = frame::strings(df, schema::COMMITMENT_DISCOUNT_ID)?;
-    let kind = frame::strings(df, schema::COMMITMENT_DISCOUNT_TYPE)?;
-    let status = frame::strings(df, schema::COMMITMENT_DISCOUNT_STATUS)?;
-    let category = frame::strings(df, schema::CHARGE_CATEGORY)?;
-    let effective = frame::money(df, schema::EFFECTIVE_COST)?;
-    let billed = frame::money(df, schema::BILLED_COST)?;
-    let list = frame::money(df, schema::LIST_COST)?;
-    let quantity = frame::floats(df, schema::PRICING_QUANTITY)?;
-    let end = frame::ints(df, schema::X_COMMITMENT_DISCOUNT_END)?;
-    let instance_type = frame::strings(df, schema::X_INSTANCE_TYPE)?;
-    let region = frame::strings(df, schema::REGION_ID)?;
-    let account = frame::strings(df, schema::SUB_ACCOUNT_ID)?;
-    Ok((0..df.height())
-        .filter_map(|i| {
-            Some(CommitmentRow {
-                id: id[i].clone()?,
-                kind: kind[i].clone(),
-                status: status[i].clone(),
-                charge_category: category[i].clone(),
-                effective: effective[i],
-                billed: billed[i],
-                list: list[i],
-                quantity: quantity[i].unwrap_or(0.0),
-                end: end[i],
-                instance_type: instance_type[i].clone(),
-                region: region[i].clone(),
-                account: account[i].clone(),
-            })
-        })
-        .collect())
+/// Cost per commitment × status × charge category, from the resource rows that carry one.
+fn commitment_rows(resources: &[ResourceRow]) -> Vec<CommitmentRow> {
+    let mut by_key: std::collections::BTreeMap<_, CommitmentRow> =
+        std::collections::BTreeMap::new();
+    for r in resources {
+        let Some(id) = &r.commitment_id else { continue };
+        let key = (
+            id.clone(),
+            r.commitment_status.clone(),
+            r.charge_category.clone(),
+            r.commitment_type.clone(),
+        );
+        let row = by_key.entry(key).or_insert_with(|| CommitmentRow {
+            id: id.clone(),
+            kind: r.commitment_type.clone(),
+            status: r.commitment_status.clone(),
+            charge_category: r.charge_category.clone(),
+            effective: 0.0,
+            billed: 0.0,
+            list: 0.0,
+            quantity: 0.0,
+            end: None,
+            instance_type: None,
+            region: None,
+            account: None,
+        });
+        row.effective += r.effective;
+        row.billed += r.billed;
+        row.list += r.list;
+        row.quantity += r.quantity;
+        row.end = row.end.max(r.commitment_end);
+        row.instance_type = row.instance_type.clone().max(r.instance_type.clone());
+        row.region = row.region.clone().max(r.region.clone());
+        row.account = row.account.clone().max(r.account.clone());
+    }
+    by_key.into_values().collect()
 }
 
 #[cfg(test)]
