@@ -1,10 +1,10 @@
 //! AWS sources end to end: the real binary against moto, an AWS API emulator that
-//! `scripts/test` starts on 127.0.0.1 (Cost Explorer's GetCostAndUsage and S3), and against HTTP
+//! `scripts/with-moto` starts on 127.0.0.1 (Cost Explorer's GetCostAndUsage and S3), and against HTTP
 //! stubs inside the tests for the calls moto does not implement (the recommendation calls) and
 //! for failures (throttling, 5xx). Every test contacts loopback only and uses dummy credentials.
 //!
 //! The moto tests fail, never pass silently, when `COSTLENS_TEST_MOTO_URL` is not set: run
-//! `scripts/test`. The stub and credential tests run under plain `cargo test` too.
+//! `scripts/with-moto`. The stub and credential tests run under plain `cargo test` too.
 
 mod common;
 
@@ -17,12 +17,12 @@ use serde_json::{json, Value};
 use wiremock::matchers::{body_partial_json, header, method};
 use wiremock::{Mock, MockBuilder, MockServer, ResponseTemplate};
 
-/// moto's URL, from `scripts/test`.
+/// moto's URL, from `scripts/with-moto`.
 fn moto_url() -> String {
     let url = std::env::var("COSTLENS_TEST_MOTO_URL").unwrap_or_else(|_| {
         panic!(
             "COSTLENS_TEST_MOTO_URL is not set: this test needs the moto AWS emulator; run \
-             scripts/test, which starts it on 127.0.0.1"
+             scripts/with-moto, which starts it on 127.0.0.1"
         )
     });
     assert_loopback(&url);
