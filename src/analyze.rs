@@ -89,10 +89,13 @@ fn previous_from_report(out_dir: &Path, period: &Period) -> Option<PreviousMonth
     }
 }
 
-/// Above this much input, the aggregations run one after another: on 100M lines (1.4 GB of
-/// parquet) that halves the peak memory (14 to 7 GB) at the same speed. Below, one shared
-/// pass is faster (10M lines: 9 s instead of 11 s). `COSTLENS_LOW_MEMORY=1` forces it.
-const SEQUENTIAL_ABOVE_BYTES: u64 = 1 << 30;
+/// Above this much input, the aggregations run one after another. One shared pass is about a
+/// quarter faster, but polars buffers the shared scan for the slowest query, so its peak grows
+/// with the input and varies from run to run (10M lines, 143 MB of parquet: 8.9 s and 2.8 to
+/// 4.6 GiB shared, 11.4 s and 1.4 GiB one after another; 100M lines: 13.6 GiB shared, 6.8 GiB
+/// one after another). A monthly job must not be killed for memory, so only small inputs share
+/// the pass. `COSTLENS_LOW_MEMORY=1` forces one query at a time, `=0` the shared pass.
+const SEQUENTIAL_ABOVE_BYTES: u64 = 64 << 20;
 
 fn aggregation_pass(sources: &[import::Source]) -> frame::Pass {
     let bytes: u64 = sources
@@ -100,8 +103,12 @@ fn aggregation_pass(sources: &[import::Source]) -> frame::Pass {
         .filter_map(|s| std::fs::metadata(&s.path).ok())
         .map(|m| m.len())
         .sum();
-    let forced = std::env::var_os("COSTLENS_LOW_MEMORY").is_some_and(|v| v == "1");
-    if forced || bytes > SEQUENTIAL_ABOVE_BYTES {
+    let sequential = match std::env::var("COSTLENS_LOW_MEMORY").as_deref() {
+        Ok("1") => true,
+        Ok("0") => false,
+        _ => bytes > SEQUENTIAL_ABOVE_BYTES,
+    };
+    if sequential {
         tracing::info!(bytes, "aggregating one query at a time (lower peak memory)");
         frame::Pass::Sequential
     } else {
