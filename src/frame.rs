@@ -22,10 +22,19 @@ pub fn collect_all(frames: Vec<LazyFrame>, pass: Pass, what: &str) -> Result<Vec
     if pass == Pass::Sequential {
         return frames
             .into_iter()
-            .map(|lf| {
-                lf.collect_with_engine(Engine::Streaming)
+            .enumerate()
+            .map(|(query, lf)| {
+                let started = std::time::Instant::now();
+                let out = lf
+                    .collect_with_engine(Engine::Streaming)
                     .map(|r| r.unwrap_single())
-                    .err_context(|| what.to_string())
+                    .err_context(|| what.to_string());
+                tracing::debug!(
+                    query,
+                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    "{what}: one query"
+                );
+                out
             })
             .collect();
     }
@@ -47,6 +56,11 @@ pub fn to_nanos(expr: Expr) -> Expr {
     (expr * lit(MONEY_SCALE))
         .round(0, RoundMode::HalfAwayFromZero)
         .cast(DataType::Int64)
+}
+
+/// Nano-units (see [`to_nanos`]) back in currency units, inside a query.
+pub fn from_nanos(expr: Expr) -> Expr {
+    expr.cast(DataType::Float64) / lit(MONEY_SCALE)
 }
 
 /// A money column summed in nano-units (see [`to_nanos`]), back in currency units.

@@ -7,6 +7,7 @@ use polars::prelude::*;
 use crate::config::Config;
 use crate::error::Result;
 use crate::frame;
+use crate::import::rollup::{Grain, Grouping, Rollup, LINE_COUNT};
 use crate::period::Period;
 use crate::schema::{self, charge_category};
 use crate::summary::choose_currency;
@@ -228,36 +229,46 @@ fn orchestrator(tags: &[(String, String)]) -> Option<String> {
     })
 }
 
-/// Lines that count as compute for commitments: EC2 instance hours (on-demand, Spot,
-/// reserved or savings-plan covered), Fargate and Lambda.
-pub fn is_compute_usage() -> Expr {
-    let usage_type = col(schema::X_USAGE_TYPE);
+/// Reads a canonical column of the lines a query runs over (per line or per source group).
+type Columns<'a> = &'a dyn Fn(&str) -> Expr;
+
+/// Lines of compute that commitments can cover: EC2 instance hours (on-demand, Spot,
+/// reserved or savings-plan covered), Fargate and Lambda. Only usage lines count; the charge
+/// category is checked on the grouped rows, where it costs nothing (per line it is a chain of
+/// text comparisons).
+fn is_compute(c: Columns) -> Expr {
+    let usage_type = c(schema::X_USAGE_TYPE);
     let has = |needle: &str| {
         usage_type
             .clone()
             .str()
             .contains_literal(lit(needle.to_string()))
     };
-    let ec2_instance = col(schema::X_SERVICE_CODE)
+    let ec2_instance = c(schema::X_SERVICE_CODE)
         .eq(lit("AmazonEC2"))
-        .and(col(schema::X_INSTANCE_TYPE).is_not_null())
+        .and(c(schema::X_INSTANCE_TYPE).is_not_null())
         .and(
             has("BoxUsage")
                 .or(has("SpotUsage"))
                 .or(has("DedicatedUsage")),
         );
-    let fargate = usage_type.clone().str().contains_literal(lit("Fargate"));
-    let lambda = col(schema::X_SERVICE_CODE)
+    let fargate = has("Fargate");
+    let lambda = c(schema::X_SERVICE_CODE)
         .eq(lit("AWSLambda"))
-        .and(usage_type.str().contains_literal(lit("GB-Second")));
-    col(schema::CHARGE_CATEGORY)
-        .eq(lit(charge_category::USAGE))
-        .and(ec2_instance.or(fargate).or(lambda))
+        .and(has("GB-Second"));
+    ec2_instance.or(fargate).or(lambda)
 }
 
-/// Money columns were turned into nano-units before any aggregation (see `build`).
+/// Money columns in nano-units, summed (see [`frame::to_nanos`]).
 fn money_sums() -> Vec<Expr> {
     schema::MONEY.iter().map(|c| col(*c).sum()).collect()
+}
+
+fn money_in_nanos() -> Vec<Expr> {
+    schema::MONEY
+        .iter()
+        .map(|c| frame::to_nanos(col(*c)).alias(*c))
+        .collect()
 }
 
 /// The latest month that has data: the default period.
@@ -273,72 +284,150 @@ pub fn latest_month(frame: &LazyFrame) -> Result<Option<Period>> {
     Ok(frame::ints(&out, schema::CHARGE_PERIOD_START)?[0].map(Period::month_containing))
 }
 
+/// Where the aggregates read their lines from.
+pub enum Lines {
+    /// The canonical frame, line by line.
+    PerLine(Box<LazyFrame>),
+    /// Every input's own lines, grouped before they are mapped onto the canonical schema
+    /// (much faster; see [`crate::import::rollup`]).
+    Grouped(Vec<Rollup>),
+}
+
+impl Lines {
+    /// The fastest route the inputs allow, unless `per_line` is forced.
+    pub fn of(frame: LazyFrame, rollups: Option<Vec<Rollup>>, per_line: bool) -> Lines {
+        match rollups {
+            Some(rollups) if !per_line => Lines::Grouped(rollups),
+            _ => Lines::PerLine(Box::new(frame)),
+        }
+    }
+
+    /// Canonical rows for one query: each with the canonical columns it asks for, the money
+    /// columns, `PricingQuantity`, the charge period, [`LINE_COUNT`] and the flags. Per line,
+    /// that is every line; grouped, one row per group of source lines.
+    fn rows(&self, query: &Query) -> Result<LazyFrame> {
+        match self {
+            Lines::PerLine(frame) => {
+                let c = |name: &str| col(name);
+                let mut lines = frame.as_ref().clone();
+                if let Some(filter) = (query.filter)(&c) {
+                    lines = lines.filter(filter);
+                }
+                let mut extra: Vec<Expr> = (query.flags)(&c)
+                    .into_iter()
+                    .map(|(name, flag)| flag.alias(name))
+                    .collect();
+                extra.push(lit(1u32).alias(LINE_COUNT));
+                Ok(lines.with_columns(extra))
+            }
+            Lines::Grouped(rollups) => {
+                let parts: Vec<LazyFrame> = rollups
+                    .iter()
+                    .map(|rollup| {
+                        let c = |name: &str| rollup.column(name);
+                        rollup.group(Grouping {
+                            keys: query.keys,
+                            attrs: query.attrs,
+                            grain: query.grain,
+                            money: query.money,
+                            filter: (query.filter)(&c),
+                            flags: (query.flags)(&c),
+                        })
+                    })
+                    .collect();
+                concat(parts, UnionArgs::default()).map_err(|e| crate::Error::Polars {
+                    context: "combining the input files".into(),
+                    source: e,
+                })
+            }
+        }
+    }
+}
+
+/// What one aggregate needs from the lines (see [`Lines::rows`]).
+struct Query<'a> {
+    keys: &'a [&'static str],
+    attrs: &'a [&'static str],
+    grain: Grain,
+    money: bool,
+    filter: &'a dyn Fn(Columns) -> Option<Expr>,
+    flags: &'a dyn Fn(Columns) -> Vec<(&'static str, Expr)>,
+}
+
+/// Per-line flags of the resource aggregate.
+const OFF_HOURS: &str = "__off_hours";
+const SHORT_LINE: &str = "__short_line";
+
 /// Builds every aggregate in one pass and reduces them to one currency.
 pub fn build(
-    frame: LazyFrame,
+    lines: Lines,
     period: &Period,
     config: &Config,
     pass: frame::Pass,
 ) -> Result<Aggregates> {
     let tag_keys = policy_keys(config);
-    let in_period = col(schema::CHARGE_PERIOD_START)
-        .gt_eq(lit(period.start).cast(schema::timestamp_dtype()))
-        .and(col(schema::CHARGE_PERIOD_START).lt(lit(period.end).cast(schema::timestamp_dtype())));
+    // One explicit cache per input: without it, predicate and projection pushdown give the
+    // queries different inputs, common subplan elimination no longer sees them as one, and
+    // every line is read and mapped twice (measured on 10M lines: 9.6 s and 2.9 GiB with two
+    // mappings, 8.8 s and 1.9 GiB with one).
+    let lines = match lines {
+        Lines::PerLine(frame) => {
+            tracing::info!("aggregating the canonical lines one by one");
+            Lines::PerLine(Box::new(frame.cache()))
+        }
+        Lines::Grouped(rollups) => {
+            tracing::info!(
+                files = rollups.len(),
+                "aggregating each file's own columns before mapping them"
+            );
+            Lines::Grouped(rollups)
+        }
+    };
+    let timestamp = |ms: i64| lit(ms).cast(schema::timestamp_dtype());
+    let in_period = |c: Columns| {
+        let start = c(schema::CHARGE_PERIOD_START);
+        Some(
+            start
+                .clone()
+                .gt_eq(timestamp(period.start))
+                .and(start.lt(timestamp(period.end))),
+        )
+    };
+    let no_filter = |_: Columns| None;
+    let no_flags = |_: Columns| Vec::new();
 
-    let hour = col(schema::CHARGE_PERIOD_START).dt().hour();
-    let weekday = col(schema::CHARGE_PERIOD_START).dt().weekday();
-    let off_hours = hour
-        .clone()
-        .lt(lit(config.usage.business_hours_start as i8))
-        .or(hour.gt_eq(lit(config.usage.business_hours_end as i8)))
-        .or(weekday.gt(lit(5i8)));
-    let duration = (col(schema::CHARGE_PERIOD_END) - col(schema::CHARGE_PERIOD_START))
-        .dt()
-        .total_milliseconds(false);
-    let is_usage = col(schema::CHARGE_CATEGORY).eq(lit(charge_category::USAGE));
-    // Everything derived per line is computed here, once, so each aggregation below is a plain
-    // streaming reduction (sum, min, max, count): an expression like `x.filter(p).sum()` inside
-    // an aggregation would make polars gather every group's rows in memory.
-    let mut derived: Vec<Expr> = schema::MONEY
-        .iter()
-        .map(|c| frame::to_nanos(col(*c)).alias(*c))
-        .collect();
-    derived.extend([
-        when(off_hours)
-            .then(frame::to_nanos(col(schema::EFFECTIVE_COST)))
-            .otherwise(lit(0i64))
-            .alias(OFFHOURS_COST),
-        is_usage
-            .clone()
-            .and(duration.lt_eq(lit(3_600_000i64)))
-            .cast(DataType::UInt32)
-            .alias(HOURLY_LINES),
-        is_usage.cast(DataType::UInt32).alias(USAGE_LINES),
-    ]);
-    // One explicit cache: without it, predicate and projection pushdown give the queries
-    // different inputs, common subplan elimination no longer sees them as one, and the
-    // canonical mapping runs twice per line (measured on 10M lines: 9.6 s and 2.9 GiB
-    // with two mappings, 8.8 s and 1.9 GiB with one).
-    let base = frame.with_columns(derived).cache();
-    let period_lines = base.clone().filter(in_period.clone());
-
-    let daily_keys = vec![
-        col(schema::BILLING_CURRENCY),
-        col(schema::CHARGE_PERIOD_START)
-            .dt()
-            .truncate(lit("1d"))
-            .alias(DAY),
-        col(schema::SUB_ACCOUNT_ID),
-        col(schema::SERVICE_NAME),
-        col(schema::CHARGE_CATEGORY),
-    ];
-    let daily = base.clone().group_by(daily_keys).agg(money_sums());
+    let daily = lines
+        .rows(&Query {
+            keys: &[
+                schema::BILLING_CURRENCY,
+                schema::SUB_ACCOUNT_ID,
+                schema::SERVICE_NAME,
+                schema::CHARGE_CATEGORY,
+            ],
+            attrs: &[],
+            grain: Grain::Day,
+            money: true,
+            filter: &no_filter,
+            flags: &no_flags,
+        })?
+        .with_columns(money_in_nanos())
+        .group_by([
+            col(schema::BILLING_CURRENCY),
+            col(schema::CHARGE_PERIOD_START)
+                .dt()
+                .truncate(lit("1d"))
+                .alias(DAY),
+            col(schema::SUB_ACCOUNT_ID),
+            col(schema::SERVICE_NAME),
+            col(schema::CHARGE_CATEGORY),
+        ])
+        .agg(money_sums());
 
     // Grouped by what tells a resource's lines apart; the attributes a resource has only one
     // of (its service, region, instance type, unit) ride along as `max()`, which is cheaper
     // than hashing them as keys. Grouping by the raw tag list keeps the per-line work
     // vectorised; policy keys are resolved afterwards on the (much smaller) groups.
-    let resource_keys: Vec<Expr> = [
+    let resource_keys = [
         schema::BILLING_CURRENCY,
         schema::RESOURCE_ID,
         schema::CHARGE_CATEGORY,
@@ -348,50 +437,113 @@ pub fn build(
         schema::X_LINE_ITEM_TYPE,
         schema::COMMITMENT_DISCOUNT_ID,
         schema::TAGS,
-    ]
-    .iter()
-    .map(|c| col(*c))
-    .collect();
-    let mut resource_aggs = money_sums();
-    resource_aggs.extend(
-        [
-            schema::SERVICE_NAME,
-            schema::X_SERVICE_CODE,
-            schema::REGION_ID,
-            schema::X_INSTANCE_TYPE,
-            schema::PRICING_UNIT,
-            schema::RESOURCE_TYPE,
-            schema::SUB_ACCOUNT_NAME,
-            schema::COMMITMENT_DISCOUNT_TYPE,
-            schema::COMMITMENT_DISCOUNT_STATUS,
-            schema::X_COMMITMENT_DISCOUNT_END,
-        ]
-        .iter()
-        .map(|c| col(*c).max()),
+    ];
+    let resource_attrs = [
+        schema::SERVICE_NAME,
+        schema::X_SERVICE_CODE,
+        schema::REGION_ID,
+        schema::X_INSTANCE_TYPE,
+        schema::PRICING_UNIT,
+        schema::RESOURCE_TYPE,
+        schema::SUB_ACCOUNT_NAME,
+        schema::COMMITMENT_DISCOUNT_TYPE,
+        schema::COMMITMENT_DISCOUNT_STATUS,
+        schema::X_COMMITMENT_DISCOUNT_END,
+    ];
+    let (business_start, business_end) = (
+        config.usage.business_hours_start as i8,
+        config.usage.business_hours_end as i8,
     );
+    let resource_flags = |c: Columns| {
+        let start = c(schema::CHARGE_PERIOD_START);
+        let hour = start.clone().dt().hour();
+        let off_hours = hour
+            .clone()
+            .lt(lit(business_start))
+            .or(hour.gt_eq(lit(business_end)))
+            .or(start.clone().dt().weekday().gt(lit(5i8)));
+        let duration = (c(schema::CHARGE_PERIOD_END) - start)
+            .dt()
+            .total_milliseconds(false);
+        vec![
+            (OFF_HOURS, off_hours),
+            (SHORT_LINE, duration.lt_eq(lit(3_600_000i64))),
+        ]
+    };
+    let is_usage = col(schema::CHARGE_CATEGORY).eq(lit(charge_category::USAGE));
+    let line_count = || col(LINE_COUNT).cast(DataType::UInt64);
+    let mut resource_aggs = money_sums();
+    resource_aggs.extend(resource_attrs.iter().map(|c| col(*c).max()));
     resource_aggs.extend([
         col(schema::PRICING_QUANTITY).sum(),
-        len().alias(LINES),
+        line_count().sum().alias(LINES),
         col(schema::CHARGE_PERIOD_START).min().alias(FIRST_START),
         col(schema::CHARGE_PERIOD_END).max().alias(LAST_END),
         col(OFFHOURS_COST).sum(),
         col(HOURLY_LINES).sum(),
         col(USAGE_LINES).sum(),
     ]);
-    let resources = period_lines
-        .clone()
-        .group_by(resource_keys)
+    // Everything derived per row is computed before the aggregation, so each aggregation is a
+    // plain streaming reduction (sum, min, max): an expression like `x.filter(p).sum()` inside
+    // an aggregation would make polars gather every group's rows in memory.
+    let resources = lines
+        .rows(&Query {
+            keys: &resource_keys,
+            attrs: &resource_attrs,
+            grain: Grain::Span,
+            money: true,
+            filter: &in_period,
+            flags: &resource_flags,
+        })?
+        .with_columns(money_in_nanos())
+        .with_columns([
+            when(col(OFF_HOURS))
+                .then(col(schema::EFFECTIVE_COST))
+                .otherwise(lit(0i64))
+                .alias(OFFHOURS_COST),
+            when(is_usage.clone().and(col(SHORT_LINE)))
+                .then(line_count())
+                .otherwise(lit(0u64))
+                .alias(HOURLY_LINES),
+            when(is_usage)
+                .then(line_count())
+                .otherwise(lit(0u64))
+                .alias(USAGE_LINES),
+        ])
+        .group_by(resource_keys.map(col))
         .agg(resource_aggs);
 
-    let first_seen = base
-        .clone()
-        .filter(col(schema::RESOURCE_ID).is_not_null())
+    let first_seen = lines
+        .rows(&Query {
+            keys: &[schema::BILLING_CURRENCY, schema::RESOURCE_ID],
+            attrs: &[],
+            grain: Grain::Span,
+            money: false,
+            filter: &|c: Columns| Some(c(schema::RESOURCE_ID).is_not_null()),
+            flags: &no_flags,
+        })?
         .group_by([col(schema::BILLING_CURRENCY), col(schema::RESOURCE_ID)])
         .agg([col(schema::CHARGE_PERIOD_START).min().alias(FIRST_SEEN)]);
 
-    let hourly = period_lines
-        .clone()
-        .filter(is_compute_usage())
+    let hourly_keys = [
+        schema::BILLING_CURRENCY,
+        schema::CHARGE_CATEGORY,
+        schema::REGION_ID,
+        schema::X_INSTANCE_TYPE,
+        schema::X_SERVICE_CODE,
+        schema::PRICING_CATEGORY,
+    ];
+    let hourly = lines
+        .rows(&Query {
+            keys: &hourly_keys,
+            attrs: &[],
+            grain: Grain::Exact,
+            money: true,
+            filter: &|c: Columns| Some(in_period(c)?.and(is_compute(c))),
+            flags: &no_flags,
+        })?
+        .filter(col(schema::CHARGE_CATEGORY).eq(lit(charge_category::USAGE)))
+        .with_columns(money_in_nanos())
         .group_by([
             col(schema::BILLING_CURRENCY),
             col(schema::CHARGE_PERIOD_START).alias(HOUR),

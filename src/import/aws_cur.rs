@@ -2,9 +2,14 @@
 //! after its headers are renamed) mapped onto the canonical schema, with AWS's amortisation
 //! rules. One mapping serves every CUR flavour, so the money rules live in one place.
 
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
 use polars::prelude::*;
 
+use super::rollup::Rollup;
 use super::text;
+use crate::frame;
 use crate::schema::{self, charge_category as cc, commitment_status, pricing_category};
 
 pub const UNBLENDED_COST: &str = "line_item_unblended_cost";
@@ -23,6 +28,18 @@ pub const NUMERIC_COLUMNS: &[&str] = &[
     "savings_plan_savings_plan_effective_cost",
     "savings_plan_total_commitment_to_date",
     "savings_plan_used_commitment",
+];
+
+/// Numeric columns that are not money: summed as they are, or (the normalisation factor, a
+/// property of the instance size) not at all.
+const USAGE_AMOUNT: &str = "line_item_usage_amount";
+const NORMALIZATION_FACTOR: &str = "line_item_normalization_factor";
+
+/// Columns the mapping only reads as `x.fill_null(unblended cost)`: filled per line before
+/// lines are grouped, so a group's sum is the sum of what the mapping would read.
+const FILLED_WITH_UNBLENDED: &[&str] = &[
+    "pricing_public_on_demand_cost",
+    "line_item_net_unblended_cost",
 ];
 
 /// Columns that hold timestamps (checked when they arrive as text).
@@ -356,6 +373,127 @@ fn with_service_table(frame: LazyFrame, cur: &CurColumns) -> LazyFrame {
 /// A snake_case CUR frame mapped onto the canonical schema.
 pub fn to_canonical(frame: LazyFrame, cur: &CurColumns, tags: Option<Expr>) -> LazyFrame {
     with_service_table(frame, cur).select(canonical(cur, tags))
+}
+
+/// The canonical projection, by canonical column name.
+fn canonical_by_name(
+    cur: &CurColumns,
+    tags: Option<Expr>,
+) -> impl Iterator<Item = (&'static str, Expr)> {
+    schema::COLUMNS
+        .iter()
+        .map(|c| c.name)
+        .zip(canonical(cur, tags))
+}
+
+/// The CUR's lines prepared for grouping before mapping ([`Rollup`]), when its money columns
+/// are numbers and its usage dates timestamps (parquet as AWS and Athena write it); text
+/// columns are parsed line by line, so text CURs take the per-line route.
+pub fn rollup(
+    scan: LazyFrame,
+    file_schema: &Schema,
+    product_map: Option<&str>,
+    tags: Option<Expr>,
+) -> Option<Rollup> {
+    let is_timestamp = |name: &str| matches!(file_schema.get(name), Some(DataType::Datetime(..)));
+    let (start, end) = ("line_item_usage_start_date", "line_item_usage_end_date");
+    if !is_timestamp(start) || !is_timestamp(end) {
+        return None;
+    }
+    let present: Vec<&str> = NUMERIC_COLUMNS
+        .iter()
+        .copied()
+        .filter(|c| file_schema.contains(c) && *c != NORMALIZATION_FACTOR)
+        .collect();
+    if present
+        .iter()
+        .any(|c| !file_schema.get(c).is_some_and(|t| t.is_primitive_numeric()))
+    {
+        return None;
+    }
+    let (quantities, money): (Vec<&str>, Vec<&str>) =
+        present.into_iter().partition(|c| *c == USAGE_AMOUNT);
+    let unblended = col(UNBLENDED_COST).cast(DataType::Float64);
+    let prepared: Vec<Expr> = money
+        .iter()
+        .map(|m| {
+            let mut value = col(*m).cast(DataType::Float64);
+            if FILLED_WITH_UNBLENDED.contains(m) {
+                value = value.fill_null(unblended.clone());
+            }
+            frame::to_nanos(value).alias(*m)
+        })
+        .chain(
+            quantities
+                .iter()
+                .map(|q| col(*q).cast(DataType::Float64).alias(*q)),
+        )
+        .collect();
+
+    let schema = Arc::new(file_schema.clone());
+    let product_map = product_map.map(String::from);
+    let cur = CurColumns {
+        schema: &schema,
+        product_map: product_map.as_deref(),
+    };
+    let mut columns = BTreeMap::new();
+    let mut roots = BTreeMap::new();
+    for (name, expr) in canonical_by_name(&cur, tags.clone()) {
+        let expr = match expr {
+            Expr::Alias(inner, _) => inner.as_ref().clone(),
+            other => other,
+        };
+        let mut sources = BTreeSet::new();
+        for node in &expr {
+            if let Expr::Column(column) = node {
+                if schema.contains(column) {
+                    sources.insert(column.clone());
+                } else if column == SERVICE_TABLE_NAME || column == SERVICE_TABLE_CATEGORY {
+                    sources.insert(PlSmallStr::from_static("line_item_product_code"));
+                }
+            }
+        }
+        roots.insert(name, sources);
+        columns.insert(name, expr);
+    }
+    let lists = schema
+        .iter()
+        .filter(|(_, dtype)| matches!(dtype, DataType::List(_)))
+        .map(|(name, _)| name.clone())
+        .collect();
+    let map_schema = schema.clone();
+    let map = move |grouped: LazyFrame, names: &[&'static str], keep: Vec<Expr>| {
+        let cur = CurColumns {
+            schema: &map_schema,
+            product_map: product_map.as_deref(),
+        };
+        let wanted: Vec<Expr> = canonical_by_name(&cur, tags.clone())
+            .filter(|(name, _)| names.contains(name))
+            .map(|(_, expr)| expr)
+            .chain(keep)
+            .collect();
+        let needs_services = names
+            .iter()
+            .any(|n| *n == schema::SERVICE_NAME || *n == schema::SERVICE_CATEGORY);
+        let grouped = if needs_services {
+            with_service_table(grouped, &cur)
+        } else {
+            grouped
+        };
+        grouped.select(wanted)
+    };
+    Some(Rollup {
+        // Cached so that the queries of one pass share a single scan (see `aggregates::build`).
+        lines: scan.with_columns(prepared).cache(),
+        columns,
+        roots,
+        money: money.into_iter().map(PlSmallStr::from_str).collect(),
+        quantities: quantities.into_iter().map(PlSmallStr::from_str).collect(),
+        start: start.into(),
+        end: end.into(),
+        lists,
+        map: Arc::new(map),
+    })
 }
 
 #[cfg(test)]

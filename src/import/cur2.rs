@@ -7,6 +7,7 @@ use std::path::Path;
 use polars::prelude::*;
 
 use super::aws_cur::{self, CurColumns};
+use super::rollup::Rollup;
 use super::{check_parquet_columns, keep_present_tags};
 use crate::error::{Error, Result};
 use crate::schema;
@@ -42,7 +43,12 @@ fn canonical_tags() -> Expr {
     ])))
 }
 
-pub fn load(path: &Path, scan: LazyFrame, file_schema: &Schema) -> Result<LazyFrame> {
+/// The canonical frame, and the lines prepared for grouping first when they allow it.
+pub fn load(
+    path: &Path,
+    scan: LazyFrame,
+    file_schema: &Schema,
+) -> Result<(LazyFrame, Option<Rollup>)> {
     check_parquet_columns(
         path,
         file_schema,
@@ -61,5 +67,6 @@ pub fn load(path: &Path, scan: LazyFrame, file_schema: &Schema) -> Result<LazyFr
         product_map: is_map(file_schema.get(PRODUCT_MAP)).then_some(PRODUCT_MAP),
     };
     let tags = file_schema.contains(TAGS_MAP).then(canonical_tags);
-    Ok(aws_cur::to_canonical(scan, &cur, tags))
+    let rollup = aws_cur::rollup(scan.clone(), file_schema, cur.product_map, tags.clone());
+    Ok((aws_cur::to_canonical(scan, &cur, tags), rollup))
 }

@@ -7,12 +7,18 @@ use std::path::Path;
 use polars::prelude::*;
 
 use super::aws_cur::{self, CurColumns};
+use super::rollup::Rollup;
 use super::{check_parquet_columns, normalize_aws_tag_key, tags_from_columns};
 use crate::error::Result;
 
 const TAG_PREFIX: &str = "resource_tags_";
 
-pub fn load(path: &Path, scan: LazyFrame, file_schema: &Schema) -> Result<LazyFrame> {
+/// The canonical frame, and the lines prepared for grouping first when they allow it.
+pub fn load(
+    path: &Path,
+    scan: LazyFrame,
+    file_schema: &Schema,
+) -> Result<(LazyFrame, Option<Rollup>)> {
     check_parquet_columns(
         path,
         file_schema,
@@ -30,9 +36,7 @@ pub fn load(path: &Path, scan: LazyFrame, file_schema: &Schema) -> Result<LazyFr
         schema: file_schema,
         product_map: None,
     };
-    Ok(aws_cur::to_canonical(
-        scan,
-        &cur,
-        tags_from_columns(&tag_columns),
-    ))
+    let tags = tags_from_columns(&tag_columns);
+    let rollup = aws_cur::rollup(scan.clone(), file_schema, None, tags.clone());
+    Ok((aws_cur::to_canonical(scan, &cur, tags), rollup))
 }

@@ -14,6 +14,7 @@ mod cur2;
 mod cur_csv;
 mod cur_parquet;
 mod focus;
+pub mod rollup;
 pub mod s3;
 mod text;
 
@@ -75,6 +76,9 @@ pub struct Source {
 /// The canonical frame over every input, and where it came from.
 pub struct Dataset {
     pub frame: LazyFrame,
+    /// The same lines prepared for grouping before mapping, one per file, when every file
+    /// allows it (see [`rollup`]).
+    pub rollups: Option<Vec<rollup::Rollup>>,
     pub sources: Vec<Source>,
     /// What the user should know about the inputs (requests paid, files downloaded), one line
     /// each, for stderr.
@@ -104,6 +108,7 @@ pub fn load_with(inputs: &[PathBuf], aws: &AwsOptions) -> Result<Dataset> {
     let mut frames = Vec::new();
     let mut sources = Vec::new();
     let mut notes = Vec::new();
+    let mut rollups = Some(Vec::new());
     for input in inputs {
         let text = input.to_string_lossy();
         if let Some(location) = s3::S3Location::from_input(&text) {
@@ -113,6 +118,7 @@ pub fn load_with(inputs: &[PathBuf], aws: &AwsOptions) -> Result<Dataset> {
         } else if let Some(query) = cost_explorer::CostQuery::from_input(&text) {
             let (frame, requests) = cost_explorer::fetch(&query?, aws)?;
             frames.push(frame);
+            rollups = None;
             sources.push(Source {
                 path: input.clone(),
                 format: Format::CostExplorer,
@@ -124,9 +130,13 @@ pub fn load_with(inputs: &[PathBuf], aws: &AwsOptions) -> Result<Dataset> {
     }
     if !local.is_empty() {
         for path in expand_inputs(&local)? {
-            let (format, frame) = load_file(&path)?;
+            let (format, frame, rollup) = load_file(&path)?;
             tracing::debug!(file = %path.display(), format = format.label(), "detected");
             frames.push(frame);
+            rollups = rollups.zip(rollup).map(|(mut all, one)| {
+                all.push(one);
+                all
+            });
             sources.push(Source { path, format });
         }
     }
@@ -137,6 +147,7 @@ pub fn load_with(inputs: &[PathBuf], aws: &AwsOptions) -> Result<Dataset> {
     };
     Ok(Dataset {
         frame,
+        rollups,
         sources,
         notes,
     })
@@ -148,23 +159,23 @@ enum Sniffed {
     Text { header: Vec<String> },
 }
 
-fn load_file(path: &Path) -> Result<(Format, LazyFrame)> {
+fn load_file(path: &Path) -> Result<(Format, LazyFrame, Option<rollup::Rollup>)> {
     match sniff(path)? {
         Sniffed::Parquet(file_schema) => {
             let scan = scan_parquet(path)?;
             if file_schema.contains(aws_cur::UNBLENDED_COST) {
                 if cur2::is_cur2(&file_schema) {
-                    Ok((Format::Cur2Parquet, cur2::load(path, scan, &file_schema)?))
+                    let (frame, rollup) = cur2::load(path, scan, &file_schema)?;
+                    Ok((Format::Cur2Parquet, frame, rollup))
                 } else {
-                    Ok((
-                        Format::CurParquet,
-                        cur_parquet::load(path, scan, &file_schema)?,
-                    ))
+                    let (frame, rollup) = cur_parquet::load(path, scan, &file_schema)?;
+                    Ok((Format::CurParquet, frame, rollup))
                 }
             } else if focus::is_focus(file_schema.iter_names().map(|n| n.as_str())) {
                 Ok((
                     Format::FocusParquet,
                     focus::load_parquet(path, scan, &file_schema)?,
+                    None,
                 ))
             } else {
                 Err(unknown_format(path))
@@ -172,9 +183,9 @@ fn load_file(path: &Path) -> Result<(Format, LazyFrame)> {
         }
         Sniffed::Text { header } => {
             if cur_csv::is_cur_csv(&header) {
-                Ok((Format::CurCsv, cur_csv::load(path)?))
+                Ok((Format::CurCsv, cur_csv::load(path)?, None))
             } else if focus::is_focus(header.iter().map(String::as_str)) {
-                Ok((Format::FocusCsv, focus::load_csv(path)?))
+                Ok((Format::FocusCsv, focus::load_csv(path)?, None))
             } else {
                 Err(unknown_format(path))
             }
