@@ -135,9 +135,14 @@ pub fn run(request: &Request) -> Result<Outcome> {
     let started = Instant::now();
     let _lock = Lock::acquire(&config.output_dir, &request.started)?;
     let dataset = import::load_with(&request.inputs, &request.aws)?;
+    let (dataset_notes, sources) = (dataset.notes, dataset.sources);
+    // Mapping every line instead of grouping first gives the same figures, slower: kept
+    // reachable so tests can compare the two routes.
+    let per_line = std::env::var_os("COSTLENS_PER_LINE").is_some_and(|v| v == "1");
+    let lines = aggregates::Lines::of(dataset.frame, dataset.rollups, per_line);
     let period = match &request.period {
         Some(text) => Period::parse(text, request.today)?,
-        None => aggregates::latest_month(&dataset.frame)?.ok_or_else(|| {
+        None => lines.latest_month()?.ok_or_else(|| {
             Error::Usage("the input holds no billing lines, so there is no period to report".into())
         })?,
     };
@@ -152,20 +157,11 @@ pub fn run(request: &Request) -> Result<Outcome> {
         .map(load_recommendations)
         .transpose()?
         .unwrap_or_default();
-    tracing::info!(period = %period.label, files = dataset.sources.len(), "analysing");
+    tracing::info!(period = %period.label, files = sources.len(), "analysing");
 
     let scan = Instant::now();
-    let dataset_notes = dataset.notes;
-    let pass = aggregation_pass(&dataset.sources);
-    // Mapping every line instead of grouping first gives the same figures, slower: kept
-    // reachable so tests can compare the two routes.
-    let per_line = std::env::var_os("COSTLENS_PER_LINE").is_some_and(|v| v == "1");
-    let aggs = aggregates::build(
-        aggregates::Lines::of(dataset.frame, dataset.rollups, per_line),
-        &period,
-        config,
-        pass,
-    )?;
+    let pass = aggregation_pass(&sources);
+    let aggs = aggregates::build(lines, &period, config, pass)?;
     tracing::info!(
         elapsed_ms = scan.elapsed().as_millis() as u64,
         resources = aggs.resources.len(),

@@ -271,19 +271,6 @@ fn money_in_nanos() -> Vec<Expr> {
         .collect()
 }
 
-/// The latest month that has data: the default period.
-pub fn latest_month(frame: &LazyFrame) -> Result<Option<Period>> {
-    let out = frame
-        .clone()
-        .select([col(schema::CHARGE_PERIOD_START).max()])
-        .collect()
-        .map_err(|e| crate::Error::Polars {
-            context: "finding the latest month in the data".into(),
-            source: e,
-        })?;
-    Ok(frame::ints(&out, schema::CHARGE_PERIOD_START)?[0].map(Period::month_containing))
-}
-
 /// Where the aggregates read their lines from.
 pub enum Lines {
     /// The canonical frame, line by line.
@@ -300,6 +287,25 @@ impl Lines {
             Some(rollups) if !per_line => Lines::Grouped(rollups),
             _ => Lines::PerLine(Box::new(frame)),
         }
+    }
+
+    /// The latest month that has data: the default period.
+    pub fn latest_month(&self) -> Result<Option<Period>> {
+        let start = schema::CHARGE_PERIOD_START;
+        let latest: Vec<LazyFrame> = match self {
+            Lines::PerLine(frame) => vec![frame.as_ref().clone().select([col(start).max()])],
+            Lines::Grouped(rollups) => rollups
+                .iter()
+                .map(|r| r.lines().select([r.column(start).max().alias(start)]))
+                .collect(),
+        };
+        let out = concat(latest, UnionArgs::default())
+            .and_then(|all| all.select([col(start).max()]).collect())
+            .map_err(|e| crate::Error::Polars {
+                context: "finding the latest month in the data".into(),
+                source: e,
+            })?;
+        Ok(frame::ints(&out, start)?[0].map(Period::month_containing))
     }
 
     /// Canonical rows for one query: each with the canonical columns it asks for, the money

@@ -68,6 +68,11 @@ pub struct Rollup {
 }
 
 impl Rollup {
+    /// The source lines, money in nano-units.
+    pub fn lines(&self) -> LazyFrame {
+        self.lines.clone()
+    }
+
     /// A canonical column computed on each source line, for filters and flags.
     pub fn column(&self, name: &str) -> Expr {
         self.columns.get(name).cloned().unwrap_or_else(|| lit(NULL))
