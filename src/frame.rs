@@ -53,8 +53,12 @@ const MONEY_SCALE: f64 = 1e9;
 /// back with [`money`]). Converting before the aggregation keeps every aggregation a simple
 /// streaming reduction.
 pub fn to_nanos(expr: Expr) -> Expr {
-    (expr * lit(MONEY_SCALE))
-        .round(0, RoundMode::HalfAwayFromZero)
+    // Half away from zero, as `trunc(x ± 0.5)`: the cast truncates, and this stays a vector
+    // operation where `round` calls libm once per value (5% of a 10M-line analysis).
+    let scaled = expr * lit(MONEY_SCALE);
+    when(scaled.clone().gt_eq(lit(0.0)))
+        .then(scaled.clone() + lit(0.5))
+        .otherwise(scaled - lit(0.5))
         .cast(DataType::Int64)
 }
 
