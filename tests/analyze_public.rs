@@ -5,6 +5,7 @@
 mod common;
 
 use std::collections::BTreeSet;
+use std::path::Path;
 
 use common::*;
 
@@ -138,4 +139,49 @@ fn every_planted_opportunity_in_the_bundled_sample_is_found() {
     let summary =
         json(&std::fs::read_to_string(dir.path().join("out/2026-10/summary.json")).unwrap());
     assert_eq!(summary["utilization"]["only_in_file"], 1);
+}
+
+/// Two CUR 2.0 files with different columns (the bundled month, and a small file with real MAP
+/// columns whose product family is only in the `product` map) read as one dataset: grouping
+/// each file's own columns before mapping gives the same report as mapping every line, and
+/// the small file's lines add exactly their hand-computed billed cost (13.25, see
+/// tests/fixtures/make_fixtures.py).
+#[test]
+fn cur_files_with_different_columns_give_the_same_report_either_route() {
+    let dir = tempfile::tempdir().unwrap();
+    let parts = dir.path().join("parts");
+    std::fs::create_dir(&parts).unwrap();
+    let acme = root().join("sample-data/acme/cur2.parquet");
+    std::fs::copy(&acme, parts.join("acme.parquet")).unwrap();
+    std::fs::copy(
+        root().join("tests/fixtures/cur2_map.parquet"),
+        parts.join("map.parquet"),
+    )
+    .unwrap();
+    let analyze = |input: &Path, out: &str, vars: &[(&str, &str)]| {
+        let run = costlens_isolated(
+            &["analyze", input.to_str().unwrap(), "--out", out],
+            dir.path(),
+            vars,
+        );
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let summary = dir.path().join(out).join("2026-10/summary.json");
+        json(&std::fs::read_to_string(summary).unwrap())["totals"]["billed_cost"]
+            .as_f64()
+            .unwrap()
+    };
+    let both = analyze(&parts, "grouped", &[]);
+    assert_eq!(
+        analyze(&parts, "per-line", &[("COSTLENS_PER_LINE", "1")]),
+        both
+    );
+    assert_same_files(
+        &dir.path().join("grouped/2026-10"),
+        &dir.path().join("per-line/2026-10"),
+    );
+    assert_cents(
+        both - analyze(&acme, "acme-only", &[]),
+        13.25,
+        "the small file's billed cost",
+    );
 }
