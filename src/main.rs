@@ -166,7 +166,18 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
     Ok(EXIT_OK)
 }
 
+/// Polars prefetches up to 16 parquet row groups per scan; decoded, they set the peak memory
+/// of a large month (10M lines: 1.3 GiB with the default, 0.9 GiB with 2, in the same time).
+/// Set before any thread exists; a value the user gives wins.
+fn limit_parquet_prefetch() {
+    const PREFETCH: &str = "POLARS_ROW_GROUP_PREFETCH_SIZE";
+    if std::env::var_os(PREFETCH).is_none() {
+        std::env::set_var(PREFETCH, "2");
+    }
+}
+
 fn main() -> ExitCode {
+    limit_parquet_prefetch();
     let cli = Cli::parse();
     init_logging(&cli.log);
     match run(cli) {
