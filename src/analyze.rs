@@ -91,8 +91,8 @@ fn previous_from_report(out_dir: &Path, period: &Period) -> Option<PreviousMonth
 
 /// Above this much input, the aggregations run one after another. One shared pass is faster,
 /// but polars buffers the shared scan for the slowest query, so its peak grows with the input
-/// and varies from run to run (10M lines, 143 MB of parquet: 5.0 s and 2.0 GiB shared, 5.9 s
-/// and 1.2 GiB one after another; on the per-line route, 100M lines took 13.6 GiB shared and
+/// and varies from run to run (10M lines, 143 MB of parquet: 5.0 s and 1.7 GiB shared, 5.9 s
+/// and 0.9 GiB one after another; on the per-line route, 100M lines took 13.6 GiB shared and
 /// 6.8 GiB one after another). A monthly job must not be killed for memory, so only small
 /// inputs share the pass. `COSTLENS_LOW_MEMORY=1` forces one query at a time, `=0` the shared
 /// pass.
