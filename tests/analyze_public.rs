@@ -62,22 +62,7 @@ fn legacy_parquet_matches_duckdb() {
 fn every_planted_opportunity_in_the_bundled_sample_is_found() {
     let dir = tempfile::tempdir().unwrap();
     let acme = root().join("sample-data/acme");
-    let analyze = |out: &str, vars: &[(&str, &str)]| {
-        costlens_isolated(
-            &[
-                "analyze",
-                acme.join("cur2.parquet").to_str().unwrap(),
-                "--config",
-                acme.join("costlens.toml").to_str().unwrap(),
-                "--utilization",
-                acme.join("utilization.csv").to_str().unwrap(),
-                "--out",
-                out,
-            ],
-            dir.path(),
-            vars,
-        )
-    };
+    let analyze = |out: &str, vars: &[(&str, &str)]| analyze_acme(dir.path(), out, &[], vars);
     let run = analyze("out", &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let report = dir.path().join("out/2026-10");

@@ -5,7 +5,6 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use base64::Engine as _;
@@ -37,21 +36,6 @@ fn inspect(path: &Path) -> (u32, u32, usize, f64) {
     )
 }
 
-fn csv_rows(path: &Path) -> Vec<BTreeMap<String, String>> {
-    let mut reader = csv::Reader::from_path(path).unwrap();
-    let headers = reader.headers().unwrap().clone();
-    reader
-        .records()
-        .map(|r| {
-            headers
-                .iter()
-                .map(String::from)
-                .zip(r.unwrap().iter().map(String::from))
-                .collect()
-        })
-        .collect()
-}
-
 /// Things a self-contained page must not have: anything fetched from elsewhere.
 fn assert_self_contained(html: &str) {
     for external in [
@@ -76,21 +60,7 @@ fn assert_self_contained(html: &str) {
 #[test]
 fn the_acme_report_has_every_chart_and_a_self_contained_html() {
     let dir = tempfile::tempdir().unwrap();
-    let acme = root().join("sample-data/acme");
-    let run = costlens(
-        &[
-            "analyze",
-            acme.join("cur2.parquet").to_str().unwrap(),
-            "--config",
-            acme.join("costlens.toml").to_str().unwrap(),
-            "--utilization",
-            acme.join("utilization.csv").to_str().unwrap(),
-            "--out",
-            "out",
-            "-v",
-        ],
-        dir.path(),
-    );
+    let run = analyze_acme(dir.path(), "out", &["-v"], &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let report = dir.path().join("out/2026-10");
     // -v logs the time of every writer.

@@ -50,6 +50,29 @@ fn run(mut command: Command, args: &[&str], cwd: &Path) -> Run {
     }
 }
 
+/// `costlens analyze` on the bundled acme month with its configuration and utilisation export,
+/// in an environment of only `vars`.
+pub fn analyze_acme(cwd: &Path, out: &str, extra: &[&str], vars: &[(&str, &str)]) -> Run {
+    let acme = root().join("sample-data/acme");
+    let (data, config, utilization) = (
+        acme.join("cur2.parquet"),
+        acme.join("costlens.toml"),
+        acme.join("utilization.csv"),
+    );
+    let mut args = vec![
+        "analyze",
+        data.to_str().unwrap(),
+        "--config",
+        config.to_str().unwrap(),
+        "--utilization",
+        utilization.to_str().unwrap(),
+        "--out",
+        out,
+    ];
+    args.extend(extra);
+    costlens_isolated(&args, cwd, vars)
+}
+
 pub fn json(text: &str) -> serde_json::Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
 }
