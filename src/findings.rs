@@ -156,6 +156,15 @@ pub fn per_month(saving_in_period: f64, period_hours: f64) -> f64 {
     }
 }
 
+/// A usage finding about resource `id` that saves `saving` a month, for tests.
+#[cfg(test)]
+pub fn usage_finding(rule: &str, id: &str, saving: f64) -> Finding {
+    let mut f = Finding::new(Category::Usage, rule, id);
+    f.resource_id = Some(id.into());
+    f.monthly_saving = saving;
+    f
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

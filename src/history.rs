@@ -142,14 +142,7 @@ pub fn load(path: &Path) -> Result<Vec<PreviousFinding>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::findings::Category;
-
-    fn finding(rule: &str, id: &str, saving: f64) -> Finding {
-        let mut f = Finding::new(Category::Usage, rule, id);
-        f.resource_id = Some(id.into());
-        f.monthly_saving = saving;
-        f
-    }
+    use crate::findings::usage_finding as finding;
 
     fn previous(f: &Finding, first_seen: &str) -> PreviousFinding {
         PreviousFinding {

@@ -866,6 +866,31 @@ fn commitment_rows(resources: &[ResourceRow]) -> Vec<CommitmentRow> {
     by_key.into_values().collect()
 }
 
+/// Hand-made aggregates for analyser tests: October 2026 in USD, hourly data covering the
+/// whole month, nothing in it yet (fill what a test needs with struct update syntax).
+#[cfg(test)]
+impl Aggregates {
+    pub fn october_2026() -> Aggregates {
+        let period = Period::parse("2026-10", chrono::NaiveDate::MIN).expect("a valid month");
+        Aggregates {
+            currency: "USD".into(),
+            data_start: Some(period.start),
+            data_end: Some(period.end),
+            period,
+            hourly_lines: 1,
+            usage_lines: 1,
+            has_resources: true,
+            daily: vec![],
+            resources: vec![],
+            first_seen: Default::default(),
+            hourly: vec![],
+            commitments: vec![],
+            tag_keys: vec![],
+            allocation_key: None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -439,7 +439,6 @@ pub fn largest_remainder_cents(amounts: &[f64]) -> Vec<i64> {
 mod tests {
     use super::*;
     use crate::analyse::aggregates::ResourceRow;
-    use crate::period::Period;
 
     fn row(id: Option<&str>, category: &str, cost: f64, tags: [Option<&str>; 2]) -> ResourceRow {
         ResourceRow {
@@ -455,20 +454,14 @@ mod tests {
 
     fn aggs(resources: Vec<ResourceRow>) -> Aggregates {
         Aggregates {
-            currency: "USD".into(),
-            period: Period::parse("2026-10", chrono::NaiveDate::MIN).unwrap(),
             data_start: None,
             data_end: None,
             hourly_lines: 0,
             usage_lines: 0,
-            has_resources: true,
-            daily: vec![],
             resources,
-            first_seen: Default::default(),
-            hourly: vec![],
-            commitments: vec![],
             tag_keys: vec!["team".into(), "environment".into()],
             allocation_key: Some(0),
+            ..Aggregates::october_2026()
         }
     }
 

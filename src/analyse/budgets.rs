@@ -162,20 +162,12 @@ mod tests {
             })
             .collect();
         Aggregates {
-            currency: "USD".into(),
-            data_start: Some(period.start),
             data_end: Some(period.start + data_end_day * 86_400_000),
-            period,
-            hourly_lines: 1,
-            usage_lines: 1,
-            has_resources: true,
             daily,
             resources,
-            first_seen: Default::default(),
-            hourly: vec![],
-            commitments: vec![],
             tag_keys: vec!["team".into()],
             allocation_key: Some(0),
+            ..Aggregates::october_2026()
         }
     }
 

@@ -366,14 +366,7 @@ pub fn run(aggs: &Aggregates, config: &Config, inputs: Inputs) -> Analysis {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::findings::Finding;
-
-    fn finding(rule: &str, id: &str, saving: f64) -> Finding {
-        let mut f = Finding::new(Category::Usage, rule, id);
-        f.resource_id = Some(id.into());
-        f.monthly_saving = saving;
-        f
-    }
+    use crate::findings::usage_finding as finding;
 
     #[test]
     fn one_counted_finding_per_resource() {

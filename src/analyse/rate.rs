@@ -807,16 +807,7 @@ mod tests {
 
     #[test]
     fn kpis_by_hand() {
-        let period = crate::period::Period::parse("2026-10", chrono::NaiveDate::MIN).unwrap();
         let aggs = Aggregates {
-            currency: "USD".into(),
-            data_start: Some(period.start),
-            data_end: Some(period.end),
-            period,
-            hourly_lines: 1,
-            usage_lines: 1,
-            has_resources: true,
-            daily: vec![],
             resources: vec![
                 // On-demand 100 list (90 contracted after a private rate, 90 effective).
                 row("BoxUsage:m5.large", "Standard", 100.0, 90.0, 90.0),
@@ -825,8 +816,6 @@ mod tests {
                 // Spot: 50 list, not eligible for commitments.
                 row("SpotUsage:m5.large", "Dynamic", 50.0, 17.5, 17.5),
             ],
-            first_seen: Default::default(),
-            hourly: vec![],
             commitments: vec![
                 super::super::aggregates::CommitmentRow {
                     id: "ri".into(),
@@ -857,8 +846,7 @@ mod tests {
                     account: None,
                 },
             ],
-            tag_keys: vec![],
-            allocation_key: None,
+            ..Aggregates::october_2026()
         };
         let r = analyse(&aggs, &RateRules::default(), &HashMap::new());
         let k = &r.kpis;

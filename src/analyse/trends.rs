@@ -256,22 +256,9 @@ mod tests {
     use crate::period::Period;
 
     fn aggs(daily: Vec<DailyRow>) -> Aggregates {
-        let period = Period::parse("2026-10", chrono::NaiveDate::MIN).unwrap();
         Aggregates {
-            currency: "USD".into(),
-            data_start: Some(period.start),
-            data_end: Some(period.end),
-            period,
-            hourly_lines: 1,
-            usage_lines: 1,
-            has_resources: true,
             daily,
-            resources: vec![],
-            first_seen: Default::default(),
-            hourly: vec![],
-            commitments: vec![],
-            tag_keys: vec![],
-            allocation_key: None,
+            ..Aggregates::october_2026()
         }
     }
 

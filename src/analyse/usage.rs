@@ -516,22 +516,13 @@ mod tests {
 
     /// October 2026 (744 hours), hourly data covering all of it.
     fn aggs(resources: Vec<ResourceRow>) -> Aggregates {
-        let period = Period::parse("2026-10", chrono::NaiveDate::MIN).unwrap();
         Aggregates {
-            currency: "USD".into(),
-            data_start: Some(period.start),
-            data_end: Some(period.end),
-            period,
             hourly_lines: 10,
             usage_lines: 10,
-            has_resources: true,
-            daily: vec![],
             resources,
-            first_seen: Default::default(),
-            hourly: vec![],
-            commitments: vec![],
             tag_keys: vec!["team".into(), "environment".into()],
             allocation_key: Some(0),
+            ..Aggregates::october_2026()
         }
     }
 
