@@ -7,11 +7,13 @@ generates a CUR 2.0 month with `costlens sample`, then runs, alternating, --runs
      cost by service by day; per account, total and untagged cost (no `team` tag);
      hourly on-demand EC2 usage per (region, instance type) with its minimum and 10th
      percentile over the month's hours (zero-filled); the top 100 resources by cost;
-  3. a floor: DuckDB reading the columns those need (scan and count).
+  3. a floor: DuckDB reading the columns those need (scan and count);
+  4. a second peer, Polars from Python (the engine costlens is built on) running the same four
+     queries, and its own floor (bench/polars_peer.py).
 Wall time and peak memory come from /usr/bin/time -v; the table shows medians and the ratio
 costlens / DuckDB from this session. Finally costlens's own figures for the four aggregations
 (daily_cost.csv, cost_by_account.csv + tag_coverage.csv, usage_baseline.csv,
-top_resources.csv) are checked against DuckDB's.
+top_resources.csv), and Polars's answers, are checked against DuckDB's.
 
 The SQL uses costlens's definitions, so both do the same work: effective (amortised) cost by
 AWS's rules; untagged = taggable lines (usage lines with a resource id) without a non-empty
@@ -87,6 +89,13 @@ def duckdb_script(path, queries):
         f"c.sql({json.dumps(q.format(f=path, eff=EFFECTIVE))}).fetchall()" for q in queries
     )
     return [sys.executable, "-c", f"import duckdb; c = duckdb.connect(); {body}"]
+
+
+PEER = os.path.join(ROOT, "bench", "polars_peer.py")
+
+
+def polars_script(path, *flags):
+    return [sys.executable, PEER, path, *flags]
 
 
 def timed(command, cwd=None):
@@ -172,6 +181,35 @@ def check_figures(path, report):
     return "ok"
 
 
+def check_polars(path):
+    """Polars's answers to the four queries against DuckDB's: the peers do the same work."""
+    out = subprocess.run(polars_script(path, "--json"), check=True, capture_output=True, text=True)
+    ours = json.loads(out.stdout)
+    con = duckdb.connect()
+    duck = {name: con.sql(q.format(f=path, eff=EFFECTIVE)).fetchall() for name, q in QUERIES.items()}
+    daily = {(day, code): cost for day, code, cost in ours["daily"]}
+    assert len(daily) == len(duck["daily"]), "Polars daily: different (day, code) pairs"
+    for day, code, cost in duck["daily"]:
+        close(daily[(str(day), code)], cost, f"Polars daily {day} {code}")
+    accounts = {a: (t, u or 0.0) for a, t, u in ours["accounts"]}
+    for a, t, u in duck["accounts"]:
+        close(accounts[a][0], t, f"Polars account {a} total")
+        close(accounts[a][1], u or 0.0, f"Polars account {a} untagged")
+    base = {(r, i): (mn, p10) for r, i, mn, p10 in ours["baseline"]}
+    assert len(base) == len(duck["baseline"]), "Polars baseline: different pairs"
+    for r, i, mn, p10 in duck["baseline"]:
+        close(base[(r, i)][0], mn, f"Polars min {r} {i}")
+        close(base[(r, i)][1], p10, f"Polars p10 {r} {i}")
+    for (_, ours_cost), (_, cost) in zip(ours["top"], duck["top"], strict=True):
+        close(ours_cost, cost, "Polars top resources")
+
+
+def polars_version():
+    out = subprocess.run([sys.executable, "-c", "import polars; print(polars.__version__)"],
+                         check=True, capture_output=True, text=True)
+    return out.stdout.strip()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sizes", default="1000000,10000000")
@@ -186,7 +224,7 @@ def main():
             print(f"generating {size:,} lines ...", flush=True)
             subprocess.run([BIN, "sample", "--months", "1", "--rows", str(size), "--seed", "7",
                             "--out", path], check=True)
-        samples = {"costlens": [], "duckdb": [], "floor": []}
+        samples = {"costlens": [], "duckdb": [], "floor": [], "polars": [], "polars floor": []}
         scans = []
         out = os.path.join(args.work, f"report-{size}")
         for run in range(args.runs):
@@ -195,26 +233,32 @@ def main():
             scans.append(stage_seconds(log, "scan and aggregates"))
             samples["duckdb"].append(timed(duckdb_script(path, QUERIES.values()))[:2])
             samples["floor"].append(timed(duckdb_script(path, [FLOOR]))[:2])
+            samples["polars"].append(timed(polars_script(path))[:2])
+            samples["polars floor"].append(timed(polars_script(path, "--floor"))[:2])
             print(f"{size:>11,} run {run + 1}: " + ", ".join(
                 f"{k} {v[-1][0]:.2f} s {v[-1][1]:.0f} MiB" for k, v in samples.items())
                 + f", costlens scan+aggregates {scans[-1]:.2f} s", flush=True)
         report = os.path.join(out, "2026-10")
         figures = check_figures(path, report)
+        check_polars(path)
         med = {k: (statistics.median(w for w, _ in v), statistics.median(m for _, m in v)) for k, v in samples.items()}
         med["scan"] = (statistics.median(scans), 0)
         table.append((size, med, figures))
     lines = [
-        "| lines | costlens aggregations (scan + all aggregates) | costlens analyze (everything) | DuckDB 4 queries | DuckDB floor (scan) | aggregations / DuckDB | analyze / DuckDB | costlens peak | DuckDB peak | figures |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| lines | costlens aggregations (scan + all aggregates) | costlens analyze (everything) | DuckDB 4 queries | DuckDB floor (scan) | Polars 4 queries | Polars floor (scan) | aggregations / DuckDB | analyze / DuckDB | Polars / DuckDB | costlens peak | DuckDB peak | Polars peak | figures |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for size, med, figures in table:
+        duck = med["duckdb"][0]
         lines.append(
-            f"| {size:,} | {med['scan'][0]:.2f} s | {med['costlens'][0]:.2f} s | {med['duckdb'][0]:.2f} s | {med['floor'][0]:.2f} s | "
-            f"{med['scan'][0] / med['duckdb'][0]:.2f} | {med['costlens'][0] / med['duckdb'][0]:.2f} | "
-            f"{med['costlens'][1]:.0f} MiB | {med['duckdb'][1]:.0f} MiB | {figures} |"
+            f"| {size:,} | {med['scan'][0]:.2f} s | {med['costlens'][0]:.2f} s | {duck:.2f} s | {med['floor'][0]:.2f} s | "
+            f"{med['polars'][0]:.2f} s | {med['polars floor'][0]:.2f} s | "
+            f"{med['scan'][0] / duck:.2f} | {med['costlens'][0] / duck:.2f} | {med['polars'][0] / duck:.2f} | "
+            f"{med['costlens'][1]:.0f} MiB | {med['duckdb'][1]:.0f} MiB | {med['polars'][1]:.0f} MiB | {figures} |"
         )
     text = "\n".join(lines)
-    print(f"\nmedians of {args.runs} runs, {os.cpu_count()} cores\n\n{text}")
+    versions = f"DuckDB {duckdb.__version__}, Polars {polars_version()}"
+    print(f"\nmedians of {args.runs} runs, {os.cpu_count()} cores, {versions}\n\n{text}")
     with open(os.path.join(args.work, "results.md"), "w") as f:
         f.write(text + "\n")
 
