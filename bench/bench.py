@@ -136,9 +136,14 @@ def read_csv(path):
         return list(csv.DictReader(f))
 
 
-def check_figures(path, report):
-    """costlens's CSVs against DuckDB's answers to the four queries."""
+def duckdb_answers(path):
+    """DuckDB's answers to the four queries, by name."""
     con = duckdb.connect()
+    return {name: con.sql(q.format(f=path, eff=EFFECTIVE)).fetchall() for name, q in QUERIES.items()}
+
+
+def check_figures(report, duck_answers):
+    """costlens's CSVs against DuckDB's answers to the four queries."""
     names = {}
     with open(os.path.join(ROOT, "data", "aws_services.csv")) as f:
         for line in f:
@@ -146,7 +151,7 @@ def check_figures(path, report):
                 code, name, _ = line.rstrip("\n").split(",", 2)
                 names[code] = name
     duck = {}
-    for (day, code, cost) in con.sql(QUERIES["daily"].format(f=path, eff=EFFECTIVE)).fetchall():
+    for (day, code, cost) in duck_answers["daily"]:
         key = (str(day), names.get(code, code))
         duck[key] = duck.get(key, 0.0) + cost
     ours = {(r["date"], r["service"]): float(r["effective_cost"]) for r in read_csv(f"{report}/daily_cost.csv")}
@@ -154,7 +159,7 @@ def check_figures(path, report):
     for k in duck:
         close(ours[k], duck[k], f"daily {k}")
 
-    accounts = {a: (t, u or 0.0) for a, t, u in con.sql(QUERIES["accounts"].format(f=path, eff=EFFECTIVE)).fetchall()}
+    accounts = {a: (t, u or 0.0) for a, t, u in duck_answers["accounts"]}
     totals = {r["account_id"]: float(r["effective_cost"]) for r in read_csv(f"{report}/cost_by_account.csv")}
     untagged = {
         r["scope_value"]: float(r["taggable_cost"]) - float(r["compliant_cost"])
@@ -166,13 +171,13 @@ def check_figures(path, report):
 
     base = {(r["region"], r["instance_type"]): (float(r["min_instances"]), float(r["p10_instances"]))
             for r in read_csv(f"{report}/usage_baseline.csv")}
-    rows = con.sql(QUERIES["baseline"].format(f=path, eff=EFFECTIVE)).fetchall()
+    rows = duck_answers["baseline"]
     assert len(rows) == len(base), f"baseline: {len(base)} pairs vs DuckDB {len(rows)}"
     for region, itype, mn, p10 in rows:
         close(base[(region, itype)][0], mn, f"min {region} {itype}")
         close(base[(region, itype)][1], p10, f"p10 {region} {itype}")
 
-    top = con.sql(QUERIES["top"].format(f=path, eff=EFFECTIVE)).fetchall()
+    top = duck_answers["top"]
     ours = read_csv(f"{report}/top_resources.csv")
     assert len(ours) == len(top) == 100
     for (id_, cost), r in zip(top, ours):
@@ -181,12 +186,10 @@ def check_figures(path, report):
     return "ok"
 
 
-def check_polars(path):
+def check_polars(path, duck):
     """Polars's answers to the four queries against DuckDB's: the peers do the same work."""
     out = subprocess.run(polars_script(path, "--json"), check=True, capture_output=True, text=True)
     ours = json.loads(out.stdout)
-    con = duckdb.connect()
-    duck = {name: con.sql(q.format(f=path, eff=EFFECTIVE)).fetchall() for name, q in QUERIES.items()}
     daily = {(day, code): cost for day, code, cost in ours["daily"]}
     assert len(daily) == len(duck["daily"]), "Polars daily: different (day, code) pairs"
     for day, code, cost in duck["daily"]:
@@ -239,8 +242,9 @@ def main():
                 f"{k} {v[-1][0]:.2f} s {v[-1][1]:.0f} MiB" for k, v in samples.items())
                 + f", costlens scan+aggregates {scans[-1]:.2f} s", flush=True)
         report = os.path.join(out, "2026-10")
-        figures = check_figures(path, report)
-        check_polars(path)
+        duck = duckdb_answers(path)
+        figures = check_figures(report, duck)
+        check_polars(path, duck)
         med = {k: (statistics.median(w for w, _ in v), statistics.median(m for _, m in v)) for k, v in samples.items()}
         med["scan"] = (statistics.median(scans), 0)
         table.append((size, med, figures))
