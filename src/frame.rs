@@ -4,6 +4,7 @@
 use polars::prelude::*;
 
 use crate::error::{ErrContext, Result};
+use crate::period::DAY_MS;
 
 /// How [`collect_all`] runs several queries over the same input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,6 +66,30 @@ pub fn to_nanos(expr: Expr) -> Expr {
 /// Nano-units (see [`to_nanos`]) back in currency units, inside a query.
 pub fn from_nanos(expr: Expr) -> Expr {
     expr.cast(DataType::Float64) / lit(MONEY_SCALE)
+}
+
+// Where a canonical timestamp falls in its UTC day and week, by integer arithmetic on epoch
+// milliseconds: polars' `dt().hour()` and `dt().weekday()` convert every value through chrono,
+// 4% of a 10M-line analysis. Polars' integer `%` is a floor modulo, right before 1970 too.
+
+fn epoch_ms(timestamp: Expr) -> Expr {
+    timestamp.cast(DataType::Int64)
+}
+
+/// Milliseconds since the start of the timestamp's day (UTC).
+pub fn ms_into_day(timestamp: Expr) -> Expr {
+    epoch_ms(timestamp) % lit(DAY_MS)
+}
+
+/// Milliseconds since the start of the timestamp's week, Monday 00:00 (UTC).
+pub fn ms_into_week(timestamp: Expr) -> Expr {
+    // Day 0, 1970-01-01, was a Thursday: three days after a Monday.
+    (epoch_ms(timestamp) + lit(3 * DAY_MS)) % lit(7 * DAY_MS)
+}
+
+/// Milliseconds from `start` to `end`.
+pub fn duration_ms(start: Expr, end: Expr) -> Expr {
+    epoch_ms(end) - epoch_ms(start)
 }
 
 /// A money column summed in nano-units (see [`to_nanos`]), back in currency units.
@@ -182,5 +207,58 @@ mod tests {
         .unwrap();
         assert_eq!(ints(&out[0], "a").unwrap(), vec![Some(6)]);
         assert_eq!(ints(&out[1], "a").unwrap(), vec![Some(3)]);
+    }
+
+    #[test]
+    fn day_and_week_offsets_agree_with_chrono() {
+        use crate::period::HOUR_MS;
+        use chrono::{DateTime, Datelike, Timelike};
+        // Every hour boundary (and the millisecond either side) of two weeks either side of
+        // the epoch, and of four weeks across a year end.
+        let mut ms: Vec<i64> = Vec::new();
+        for first in [-14 * DAY_MS, 1_798_675_200_000 - 14 * DAY_MS] {
+            for hour in 0..28 * 24 {
+                let at = first + hour * HOUR_MS;
+                ms.extend([at - 1, at, at + 1, at + HOUR_MS / 2]);
+            }
+        }
+        let later: Vec<i64> = ms.iter().map(|m| m + 90_061_001).collect();
+        let timestamps = |name: &str, values: &[i64]| {
+            Series::new(name.into(), values)
+                .cast(&crate::schema::timestamp_dtype())
+                .unwrap()
+                .into()
+        };
+        let out = DataFrame::new(
+            ms.len(),
+            vec![timestamps("start", &ms), timestamps("end", &later)],
+        )
+        .unwrap()
+        .lazy()
+        .select([
+            ms_into_day(col("start")).alias("day"),
+            ms_into_week(col("start")).alias("week"),
+            duration_ms(col("start"), col("end")).alias("duration"),
+        ])
+        .collect()
+        .unwrap();
+        let (day, week, duration) = (
+            ints(&out, "day").unwrap(),
+            ints(&out, "week").unwrap(),
+            ints(&out, "duration").unwrap(),
+        );
+        for (i, m) in ms.iter().enumerate() {
+            let at = DateTime::from_timestamp_millis(*m).unwrap();
+            let into_day = i64::from(at.num_seconds_from_midnight()) * 1000
+                + i64::from(at.timestamp_subsec_millis());
+            assert_eq!(day[i], Some(into_day), "time of day of {at}");
+            let monday_first = i64::from(at.weekday().num_days_from_monday());
+            assert_eq!(
+                week[i],
+                Some(monday_first * DAY_MS + into_day),
+                "time in week of {at}"
+            );
+            assert_eq!(duration[i], Some(90_061_001));
+        }
     }
 }

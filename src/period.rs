@@ -7,7 +7,9 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 
-const DAY_MS: i64 = 86_400_000;
+/// Milliseconds in an hour and in a (UTC) day.
+pub const HOUR_MS: i64 = 3_600_000;
+pub const DAY_MS: i64 = 86_400_000;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Period {

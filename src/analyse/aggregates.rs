@@ -8,7 +8,7 @@ use crate::config::Config;
 use crate::error::Result;
 use crate::frame;
 use crate::import::rollup::{Grain, Grouping, Rollup, LINE_COUNT};
-use crate::period::Period;
+use crate::period::{Period, DAY_MS, HOUR_MS};
 use crate::schema::{self, charge_category};
 use crate::summary::choose_currency;
 
@@ -238,24 +238,25 @@ type Columns<'a> = &'a dyn Fn(&str) -> Expr;
 /// text comparisons).
 fn is_compute(c: Columns) -> Expr {
     let usage_type = c(schema::X_USAGE_TYPE);
-    let has = |needle: &str| {
-        usage_type
-            .clone()
-            .str()
-            .contains_literal(lit(needle.to_string()))
+    // Each search reads every line's usage type: the three EC2 words are one regex (one pass
+    // over the text instead of three; the searches were 8% of a 10M-line analysis).
+    let has = |pattern: &str, literal: bool| {
+        let pattern = lit(pattern.to_string());
+        let text = usage_type.clone().str();
+        if literal {
+            text.contains_literal(pattern)
+        } else {
+            text.contains(pattern, true)
+        }
     };
     let ec2_instance = c(schema::X_SERVICE_CODE)
         .eq(lit("AmazonEC2"))
         .and(c(schema::X_INSTANCE_TYPE).is_not_null())
-        .and(
-            has("BoxUsage")
-                .or(has("SpotUsage"))
-                .or(has("DedicatedUsage")),
-        );
-    let fargate = has("Fargate");
+        .and(has("BoxUsage|SpotUsage|DedicatedUsage", false));
+    let fargate = has("Fargate", true);
     let lambda = c(schema::X_SERVICE_CODE)
         .eq(lit("AWSLambda"))
-        .and(has("GB-Second"));
+        .and(has("GB-Second", true));
     ec2_instance.or(fargate).or(lambda)
 }
 
@@ -457,23 +458,21 @@ pub fn build(
         schema::X_COMMITMENT_DISCOUNT_END,
     ];
     let (business_start, business_end) = (
-        config.usage.business_hours_start as i8,
-        config.usage.business_hours_end as i8,
+        i64::from(config.usage.business_hours_start),
+        i64::from(config.usage.business_hours_end),
     );
     let resource_flags = |c: Columns| {
         let start = c(schema::CHARGE_PERIOD_START);
-        let hour = start.clone().dt().hour();
-        let off_hours = hour
+        let time_of_day = frame::ms_into_day(start.clone());
+        let off_hours = time_of_day
             .clone()
-            .lt(lit(business_start))
-            .or(hour.gt_eq(lit(business_end)))
-            .or(start.clone().dt().weekday().gt(lit(5i8)));
-        let duration = (c(schema::CHARGE_PERIOD_END) - start)
-            .dt()
-            .total_milliseconds(false);
+            .lt(lit(business_start * HOUR_MS))
+            .or(time_of_day.gt_eq(lit(business_end * HOUR_MS)))
+            .or(frame::ms_into_week(start.clone()).gt_eq(lit(5 * DAY_MS)));
+        let duration = frame::duration_ms(start, c(schema::CHARGE_PERIOD_END));
         vec![
             (OFF_HOURS, off_hours),
-            (SHORT_LINE, duration.lt_eq(lit(3_600_000i64))),
+            (SHORT_LINE, duration.lt_eq(lit(HOUR_MS))),
         ]
     };
     let is_usage = col(schema::CHARGE_CATEGORY).eq(lit(charge_category::USAGE));

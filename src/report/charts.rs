@@ -27,6 +27,7 @@ use crate::analyse::rate::Sizing;
 use crate::analyse::Analysis;
 use crate::error::{ErrContext, Error, Result};
 use crate::findings::{Category, HOURS_PER_MONTH};
+use crate::period::DAY_MS;
 
 pub const WIDTH: u32 = 1200;
 pub const HEIGHT: u32 = 700;
@@ -73,7 +74,6 @@ const SUBTITLE_SIZE: f32 = 17.0;
 const LABEL_SIZE: f32 = 16.0;
 const VALUE_SIZE: f32 = 15.0;
 const LEFT: i32 = 24;
-const DAY_MS: i64 = 86_400_000;
 
 type DrawResult<T = ()> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
 type Area<'a> = DrawingArea<BitMapBackend<'a>, Shift>;
