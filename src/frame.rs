@@ -25,6 +25,12 @@ pub fn collect_all(frames: Vec<LazyFrame>, pass: Pass, what: &str) -> Result<Vec
             .into_iter()
             .enumerate()
             .map(|(query, lf)| {
+                if tracing::enabled!(tracing::Level::TRACE) {
+                    let plan = lf
+                        .describe_optimized_plan()
+                        .unwrap_or_else(|e| e.to_string());
+                    tracing::trace!(query, "{what}: plan\n{plan}");
+                }
                 let started = std::time::Instant::now();
                 let out = lf
                     .collect_with_engine(Engine::Streaming)
