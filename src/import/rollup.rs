@@ -18,6 +18,8 @@ use crate::{frame, schema};
 /// How many source lines a grouped row stands for (1 on the per-line route).
 pub const LINE_COUNT: &str = "__line_count";
 
+const KEEP: &str = "__keep";
+
 /// The grain of time a grouping keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Grain {
@@ -96,7 +98,9 @@ impl Rollup {
     pub fn group(&self, grouping: Grouping) -> LazyFrame {
         let mut lines = self.lines.clone();
         if let Some(filter) = grouping.filter {
-            lines = lines.filter(filter);
+            // As a column first: polars then computes what the filter's parts share once (the
+            // parts of a text column's mapping, say), which it does not inside a filter.
+            lines = lines.with_column(filter.alias(KEEP)).filter(col(KEEP));
         }
         let mut keys: BTreeSet<PlSmallStr> = self.roots_of(grouping.keys).collect();
         if grouping.money {
