@@ -91,11 +91,11 @@ fn previous_from_report(out_dir: &Path, period: &Period) -> Option<PreviousMonth
 
 /// Above this much input, the aggregations run one after another. One shared pass is faster,
 /// but polars buffers the shared scan for the slowest query, so its peak grows with the input
-/// and varies from run to run (10M lines, 143 MB of parquet: 5.0 s and 1.7 GiB shared, 5.9 s
-/// and 0.9 GiB one after another; on the per-line route, 100M lines took 13.6 GiB shared and
-/// 6.8 GiB one after another). A monthly job must not be killed for memory, so only small
-/// inputs share the pass. `COSTLENS_LOW_MEMORY=1` forces one query at a time, `=0` the shared
-/// pass.
+/// and jumps in some runs (10M lines, 143 MB of parquet: shared 4.3-4.8 s and 0.72-0.83 GiB in
+/// 11 of 12 runs, 1.7 GiB in one; one after another 5.2 s and 0.57 GiB; mapped line by line,
+/// shared took 0.8 GiB in one run and 2.6 GiB in the next). A monthly job must not be killed
+/// for memory, so only small inputs share the pass. `COSTLENS_LOW_MEMORY=1` forces one query
+/// at a time, `=0` the shared pass.
 const SEQUENTIAL_ABOVE_BYTES: u64 = 64 << 20;
 
 fn aggregation_pass(sources: &[import::Source]) -> frame::Pass {

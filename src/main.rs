@@ -191,7 +191,7 @@ fn tune_polars() {
 
 /// glibc gives threads their own malloc arenas, and memory one polars thread frees is not
 /// reused by another: the peak of a 10M-line month varied from 0.65 to 1.1 GiB between runs
-/// (4 of 14 runs near 1 GiB). One arena: 0.55–0.69 GiB over 10 runs, no slower (medians 5.16 s
+/// (4 of 14 runs near 1 GiB). One arena: 0.53–0.73 GiB over 10 runs, no slower (medians 5.16 s
 /// against 5.21 s; 100M lines 52.7 s and 3.7 GiB). `MALLOC_ARENA_MAX` set by the user wins.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn one_malloc_arena() {
