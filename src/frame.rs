@@ -20,17 +20,19 @@ pub enum Pass {
 
 /// Collects several lazy queries on the streaming engine.
 pub fn collect_all(frames: Vec<LazyFrame>, pass: Pass, what: &str) -> Result<Vec<DataFrame>> {
+    if tracing::enabled!(tracing::Level::TRACE) {
+        for (query, lf) in frames.iter().enumerate() {
+            let plan = lf
+                .describe_optimized_plan()
+                .unwrap_or_else(|e| e.to_string());
+            tracing::trace!(query, "{what}: plan\n{plan}");
+        }
+    }
     if pass == Pass::Sequential {
         return frames
             .into_iter()
             .enumerate()
             .map(|(query, lf)| {
-                if tracing::enabled!(tracing::Level::TRACE) {
-                    let plan = lf
-                        .describe_optimized_plan()
-                        .unwrap_or_else(|e| e.to_string());
-                    tracing::trace!(query, "{what}: plan\n{plan}");
-                }
                 let started = std::time::Instant::now();
                 let out = lf
                     .collect_with_engine(Engine::Streaming)

@@ -7,8 +7,9 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 
-/// Milliseconds in an hour and in a (UTC) day.
+/// Milliseconds in an hour.
 pub const HOUR_MS: i64 = 3_600_000;
+/// Milliseconds in a day (UTC days have no leap seconds in epoch time).
 pub const DAY_MS: i64 = 86_400_000;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
