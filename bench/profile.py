@@ -18,6 +18,8 @@ import sys
 import tempfile
 
 QUERIES = ["daily", "resources", "first_seen", "hourly"]
+BEFORE = "before the queries (opening the files, finding the latest month)"
+AFTER = "after the queries (analysers, reports)"
 # (kind, any of these in the call stack), first match wins.
 KINDS = [
     ("parquet: decompress", ["ZSTD", "decompress"]),
@@ -58,8 +60,11 @@ def main():
                  "--call-graph", "dwarf,16384", "-o", data, "--",
                  binary, "analyze", path, "--out", os.path.join(tmp, "reports")],
                 env=env, stdout=subprocess.DEVNULL, stderr=err, check=True)
-        ends = []  # (end of the query in UTC seconds, its name)
+        ends = []  # (end of the stage in UTC seconds, its name)
         for line in open(log):
+            m = re.match(r"(\S+Z)\s.*aggregating one query at a time", line)
+            if m:
+                ends.append((utc_seconds(m.group(1)), BEFORE))
             m = re.match(r"(\S+Z)\s.*one query query=(\d)", line)
             if m:
                 ends.append((utc_seconds(m.group(1)), QUERIES[int(m.group(2))]))
@@ -71,7 +76,7 @@ def main():
         for end, name in ends:
             if t <= end:
                 return name
-        return "after the queries (analysers, reports)"
+        return AFTER
 
     samples = collections.defaultdict(collections.Counter)
     for block in script.split("\n\n"):
@@ -81,7 +86,7 @@ def main():
             samples[stage(float(m.group(1)))][kind(lines[1:])] += 1
     total = sum(sum(c.values()) for c in samples.values())
     print(f"{total} samples at {HZ} Hz per core ({total / HZ:.2f} CPU-seconds), {path}")
-    for name in QUERIES + ["after the queries (analysers, reports)"]:
+    for name in [BEFORE] + QUERIES + [AFTER]:
         counts = samples.get(name)
         if not counts:
             continue
