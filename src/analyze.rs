@@ -8,15 +8,16 @@ use std::time::Instant;
 
 use chrono::NaiveDate;
 
-use crate::analyse::{self, aggregates, trends::PreviousMonth, Analysis};
+use crate::analyse::{self, history, Analysis};
 use crate::aws::AwsOptions;
 use crate::config::Config;
+use crate::engine::{aggregates, frame};
 use crate::error::{Error, Result};
 use crate::findings::Finding;
 use crate::lock::Lock;
 use crate::period::Period;
-use crate::report::{self, summary::Summary};
-use crate::{frame, history, import, utilization};
+use crate::report::{self, store};
+use crate::{import, utilization};
 
 /// Everything `analyze` needs, already resolved from flags, environment, file and defaults.
 #[derive(Debug, Clone)]
@@ -58,33 +59,6 @@ pub fn load_config(explicit: Option<&Path>) -> Result<Config> {
             } else {
                 Ok(Config::default())
             }
-        }
-    }
-}
-
-/// The previous month's figures from its `summary.json` in the output folder, if there is one.
-fn previous_from_report(out_dir: &Path, period: &Period) -> Option<PreviousMonth> {
-    let previous = period.previous_month();
-    let path = out_dir.join(&previous.label).join(report::SUMMARY_JSON);
-    let text = std::fs::read_to_string(&path).ok()?;
-    match serde_json::from_str::<Summary>(&text) {
-        Ok(s) => Some(PreviousMonth {
-            label: s.period,
-            total: s.totals.effective_cost,
-            by_service: s
-                .by_service
-                .into_iter()
-                .map(|n| (n.name, n.effective_cost))
-                .collect(),
-            by_account: s
-                .by_account
-                .into_iter()
-                .map(|n| (n.name, n.effective_cost))
-                .collect(),
-        }),
-        Err(e) => {
-            tracing::warn!(file = %path.display(), error = %e, "ignoring an unreadable previous summary");
-            None
         }
     }
 }
@@ -174,7 +148,7 @@ pub fn run(request: &Request) -> Result<Outcome> {
             period.label
         )));
     }
-    let previous = previous_from_report(&config.output_dir, &period);
+    let previous = store::previous_month(&config.output_dir, &period);
     let analysers = Instant::now();
     let mut analysis = analyse::run(
         &aggs,
@@ -191,10 +165,7 @@ pub fn run(request: &Request) -> Result<Outcome> {
         "analysers"
     );
     let (previous_label, previous_findings) =
-        match history::previous_report(&config.output_dir, &period) {
-            Some((label, path)) => (Some(label), history::load(&path)?),
-            None => (None, Vec::new()),
-        };
+        store::previous_findings(&config.output_dir, &period)?;
     analysis.history = Some(history::compare(
         &mut analysis.findings,
         &previous_findings,

@@ -35,6 +35,13 @@ fn date_of(ms: i64) -> NaiveDate {
         .date_naive()
 }
 
+/// Epoch milliseconds as an ISO-8601 UTC timestamp (`2024-09-01T00:00:00Z`).
+pub fn iso_timestamp(ms: i64) -> String {
+    DateTime::<Utc>::from_timestamp_millis(ms)
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_default()
+}
+
 fn first_of_month(year: i32, month: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(year, month, 1).expect("valid month")
 }
@@ -140,6 +147,11 @@ mod tests {
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn iso_timestamps() {
+        assert_eq!(iso_timestamp(1_725_148_800_000), "2024-09-01T00:00:00Z");
     }
 
     #[test]

@@ -296,7 +296,7 @@ fn span_of(last: (i32, u32), months: u32) -> Span {
 }
 
 fn iso(ms: i64) -> String {
-    crate::frame::iso_timestamp(ms)
+    crate::period::iso_timestamp(ms)
 }
 
 /// The planted scenario: every spec, and what each plants.

@@ -4,8 +4,9 @@
 use polars::prelude::*;
 use serde::Serialize;
 
-use crate::error::{Error, Result};
-use crate::frame;
+use crate::engine::currency::choose_currency;
+use crate::engine::frame;
+use crate::error::Result;
 use crate::schema::{
     BILLED_COST, BILLING_CURRENCY, CHARGE_PERIOD_END, CHARGE_PERIOD_START, EFFECTIVE_COST,
     LIST_COST, SERVICE_NAME, SUB_ACCOUNT_ID,
@@ -34,31 +35,6 @@ pub struct Breakdown {
 
 fn cost_sums() -> [Expr; 3] {
     [BILLED_COST, EFFECTIVE_COST, LIST_COST].map(|c| col(c).sum())
-}
-
-/// Picks the one currency to report in: the user's choice, or the only one in the data.
-/// Summing across currencies would be meaningless, so several without a choice is an error.
-pub fn choose_currency(found: &[String], wanted: Option<&str>) -> Result<String> {
-    match wanted {
-        Some(w) if found.iter().any(|c| c.eq_ignore_ascii_case(w)) => Ok(found
-            .iter()
-            .find(|c| c.eq_ignore_ascii_case(w))
-            .cloned()
-            .unwrap_or_default()),
-        Some(w) => Err(Error::Usage(format!(
-            "currency {w} is not in the data (found: {})",
-            found.join(", ")
-        ))),
-        None if found.len() == 1 => Ok(found[0].clone()),
-        None if found.is_empty() => Err(Error::Usage(
-            "the data has no lines with a billing currency".into(),
-        )),
-        None => Err(Error::Usage(format!(
-            "the data mixes currencies ({}); costs in different currencies are never summed \
-             together: pick one with --currency",
-            found.join(", ")
-        ))),
-    }
 }
 
 pub fn summarize(lf: LazyFrame, currency: Option<&str>, top: usize) -> Result<Summary> {
@@ -104,8 +80,8 @@ pub fn summarize(lf: LazyFrame, currency: Option<&str>, top: usize) -> Result<Su
 
     Ok(Summary {
         rows: frame::ints(&totals, "rows")?[i].unwrap_or(0) as u64,
-        period_start: frame::ints(&totals, "start")?[i].map(frame::iso_timestamp),
-        period_end: frame::ints(&totals, "end")?[i].map(frame::iso_timestamp),
+        period_start: frame::ints(&totals, "start")?[i].map(crate::period::iso_timestamp),
+        period_end: frame::ints(&totals, "end")?[i].map(crate::period::iso_timestamp),
         billed_cost: at(BILLED_COST)?,
         effective_cost: at(EFFECTIVE_COST)?,
         list_cost: at(LIST_COST)?,
@@ -165,20 +141,4 @@ pub fn render_table(s: &Summary) -> String {
         }
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn currency_choice() {
-        let usd = vec!["USD".to_string()];
-        let both = vec!["EUR".to_string(), "USD".to_string()];
-        assert_eq!(choose_currency(&usd, None).unwrap(), "USD");
-        assert_eq!(choose_currency(&both, Some("eur")).unwrap(), "EUR");
-        let err = choose_currency(&both, None).unwrap_err().to_string();
-        assert!(err.contains("EUR, USD"), "{err}");
-        assert!(choose_currency(&usd, Some("GBP")).is_err());
-    }
 }

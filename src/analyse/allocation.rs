@@ -11,8 +11,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::aggregates::{Aggregates, ResourceRow};
 use crate::config::TagPolicy;
+use crate::engine::aggregates::{Aggregates, ResourceRow};
 use crate::findings::{Category, Confidence, Finding};
 use crate::schema::charge_category;
 
@@ -438,7 +438,7 @@ pub fn largest_remainder_cents(amounts: &[f64]) -> Vec<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analyse::aggregates::ResourceRow;
+    use crate::engine::aggregates::ResourceRow;
 
     fn row(id: Option<&str>, category: &str, cost: f64, tags: [Option<&str>; 2]) -> ResourceRow {
         ResourceRow {

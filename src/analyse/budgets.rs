@@ -4,8 +4,8 @@
 
 use serde::Serialize;
 
-use super::aggregates::Aggregates;
 use crate::config::Budget;
+use crate::engine::aggregates::Aggregates;
 use crate::findings::{Category, Confidence, Finding};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -134,7 +134,7 @@ pub fn analyse(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analyse::aggregates::{DailyRow, ResourceRow};
+    use crate::engine::aggregates::{DailyRow, ResourceRow};
     use crate::period::Period;
 
     fn aggs(data_end_day: i64, costs: &[(&str, Option<&str>, f64)]) -> Aggregates {

@@ -2,18 +2,18 @@
 //! No file, network or clock access in here; `run` ties them together, deduplicates savings
 //! ("no dollar counted twice") and ranks the findings.
 
-pub mod aggregates;
 pub mod allocation;
 pub mod budgets;
 pub mod gates;
-pub mod inventory;
+pub mod history;
 pub mod rate;
 pub mod trends;
 pub mod usage;
 
 use std::collections::{BTreeMap, HashMap};
 
-use aggregates::Aggregates;
+use crate::engine::aggregates::Aggregates;
+use crate::engine::inventory;
 
 use crate::config::Config;
 use crate::findings::{Category, Finding, HOURS_PER_MONTH};
@@ -99,7 +99,7 @@ pub struct Analysis {
     pub findings: Vec<Finding>,
     pub savings: Savings,
     /// Set by the caller, which reads the previous report.
-    pub history: Option<crate::history::History>,
+    pub history: Option<history::History>,
     pub notes: Vec<String>,
 }
 

@@ -20,10 +20,10 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use super::aggregates::{Aggregates, ResourceRow};
-use super::inventory::{instances, Instance};
 use crate::catalog;
 use crate::config::{CommitmentKind, Discount, RateRules, TagPolicy};
+use crate::engine::aggregates::{Aggregates, ResourceRow};
+use crate::engine::inventory::{instances, Instance};
 use crate::findings::{per_month, Category, Confidence, Finding};
 use crate::schema::{charge_category, commitment_status, pricing_category};
 
@@ -282,8 +282,8 @@ pub fn size_commitment(series: &[f64], discount: f64) -> ((f64, f64), Vec<(f64, 
 /// adds. Longer lines (daily or monthly totals) are spread evenly over their hours.
 fn series<'a>(
     aggs: &Aggregates,
-    rows: impl Iterator<Item = &'a super::aggregates::HourlyRow>,
-    value: impl Fn(&super::aggregates::HourlyRow) -> f64,
+    rows: impl Iterator<Item = &'a crate::engine::aggregates::HourlyRow>,
+    value: impl Fn(&crate::engine::aggregates::HourlyRow) -> f64,
 ) -> Vec<f64> {
     let (Some(start), Some(end)) = (aggs.data_start, aggs.data_end) else {
         return Vec::new();
@@ -316,7 +316,7 @@ fn sizing(
     discounts: &[Discount],
     removed: &HashMap<(String, String), f64>,
 ) -> Vec<Sizing> {
-    let on_demand: Vec<&super::aggregates::HourlyRow> = aggs
+    let on_demand: Vec<&crate::engine::aggregates::HourlyRow> = aggs
         .hourly
         .iter()
         .filter(|r| r.pricing_category.as_deref() == Some(pricing_category::STANDARD))
@@ -326,7 +326,7 @@ fn sizing(
     for r in &on_demand {
         *spend.entry(key_of(r)).or_default() += r.billed;
     }
-    let keep = |r: &super::aggregates::HourlyRow| -> f64 {
+    let keep = |r: &crate::engine::aggregates::HourlyRow| -> f64 {
         let key = key_of(r);
         let total = spend.get(&key).copied().unwrap_or(0.0);
         let gone = removed.get(&key).copied().unwrap_or(0.0);
@@ -434,7 +434,7 @@ fn sizing(
     out
 }
 
-fn key_of(r: &super::aggregates::HourlyRow) -> (String, String) {
+fn key_of(r: &crate::engine::aggregates::HourlyRow) -> (String, String) {
     (
         r.region.clone().unwrap_or_default(),
         r.instance_type.clone().unwrap_or_default(),
@@ -494,7 +494,7 @@ pub fn quantile(values: &[f64], q: f64) -> f64 {
 
 /// Per region and instance type, the hourly on-demand EC2 usage and its baseline.
 fn baselines(aggs: &Aggregates) -> Vec<Baseline> {
-    let mut groups: BTreeMap<(String, String), Vec<&super::aggregates::HourlyRow>> =
+    let mut groups: BTreeMap<(String, String), Vec<&crate::engine::aggregates::HourlyRow>> =
         BTreeMap::new();
     for r in &aggs.hourly {
         let on_demand_ec2 = r.pricing_category.as_deref() == Some(pricing_category::STANDARD)
@@ -720,7 +720,7 @@ pub fn analyse(
                 f.region.clone_from(&c.region);
                 f.current = format!(
                     "{describe}, ends {}",
-                    &crate::frame::iso_timestamp(end)[..10]
+                    &crate::period::iso_timestamp(end)[..10]
                 );
                 f.recommendation =
                     "decide now: renew, replace with a Savings Plan, or let it lapse".into();
@@ -817,7 +817,7 @@ mod tests {
                 row("SpotUsage:m5.large", "Dynamic", 50.0, 17.5, 17.5),
             ],
             commitments: vec![
-                super::super::aggregates::CommitmentRow {
+                crate::engine::aggregates::CommitmentRow {
                     id: "ri".into(),
                     kind: Some("Reserved Instance".into()),
                     status: Some("Used".into()),
@@ -831,7 +831,7 @@ mod tests {
                     region: None,
                     account: None,
                 },
-                super::super::aggregates::CommitmentRow {
+                crate::engine::aggregates::CommitmentRow {
                     id: "ri".into(),
                     kind: Some("Reserved Instance".into()),
                     status: Some("Unused".into()),

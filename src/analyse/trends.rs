@@ -7,8 +7,8 @@
 
 use std::collections::BTreeMap;
 
-use super::aggregates::Aggregates;
 use crate::config::AnomalyRules;
+use crate::engine::aggregates::Aggregates;
 use crate::findings::{Category, Confidence, Finding};
 use crate::schema::charge_category;
 
@@ -166,7 +166,7 @@ pub fn analyse(
     }
     trends.anomalies = anomalies(aggs, rules);
     for a in &trends.anomalies {
-        let day = &crate::frame::iso_timestamp(a.day)[..10];
+        let day = &crate::period::iso_timestamp(a.day)[..10];
         let mut f = Finding::new(
             Category::Anomaly,
             "anomaly",
@@ -252,7 +252,7 @@ fn anomalies(aggs: &Aggregates, rules: &AnomalyRules) -> Vec<Anomaly> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analyse::aggregates::DailyRow;
+    use crate::engine::aggregates::DailyRow;
     use crate::period::Period;
 
     fn aggs(daily: Vec<DailyRow>) -> Aggregates {

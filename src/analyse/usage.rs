@@ -5,10 +5,10 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use super::aggregates::{Aggregates, ResourceRow};
-use super::inventory::{instances, Instance};
 use crate::catalog::{self, Catalog};
 use crate::config::{TagPolicy, UsageRules};
+use crate::engine::aggregates::{Aggregates, ResourceRow};
+use crate::engine::inventory::{instances, Instance};
 use crate::findings::{per_month, Category, Confidence, Finding};
 use crate::period::Period;
 use crate::schema::charge_category;
@@ -363,7 +363,7 @@ fn snapshots(ctx: &Ctx, out: &mut Vec<Finding>) {
         f.confidence = Confidence::Medium;
         f.evidence = format!(
             "first seen {} ({age_days} days before the end of the data; threshold {} days)",
-            crate::frame::iso_timestamp(seen),
+            crate::period::iso_timestamp(seen),
             ctx.rules.snapshot_age_days
         );
         out.push(f);
@@ -508,7 +508,7 @@ fn rightsizing(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analyse::aggregates::ResourceRow;
+    use crate::engine::aggregates::ResourceRow;
     use crate::period::Period;
     use crate::schema::pricing_category;
 

@@ -7,9 +7,9 @@ use std::sync::Arc;
 
 use polars::prelude::*;
 
-use super::rollup::Rollup;
 use super::text;
-use crate::frame;
+use crate::engine::frame;
+use crate::engine::rollup::Rollup;
 use crate::schema::{self, charge_category as cc, commitment_status, pricing_category};
 
 pub const UNBLENDED_COST: &str = "line_item_unblended_cost";

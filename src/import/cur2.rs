@@ -7,8 +7,8 @@ use std::path::Path;
 use polars::prelude::*;
 
 use super::aws_cur::{self, CurColumns};
-use super::rollup::Rollup;
 use super::{check_parquet_columns, keep_present_tags};
+use crate::engine::rollup::Rollup;
 use crate::error::{Error, Result};
 use crate::schema;
 

@@ -7,8 +7,8 @@ use std::path::Path;
 use polars::prelude::*;
 
 use super::aws_cur::{self, CurColumns};
-use super::rollup::Rollup;
 use super::{check_parquet_columns, normalize_aws_tag_key, tags_from_columns};
+use crate::engine::rollup::Rollup;
 use crate::error::Result;
 
 const TAG_PREFIX: &str = "resource_tags_";

@@ -14,7 +14,6 @@ mod cur2;
 mod cur_csv;
 mod cur_parquet;
 mod focus;
-pub mod rollup;
 pub mod s3;
 mod text;
 
@@ -25,6 +24,7 @@ use std::path::{Path, PathBuf};
 use polars::prelude::*;
 
 use crate::aws::AwsOptions;
+use crate::engine::rollup;
 use crate::error::{ErrContext, Error, Result};
 use crate::schema;
 

@@ -230,7 +230,7 @@ mod tests {
             .select([parse_timestamp(col("t"))])
             .collect()
             .unwrap();
-        let ms = crate::frame::ints(&out, "t").unwrap();
+        let ms = crate::engine::frame::ints(&out, "t").unwrap();
         assert_eq!(
             ms,
             vec![

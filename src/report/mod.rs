@@ -5,22 +5,19 @@
 
 pub mod charts;
 pub mod html;
+pub mod store;
 pub mod summary;
 pub mod table;
 
 use std::path::{Path, PathBuf};
 
+use store::{FINDINGS_CSV, SUMMARY_JSON, SUMMARY_MD};
 use table::{write_csv, Cell};
 
 use crate::analyse::Analysis;
 use crate::error::{ErrContext, Result};
 use crate::findings::{Category, Finding};
 use crate::output;
-
-/// File names are a contract: users script against them.
-pub const FINDINGS_CSV: &str = "findings.csv";
-pub const SUMMARY_JSON: &str = "summary.json";
-pub const SUMMARY_MD: &str = "summary.md";
 
 fn write(dir: &Path, name: &str, header: &[&str], rows: &[Vec<Cell>]) -> Result<()> {
     let started = std::time::Instant::now();
@@ -510,7 +507,7 @@ fn write_commitments(a: &Analysis, dir: &Path) -> Result<()> {
 
 /// Writes the whole report folder `<out_dir>/<period label>/` atomically; returns its path.
 pub fn write_report(a: &Analysis, out_dir: &Path) -> Result<PathBuf> {
-    let target = out_dir.join(&a.period.label);
+    let target = store::report_dir(out_dir, &a.period);
     output::write_dir(&target, |dir| {
         let _span = tracing::info_span!("report").entered();
         let started = std::time::Instant::now();

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::analyse::gates::Gate;
 use crate::analyse::Analysis;
 use crate::findings::Category;
-use crate::frame::iso_timestamp;
+use crate::period::iso_timestamp;
 
 /// Bumped when a key changes meaning or disappears.
 pub const SCHEMA_VERSION: u32 = 1;

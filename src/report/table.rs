@@ -69,8 +69,8 @@ fn render(cell: &Cell) -> String {
         Cell::Number(x) => number(*x),
         Cell::Integer(i) => i.to_string(),
         Cell::Bool(b) => b.to_string(),
-        Cell::Time(ms) => crate::frame::iso_timestamp(*ms),
-        Cell::Date(ms) => crate::frame::iso_timestamp(*ms)[..10].to_string(),
+        Cell::Time(ms) => crate::period::iso_timestamp(*ms),
+        Cell::Date(ms) => crate::period::iso_timestamp(*ms)[..10].to_string(),
         Cell::Empty => String::new(),
     }
 }

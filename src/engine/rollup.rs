@@ -1,6 +1,7 @@
-//! A faster route to grouped canonical rows for a source that is mapped line by line (the AWS
-//! CUR): group the source's own columns first, then map only the groups onto the canonical
-//! schema. Mapping every line (text comparisons, if-then-else on text, tag-key rewriting) costs
+//! The contract an importer fills to have its lines grouped before they are mapped: a faster
+//! route to grouped canonical rows for a source that is mapped line by line (the AWS CUR).
+//! Group the source's own columns first, then map only the groups onto the canonical schema.
+//! Mapping every line (text comparisons, if-then-else on text, tag-key rewriting) costs
 //! about two thirds of an analysis; grouping first leaves that work to a few thousand groups.
 //!
 //! The sums are the same as mapping every line because the mapping is linear in the source's
@@ -13,7 +14,8 @@ use std::sync::Arc;
 
 use polars::prelude::*;
 
-use crate::{frame, schema};
+use crate::engine::frame;
+use crate::schema;
 
 /// How many source lines a grouped row stands for (1 on the per-line route).
 pub const LINE_COUNT: &str = "__line_count";
@@ -50,23 +52,24 @@ pub struct Grouping<'a> {
 /// Maps grouped source rows onto the named canonical columns, keeping `keep` as they are.
 pub type MapGroups = dyn Fn(LazyFrame, &[&'static str], Vec<Expr>) -> LazyFrame + Send + Sync;
 
-/// A source's lines with what it takes to group them before mapping.
+/// A source's lines with what it takes to group them before mapping: filled by the importer
+/// (see `import::aws_cur`), read only by the engine.
 pub struct Rollup {
     /// The source lines, money in integer nano-units.
-    pub(super) lines: LazyFrame,
+    pub lines: LazyFrame,
     /// Each canonical column computed from one source line.
-    pub(super) columns: BTreeMap<&'static str, Expr>,
+    pub columns: BTreeMap<&'static str, Expr>,
     /// The source columns each canonical column is computed from.
-    pub(super) roots: BTreeMap<&'static str, BTreeSet<PlSmallStr>>,
+    pub roots: BTreeMap<&'static str, BTreeSet<PlSmallStr>>,
     /// Source columns summed as money (in nano-units) and as quantities.
-    pub(super) money: Vec<PlSmallStr>,
-    pub(super) quantities: Vec<PlSmallStr>,
+    pub money: Vec<PlSmallStr>,
+    pub quantities: Vec<PlSmallStr>,
     /// Source columns of the start and end of each line, and list columns (which can only be
     /// grouped by, not reduced).
-    pub(super) start: PlSmallStr,
-    pub(super) end: PlSmallStr,
-    pub(super) lists: BTreeSet<PlSmallStr>,
-    pub(super) map: Arc<MapGroups>,
+    pub start: PlSmallStr,
+    pub end: PlSmallStr,
+    pub lists: BTreeSet<PlSmallStr>,
+    pub map: Arc<MapGroups>,
 }
 
 impl Rollup {

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::aggregates::{Aggregates, ResourceRow};
+use crate::engine::aggregates::{Aggregates, ResourceRow};
 use crate::schema::{charge_category, pricing_category};
 
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -4,13 +4,13 @@
 
 use polars::prelude::*;
 
+use super::currency::choose_currency;
 use crate::config::Config;
+use crate::engine::frame;
+use crate::engine::rollup::{Grain, Grouping, Rollup, LINE_COUNT};
 use crate::error::Result;
-use crate::frame;
-use crate::import::rollup::{Grain, Grouping, Rollup, LINE_COUNT};
 use crate::period::{Period, DAY_MS, HOUR_MS};
 use crate::schema::{self, charge_category};
-use crate::summary::choose_currency;
 
 /// Column names of the aggregates (beyond canonical names they keep).
 pub mod col_name {
@@ -277,7 +277,7 @@ pub enum Lines {
     /// The canonical frame, line by line.
     PerLine(Box<LazyFrame>),
     /// Every input's own lines, grouped before they are mapped onto the canonical schema
-    /// (much faster; see [`crate::import::rollup`]).
+    /// (much faster; see [`super::rollup`]).
     Grouped(Vec<Rollup>),
 }
 

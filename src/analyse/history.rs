@@ -1,16 +1,12 @@
-//! Run history: each finding's `finding_id` compared with the previous report in the output
-//! folder. A finding is new, or still open (with the period it was first seen and for how many
-//! months); findings of the previous report that are gone are resolved, and their savings are
-//! what the team achieved since.
-
-use std::path::{Path, PathBuf};
+//! Run history: each finding's `finding_id` compared with the findings of the previous report
+//! (read by [`crate::report::store`] and passed in as data). A finding is new, or still open
+//! (with the period it was first seen and for how many months); findings of the previous report
+//! that are gone are resolved, and their savings are what the team achieved since.
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
 use crate::findings::Finding;
 use crate::period::Period;
-use crate::report::FINDINGS_CSV;
 
 /// What a previous report's `findings.csv` says about one finding.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -105,38 +101,6 @@ pub fn compare(
             .then_with(|| a.finding_id.cmp(&b.finding_id))
     });
     history
-}
-
-/// The report folder to compare with: the previous calendar month's, else the latest earlier
-/// one in `out_dir`.
-pub fn previous_report(out_dir: &Path, period: &Period) -> Option<(String, PathBuf)> {
-    let previous = period.previous_month().label;
-    let direct = out_dir.join(&previous).join(FINDINGS_CSV);
-    if direct.exists() {
-        return Some((previous, direct));
-    }
-    let mut earlier: Vec<String> = std::fs::read_dir(out_dir)
-        .ok()?
-        .filter_map(|e| e.ok())
-        .filter(|e| e.path().join(FINDINGS_CSV).exists())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|name| !name.starts_with('.') && name.as_str() < period.label.as_str())
-        .collect();
-    earlier.sort();
-    let label = earlier.pop()?;
-    let path = out_dir.join(&label).join(FINDINGS_CSV);
-    Some((label, path))
-}
-
-pub fn load(path: &Path) -> Result<Vec<PreviousFinding>> {
-    let mut reader = csv::Reader::from_path(path)
-        .map_err(|e| Error::input(path, format!("cannot read the previous findings: {e}")))?;
-    reader
-        .deserialize()
-        .map(|row| {
-            row.map_err(|e| Error::input(path, format!("cannot read the previous findings: {e}")))
-        })
-        .collect()
 }
 
 #[cfg(test)]

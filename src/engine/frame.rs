@@ -1,4 +1,5 @@
-//! Small helpers over polars: running several lazy queries as one pass, and reading collected
+//! The engine's plumbing over polars: running several lazy queries as one pass, money in
+//! integer nano-units, time-of-day arithmetic on epoch milliseconds, and reading collected
 //! columns into plain Rust values.
 
 use polars::prelude::*;
@@ -185,21 +186,9 @@ pub fn key_values(df: &DataFrame, name: &str) -> Result<Vec<Vec<(String, String)
     Ok(out)
 }
 
-/// Epoch milliseconds as an ISO-8601 UTC timestamp (`2024-09-01T00:00:00Z`).
-pub fn iso_timestamp(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
-        .unwrap_or_default()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn iso_timestamps() {
-        assert_eq!(iso_timestamp(1_725_148_800_000), "2024-09-01T00:00:00Z");
-    }
 
     #[test]
     fn collect_all_returns_each_query() {

@@ -1,0 +1,28 @@
+//! The engine: the one aggregation pass between importers and analysers.
+//!
+//! Importers end at the canonical schema ([`crate::schema`]) and, where a source can be grouped
+//! before it is mapped, at the [`rollup::Rollup`] contract. The engine takes either route
+//! ([`aggregates::Lines`]), builds every aggregate the analysers need in one lazy pass
+//! ([`aggregates::build`]), and hands them over as typed Rust rows ([`aggregates::Aggregates`]).
+//! Analysers depend on this module's output only: they never see a file format, an importer
+//! or polars.
+//!
+//! Modules:
+//! - [`rollup`]: the contract an importer fills to have its own columns grouped first.
+//! - [`aggregates`]: the queries of the pass and the typed rows they become.
+//! - [`currency`]: the one currency a report is in.
+//! - [`inventory`]: per-instance views over the resource rows, shared by several analysers.
+//! - [`frame`]: polars plumbing (one pass over several queries, money in nano-units, readers).
+//!
+//! ## How to add an aggregate
+//! 1. Add its row type and a field to [`aggregates::Aggregates`].
+//! 2. Describe its query in [`aggregates::build`] with a `Query` (keys, attributes, grain,
+//!    filter, per-line flags): the same description serves the per-line and the grouped route.
+//! 3. Add it to the one `collect_all` call so it shares the pass, and read the collected frame
+//!    into rows with the [`frame`] readers. Sort the rows: group-by output has no fixed order.
+
+pub mod aggregates;
+pub mod currency;
+pub mod frame;
+pub mod inventory;
+pub mod rollup;
