@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use crate::analyse::{self, history, Analysis};
 use crate::aws::AwsOptions;
 use crate::config::Config;
-use crate::engine::{aggregates, frame};
+use crate::engine::{aggregates, frame, lines};
 use crate::error::{Error, Result};
 use crate::findings::Finding;
 use crate::lock::Lock;
@@ -114,7 +114,7 @@ pub fn run(request: &Request) -> Result<Outcome> {
     // Mapping every line instead of grouping first gives the same figures, slower: kept
     // reachable so tests can compare the two routes.
     let per_line = std::env::var_os("COSTLENS_PER_LINE").is_some_and(|v| v == "1");
-    let lines = aggregates::Lines::of(dataset.frame, dataset.rollups, per_line);
+    let lines = lines::Lines::of(dataset.frame, dataset.rollups, per_line);
     let period = match &request.period {
         Some(text) => Period::parse(text, request.today)?,
         None => lines.latest_month()?.ok_or_else(|| {

@@ -19,11 +19,17 @@ pub const CHARGE_CLASS: &str = "ChargeClass";
 pub const CHARGE_DESCRIPTION: &str = "ChargeDescription";
 pub const SERVICE_NAME: &str = "ServiceName";
 pub const SERVICE_CATEGORY: &str = "ServiceCategory";
+/// FOCUS 1.1+: the finer category (`Virtual Machines`, `Block Storage`, `Object Storage`, ...).
+pub const SERVICE_SUBCATEGORY: &str = "ServiceSubcategory";
 pub const REGION_ID: &str = "RegionId";
 pub const AVAILABILITY_ZONE: &str = "AvailabilityZone";
 pub const RESOURCE_ID: &str = "ResourceId";
 pub const RESOURCE_TYPE: &str = "ResourceType";
 pub const SKU_ID: &str = "SkuId";
+/// FOCUS 1.1+: what the SKU measures (`Compute`, `Storage`, `Data Transfer`, ...).
+pub const SKU_METER: &str = "SkuMeter";
+/// FOCUS 1.1+: the SKU's properties as a JSON object (`{"InstanceType": "m5.large", ...}`).
+pub const SKU_PRICE_DETAILS: &str = "SkuPriceDetails";
 pub const PRICING_CATEGORY: &str = "PricingCategory";
 pub const PRICING_QUANTITY: &str = "PricingQuantity";
 pub const PRICING_UNIT: &str = "PricingUnit";
@@ -32,6 +38,10 @@ pub const CONSUMED_UNIT: &str = "ConsumedUnit";
 pub const COMMITMENT_DISCOUNT_ID: &str = "CommitmentDiscountId";
 pub const COMMITMENT_DISCOUNT_TYPE: &str = "CommitmentDiscountType";
 pub const COMMITMENT_DISCOUNT_STATUS: &str = "CommitmentDiscountStatus";
+/// `Spend` or `Usage`: what the commitment is denominated in.
+pub const COMMITMENT_DISCOUNT_CATEGORY: &str = "CommitmentDiscountCategory";
+pub const CAPACITY_RESERVATION_ID: &str = "CapacityReservationId";
+pub const CAPACITY_RESERVATION_STATUS: &str = "CapacityReservationStatus";
 pub const BILLED_COST: &str = "BilledCost";
 pub const EFFECTIVE_COST: &str = "EffectiveCost";
 pub const LIST_COST: &str = "ListCost";
@@ -116,11 +126,14 @@ pub const COLUMNS: &[Column] = &[
     column(CHARGE_DESCRIPTION, Kind::Text),
     column(SERVICE_NAME, Kind::Text),
     column(SERVICE_CATEGORY, Kind::Text),
+    column(SERVICE_SUBCATEGORY, Kind::Text),
     column(REGION_ID, Kind::Text),
     column(AVAILABILITY_ZONE, Kind::Text),
     column(RESOURCE_ID, Kind::Text),
     column(RESOURCE_TYPE, Kind::Text),
     column(SKU_ID, Kind::Text),
+    column(SKU_METER, Kind::Text),
+    column(SKU_PRICE_DETAILS, Kind::Text),
     column(PRICING_CATEGORY, Kind::Text),
     column(PRICING_QUANTITY, Kind::Quantity),
     column(PRICING_UNIT, Kind::Text),
@@ -129,6 +142,9 @@ pub const COLUMNS: &[Column] = &[
     column(COMMITMENT_DISCOUNT_ID, Kind::Text),
     column(COMMITMENT_DISCOUNT_TYPE, Kind::Text),
     column(COMMITMENT_DISCOUNT_STATUS, Kind::Text),
+    column(COMMITMENT_DISCOUNT_CATEGORY, Kind::Text),
+    column(CAPACITY_RESERVATION_ID, Kind::Text),
+    column(CAPACITY_RESERVATION_STATUS, Kind::Text),
     column(BILLED_COST, Kind::Money),
     column(EFFECTIVE_COST, Kind::Money),
     column(LIST_COST, Kind::Money),

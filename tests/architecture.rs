@@ -49,7 +49,11 @@ fn module_graph() -> BTreeMap<String, BTreeSet<String>> {
     for file in files {
         let relative = file.strip_prefix(&root).expect("under src");
         let first = relative.components().next().expect("a component");
-        let module = first.as_os_str().to_string_lossy().trim_end_matches(".rs").to_string();
+        let module = first
+            .as_os_str()
+            .to_string_lossy()
+            .trim_end_matches(".rs")
+            .to_string();
         if module == "main" || module == "lib" {
             continue;
         }
@@ -135,4 +139,60 @@ fn layers_point_one_way() {
     ] {
         assert!(!uses(from, to), "{from} must not depend on {to}");
     }
+}
+
+/// Strings that only mean something in one provider's bills: AWS usage types, line item types
+/// and product codes, Azure meter and resource names, Google SKUs, OCI products.
+const PROVIDER_STRINGS: &[&str] = &[
+    "BoxUsage",
+    "SpotUsage",
+    "DedicatedUsage",
+    "EBS:",
+    "ElasticIP",
+    "PublicIPv4",
+    "SnapshotUsage",
+    "NatGateway",
+    "DataTransfer-",
+    "TimedStorage",
+    "HeavyUsage",
+    "NodeUsage",
+    "InstanceUsage",
+    "Multi-AZUsage",
+    "GB-Second",
+    "SavingsPlanNegation",
+    "DiscountedUsage",
+    "RIFee",
+    "AmazonEC2",
+    "AmazonRDS",
+    "AWSLambda",
+    "AmazonS3",
+    "RunInstances",
+    "Microsoft.",
+    "Managed Disks",
+    "googleapis",
+    "Static Ip Charge",
+    "PD Capacity",
+    "Block Volume",
+    "elasticmapreduce",
+    "autoscaling",
+];
+
+#[test]
+fn no_provider_string_in_an_analyser() {
+    let mut files = Vec::new();
+    rust_files(&src().join("analyse"), &mut files);
+    assert!(files.len() > 5, "the analysers were found");
+    let mut found = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).expect("readable source");
+        for (n, line) in text.lines().enumerate() {
+            for s in PROVIDER_STRINGS.iter().filter(|s| line.contains(*s)) {
+                found.push(format!("{}:{}: {s}", file.display(), n + 1));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "provider strings in analysers: {found:#?}"
+    );
 }

@@ -7,12 +7,12 @@
 //!   cost is the EffectiveCost of lines with CommitmentDiscountStatus = Unused and total is used
 //!   plus unused;
 //! - commitment coverage = ListCost of commitment-covered usage ÷ ListCost of all
-//!   commitment-eligible usage (EC2, Fargate, Lambda; RDS, ElastiCache, OpenSearch, Redshift
-//!   instances; Spot is not eligible);
+//!   commitment-eligible usage (instance hours of VMs and managed databases, caches, search and
+//!   warehouse nodes, and serverless compute; Spot is not eligible);
 //! - effective savings rate = (ListCost − EffectiveCost − unused commitment) ÷ ListCost over
 //!   eligible usage; negotiated savings = ListCost − ContractedCost, commitment savings =
 //!   ContractedCost − EffectiveCost;
-//! - Spot share = ListCost of Spot EC2 instance hours ÷ ListCost of all EC2 instance hours.
+//! - Spot share = ListCost of Spot VM instance hours ÷ ListCost of all VM instance hours.
 //!
 //! Purchase sizing: a commitment of c per hour at discount d costs c·(1−d) every hour and
 //! covers min(spend_h, c); S(c) = Σ_h [min(spend_h, c) − c·(1−d)]. S is concave and piecewise
@@ -22,8 +22,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::catalog;
 use crate::config::{CommitmentKind, Discount, RateRules, TagPolicy};
-use crate::engine::aggregates::{Aggregates, ResourceRow};
+use crate::engine::aggregates::{Aggregates, HourlyRow, ResourceRow};
+use crate::engine::classify::ComputeClass;
 use crate::engine::inventory::{instances, Instance};
+use crate::engine::kinds::{InstanceService, Pricing};
 use crate::findings::{per_month, Category, Confidence, Finding};
 use crate::schema::{charge_category, commitment_status, pricing_category};
 
@@ -112,34 +114,15 @@ pub struct Rate {
     pub notes: Vec<String>,
 }
 
-/// Which commitments a usage row could be covered by.
-fn eligibility(row: &ResourceRow) -> (bool, bool) {
-    let usage_type = row.usage_type.as_deref().unwrap_or_default();
-    let code = row.service_code.as_deref().unwrap_or_default();
-    let ec2 = code == "AmazonEC2"
-        && row.instance_type.is_some()
-        && (usage_type.contains("BoxUsage") || usage_type.contains("DedicatedUsage"));
-    let savings_plan = ec2
-        || usage_type.contains("Fargate")
-        || (code == "AWSLambda" && usage_type.contains("GB-Second"));
-    let reservation = ec2
-        || (code == "AmazonRDS"
-            && (usage_type.contains("InstanceUsage") || usage_type.contains("Multi-AZUsage")))
-        || (code == "AmazonElastiCache" && usage_type.contains("NodeUsage"))
-        || (code == "AmazonES" && usage_type.contains("ESInstance"))
-        || (code == "AmazonRedshift" && usage_type.contains("Node"));
-    (savings_plan, reservation)
-}
-
+/// Usage a commitment could cover: instance hours and serverless compute, on demand or already
+/// covered (the kinds decide which lines those are, for every provider).
 fn is_eligible_usage(row: &ResourceRow) -> bool {
-    let (sp, ri) = eligibility(row);
     row.charge_category.as_deref() == Some(charge_category::USAGE)
-        && row.line_item_type.as_deref() != Some("SavingsPlanNegation")
         && matches!(
             row.pricing_category.as_deref(),
             Some(pricing_category::STANDARD) | Some(pricing_category::COMMITTED)
         )
-        && (sp || ri)
+        && row.kind.is_commitment_eligible()
 }
 
 fn pct(part: f64, whole: f64) -> Option<f64> {
@@ -154,18 +137,15 @@ fn kpis_and_coverage(
     let unused: f64 = commitments.iter().map(|c| c.unused_cost).sum();
     let mut by_service: BTreeMap<String, (f64, f64)> = BTreeMap::new();
     let (mut list, mut effective, mut contracted) = (0.0, 0.0, 0.0);
-    let (mut spot_list, mut ec2_list) = (0.0, 0.0);
+    let (mut spot_list, mut vm_list) = (0.0, 0.0);
     for row in &aggs.resources {
-        let is_ec2_hour = row.service_code.as_deref() == Some("AmazonEC2")
-            && row.instance_type.is_some()
-            && row.charge_category.as_deref() == Some(charge_category::USAGE)
-            && row.line_item_type.as_deref() != Some("SavingsPlanNegation")
-            && row.usage_type.as_deref().is_some_and(|u| {
-                u.contains("BoxUsage") || u.contains("SpotUsage") || u.contains("DedicatedUsage")
-            });
-        if is_ec2_hour {
-            ec2_list += row.list;
-            if row.pricing_category.as_deref() == Some(pricing_category::DYNAMIC) {
+        let vm_hour = row.kind.instance().filter(|i| {
+            i.service == InstanceService::VirtualMachine
+                && row.charge_category.as_deref() == Some(charge_category::USAGE)
+        });
+        if let Some(vm) = vm_hour {
+            vm_list += row.list;
+            if vm.pricing == Pricing::Spot {
                 spot_list += row.list;
             }
         }
@@ -198,7 +178,7 @@ fn kpis_and_coverage(
             .then(|| (1.0 - unused / (used + unused)) * 100.0),
         commitment_coverage_pct: pct(covered, list),
         effective_savings_rate_pct: pct(list - effective - unused, list),
-        spot_share_pct: pct(spot_list, ec2_list),
+        spot_share_pct: pct(spot_list, vm_list),
         eligible_list_cost: list,
         negotiated_savings: list - contracted,
         commitment_savings: contracted - effective,
@@ -282,8 +262,8 @@ pub fn size_commitment(series: &[f64], discount: f64) -> ((f64, f64), Vec<(f64, 
 /// adds. Longer lines (daily or monthly totals) are spread evenly over their hours.
 fn series<'a>(
     aggs: &Aggregates,
-    rows: impl Iterator<Item = &'a crate::engine::aggregates::HourlyRow>,
-    value: impl Fn(&crate::engine::aggregates::HourlyRow) -> f64,
+    rows: impl Iterator<Item = &'a HourlyRow>,
+    value: impl Fn(&HourlyRow) -> f64,
 ) -> Vec<f64> {
     let (Some(start), Some(end)) = (aggs.data_start, aggs.data_end) else {
         return Vec::new();
@@ -316,7 +296,7 @@ fn sizing(
     discounts: &[Discount],
     removed: &HashMap<(String, String), f64>,
 ) -> Vec<Sizing> {
-    let on_demand: Vec<&crate::engine::aggregates::HourlyRow> = aggs
+    let on_demand: Vec<&HourlyRow> = aggs
         .hourly
         .iter()
         .filter(|r| r.pricing_category.as_deref() == Some(pricing_category::STANDARD))
@@ -326,7 +306,7 @@ fn sizing(
     for r in &on_demand {
         *spend.entry(key_of(r)).or_default() += r.billed;
     }
-    let keep = |r: &crate::engine::aggregates::HourlyRow| -> f64 {
+    let keep = |r: &HourlyRow| -> f64 {
         let key = key_of(r);
         let total = spend.get(&key).copied().unwrap_or(0.0);
         let gone = removed.get(&key).copied().unwrap_or(0.0);
@@ -377,7 +357,7 @@ fn sizing(
     let compute = series(aggs, on_demand.iter().copied(), |r| r.billed * keep(r));
     let mut families: BTreeSet<(String, String)> = BTreeSet::new();
     for r in &on_demand {
-        if r.service_code.as_deref() == Some("AmazonEC2") {
+        if r.class == ComputeClass::Instance {
             if let Some(t) = &r.instance_type {
                 families.insert((
                     r.region.clone().unwrap_or_default(),
@@ -394,7 +374,7 @@ fn sizing(
             CommitmentKind::Ec2InstanceSavingsPlan | CommitmentKind::ReservedInstance => {
                 for (region, family) in &families {
                     let rows = on_demand.iter().copied().filter(|r| {
-                        r.service_code.as_deref() == Some("AmazonEC2")
+                        r.class == ComputeClass::Instance
                             && r.region.as_deref().unwrap_or_default() == region
                             && r.instance_type.as_deref().map(family_of) == Some(family.as_str())
                     });
@@ -434,7 +414,7 @@ fn sizing(
     out
 }
 
-fn key_of(r: &crate::engine::aggregates::HourlyRow) -> (String, String) {
+fn key_of(r: &HourlyRow) -> (String, String) {
     (
         r.region.clone().unwrap_or_default(),
         r.instance_type.clone().unwrap_or_default(),
@@ -494,12 +474,11 @@ pub fn quantile(values: &[f64], q: f64) -> f64 {
 
 /// Per region and instance type, the hourly on-demand EC2 usage and its baseline.
 fn baselines(aggs: &Aggregates) -> Vec<Baseline> {
-    let mut groups: BTreeMap<(String, String), Vec<&crate::engine::aggregates::HourlyRow>> =
-        BTreeMap::new();
+    let mut groups: BTreeMap<(String, String), Vec<&HourlyRow>> = BTreeMap::new();
     for r in &aggs.hourly {
-        let on_demand_ec2 = r.pricing_category.as_deref() == Some(pricing_category::STANDARD)
-            && r.service_code.as_deref() == Some("AmazonEC2");
-        if let (true, Some(t)) = (on_demand_ec2, &r.instance_type) {
+        let on_demand_instance = r.pricing_category.as_deref() == Some(pricing_category::STANDARD)
+            && r.class == ComputeClass::Instance;
+        if let (true, Some(t)) = (on_demand_instance, &r.instance_type) {
             groups
                 .entry((r.region.clone().unwrap_or_default(), t.clone()))
                 .or_default()
@@ -539,7 +518,7 @@ fn baselines(aggs: &Aggregates) -> Vec<Baseline> {
 pub fn spot_candidates(aggs: &Aggregates, rules: &RateRules, tags: &TagPolicy) -> Vec<Finding> {
     let fleet: Vec<Instance> = instances(aggs)
         .into_iter()
-        .filter(|i| i.service_code.as_deref() == Some("AmazonEC2") && i.on_demand_cost > 0.0)
+        .filter(|i| i.is_vm() && i.on_demand_cost > 0.0)
         .collect();
     let non_prod: BTreeSet<String> = tags
         .non_production_values
@@ -567,7 +546,7 @@ pub fn spot_candidates(aggs: &Aggregates, rules: &RateRules, tags: &TagPolicy) -
             (
                 format!(
                     "runs in an {} (replaces interrupted instances)",
-                    orchestrator_name(o)
+                    o.label(i.provider)
                 ),
                 Confidence::High,
             )
@@ -615,15 +594,6 @@ pub fn spot_candidates(aggs: &Aggregates, rules: &RateRules, tags: &TagPolicy) -
 
 fn pct_text(x: f64) -> String {
     format!("{x:.0}%")
-}
-
-fn orchestrator_name(found: &str) -> &'static str {
-    match found {
-        "autoscaling_group" => "Auto Scaling group",
-        "eks_cluster" | "eks_nodegroup" => "EKS node group",
-        "elasticmapreduce" => "EMR cluster",
-        _ => "AWS Batch compute environment",
-    }
 }
 
 pub fn analyse(
@@ -763,6 +733,7 @@ pub fn analyse(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::kinds::LineKind;
 
     #[test]
     fn sizing_worked_by_hand() {
@@ -783,19 +754,17 @@ mod tests {
         assert!((s - 1.6).abs() < 1e-12);
     }
 
-    fn row(
-        usage_type: &str,
-        pricing: &str,
-        list: f64,
-        effective: f64,
-        contracted: f64,
-    ) -> ResourceRow {
+    fn row(pricing: &str, list: f64, effective: f64, contracted: f64) -> ResourceRow {
+        let kind = match pricing {
+            "Standard" => Pricing::OnDemand,
+            "Committed" => Pricing::Committed,
+            _ => Pricing::Spot,
+        };
         ResourceRow {
             resource_id: Some("r".into()),
             charge_category: Some("Usage".into()),
             service: Some("Amazon Elastic Compute Cloud".into()),
-            service_code: Some("AmazonEC2".into()),
-            usage_type: Some(usage_type.into()),
+            kind: LineKind::vm("m5.large", kind),
             instance_type: Some("m5.large".into()),
             pricing_category: Some(pricing.into()),
             list,
@@ -810,11 +779,11 @@ mod tests {
         let aggs = Aggregates {
             resources: vec![
                 // On-demand 100 list (90 contracted after a private rate, 90 effective).
-                row("BoxUsage:m5.large", "Standard", 100.0, 90.0, 90.0),
+                row("Standard", 100.0, 90.0, 90.0),
                 // Reserved: 300 list, 180 effective.
-                row("BoxUsage:m5.large", "Committed", 300.0, 180.0, 300.0),
+                row("Committed", 300.0, 180.0, 300.0),
                 // Spot: 50 list, not eligible for commitments.
-                row("SpotUsage:m5.large", "Dynamic", 50.0, 17.5, 17.5),
+                row("Dynamic", 50.0, 17.5, 17.5),
             ],
             commitments: vec![
                 crate::engine::aggregates::CommitmentRow {

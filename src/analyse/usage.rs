@@ -9,6 +9,7 @@ use crate::catalog::{self, Catalog};
 use crate::config::{TagPolicy, UsageRules};
 use crate::engine::aggregates::{Aggregates, ResourceRow};
 use crate::engine::inventory::{instances, Instance};
+use crate::engine::kinds::{LineKind, Volume, VolumePart, VolumeType};
 use crate::findings::{per_month, Category, Confidence, Finding};
 use crate::period::Period;
 use crate::schema::charge_category;
@@ -195,10 +196,15 @@ fn rows_by_resource(aggs: &Aggregates) -> BTreeMap<&str, Vec<&ResourceRow>> {
     out
 }
 
-fn usage_suffix<'a>(row: &'a ResourceRow, pattern: &str) -> Option<&'a str> {
-    let usage_type = row.usage_type.as_deref()?;
-    let at = usage_type.find(pattern)?;
-    Some(&usage_type[at + pattern.len()..])
+/// The storage part of a resource's volume rows, if it is a block volume.
+fn volume_storage<'a>(rows: &[&'a ResourceRow]) -> Option<(&'a ResourceRow, VolumeType)> {
+    rows.iter().find_map(|row| match row.kind.volume() {
+        Some(Volume {
+            volume_type,
+            part: VolumePart::Storage,
+        }) => Some((*row, volume_type)),
+        _ => None,
+    })
 }
 
 /// EBS volume types (prices: aws.amazon.com/ebs/pricing, us-east-1, in the config):
@@ -211,11 +217,9 @@ fn usage_suffix<'a>(row: &'a ResourceRow, pattern: &str) -> Option<&'a str> {
 fn ebs(ctx: &Ctx, out: &mut Vec<Finding>) {
     let r = ctx.rules;
     for (id, rows) in rows_by_resource(ctx.aggs) {
-        let storage = rows
-            .iter()
-            .find(|row| usage_suffix(row, "EBS:VolumeUsage").is_some());
-        let Some(storage) = storage else { continue };
-        let kind = usage_suffix(storage, "EBS:VolumeUsage").unwrap_or_default();
+        let Some((storage, volume_type)) = volume_storage(&rows) else {
+            continue;
+        };
         let cost: f64 = rows.iter().map(|row| row.effective).sum();
         let gb_months = storage.quantity;
         // Average size: GB-months over the months the volume lived in the period.
@@ -225,17 +229,21 @@ fn ebs(ctx: &Ctx, out: &mut Vec<Finding>) {
         let months =
             ((storage.last_end - storage.first_start) as f64 / 3_600_000.0 / month_hours).max(1e-9);
         let size_gb = gb_months / months;
-        let (rule, recommendation, target_cost, confidence) = match kind {
-            ".gp2" => (
+        let (rule, recommendation, target_cost, confidence) = match volume_type {
+            VolumeType::AwsGp2 => (
                 "ebs-gp2-to-gp3",
                 "change the volume type to gp3 (no downtime)".to_string(),
                 cost * r.ebs_gp3_gb_month / r.ebs_gp2_gb_month,
                 Confidence::High,
             ),
-            ".piops" | ".io1" => {
+            VolumeType::AwsIo1 => {
                 let iops_months: f64 = rows
                     .iter()
-                    .filter(|row| usage_suffix(row, "EBS:VolumeP-IOPS").is_some())
+                    .filter(|row| {
+                        row.kind
+                            .volume()
+                            .is_some_and(|v| v.part == VolumePart::Iops)
+                    })
                     .map(|row| row.quantity)
                     .sum();
                 let iops = iops_months / months;
@@ -257,7 +265,7 @@ fn ebs(ctx: &Ctx, out: &mut Vec<Finding>) {
                     )
                 }
             }
-            "" => (
+            VolumeType::AwsMagnetic => (
                 "ebs-magnetic",
                 "change the magnetic (standard) volume to gp3".to_string(),
                 gb_months * r.ebs_gp3_gb_month,
@@ -267,14 +275,7 @@ fn ebs(ctx: &Ctx, out: &mut Vec<Finding>) {
         };
         let saving = (cost - target_cost).max(0.0);
         let mut f = ctx.for_row(rule, storage);
-        f.current = format!(
-            "{} {size_gb:.0} GB",
-            match kind {
-                ".gp2" => "gp2",
-                ".piops" | ".io1" => "io1",
-                _ => "magnetic",
-            }
-        );
+        f.current = format!("{} {size_gb:.0} GB", volume_type.label());
         f.recommendation = recommendation;
         f.period_cost = cost;
         f.monthly_saving = ctx.monthly(saving);
@@ -287,14 +288,12 @@ fn ebs(ctx: &Ctx, out: &mut Vec<Finding>) {
     }
 }
 
-/// Idle Elastic IPs (`ElasticIP:IdleAddress`) and idle public IPv4 (`PublicIPv4:IdleAddress`,
-/// since Feb 2024): release them. Saving = their whole cost.
+/// Public IPv4 addresses the bill says are attached to nothing (AWS idle Elastic IPs and idle
+/// public IPv4, Google Cloud unused static IPs): release them. Saving = their whole cost.
 fn idle_public_ips(ctx: &Ctx, out: &mut Vec<Finding>) {
     let mut by_id: BTreeMap<&str, (f64, f64, &ResourceRow)> = BTreeMap::new();
     for row in &ctx.aggs.resources {
-        let idle = row.usage_type.as_deref().is_some_and(|u| {
-            u.contains("ElasticIP:IdleAddress") || u.contains("PublicIPv4:IdleAddress")
-        });
+        let idle = row.kind == LineKind::PublicIp { idle: true };
         if let (true, Some(id)) = (idle, row.resource_id.as_deref()) {
             let e = by_id.entry(id).or_insert((0.0, 0.0, row));
             e.0 += row.effective;
@@ -325,15 +324,14 @@ fn snapshots(ctx: &Ctx, out: &mut Vec<Finding>) {
     for (id, rows) in rows_by_resource(ctx.aggs) {
         let snapshot_rows: Vec<&&ResourceRow> = rows
             .iter()
-            .filter(|r| {
-                r.usage_type
-                    .as_deref()
-                    .is_some_and(|u| u.contains("SnapshotUsage"))
-            })
+            .filter(|r| r.kind == LineKind::Snapshot)
             .collect();
         for r in &rows {
             let account = r.account.clone().unwrap_or_default();
-            if usage_suffix(r, "EBS:VolumeUsage").is_some() {
+            if r.kind
+                .volume()
+                .is_some_and(|v| v.part == VolumePart::Storage)
+            {
                 *volume_gb.entry(account).or_default() += r.quantity;
             }
         }
@@ -429,10 +427,7 @@ fn rightsizing(
 ) -> UtilizationMatch {
     let by_id: HashMap<&str, &Utilization> =
         rows.iter().map(|u| (u.resource_id.as_str(), u)).collect();
-    let ec2: Vec<&Instance> = fleet
-        .iter()
-        .filter(|i| i.service_code.as_deref() == Some("AmazonEC2"))
-        .collect();
+    let ec2: Vec<&Instance> = fleet.iter().filter(|i| i.is_vm()).collect();
     let billed: BTreeSet<&str> = fleet.iter().map(|i| i.id.as_str()).collect();
     let matched = ec2
         .iter()
@@ -499,7 +494,7 @@ fn rightsizing(
             .count(),
         only_in_bill: fleet
             .iter()
-            .filter(|i| i.service_code.as_deref() == Some("AmazonEC2"))
+            .filter(|i| i.is_vm())
             .filter(|i| !by_id.contains_key(i.id.as_str()))
             .count(),
     }
@@ -509,6 +504,9 @@ fn rightsizing(
 mod tests {
     use super::*;
     use crate::engine::aggregates::ResourceRow;
+    use crate::engine::kinds::Pricing;
+    use crate::engine::kinds::VolumePart::{Iops, Requests, Storage};
+    use crate::engine::kinds::VolumeType::{AwsGp2, AwsIo1, AwsMagnetic};
     use crate::period::Period;
     use crate::schema::pricing_category;
 
@@ -541,9 +539,8 @@ mod tests {
             charge_category: Some("Usage".into()),
             account: Some("111".into()),
             service: Some("Amazon Elastic Compute Cloud".into()),
-            service_code: Some("AmazonEC2".into()),
             region: Some("us-east-1".into()),
-            usage_type: Some(format!("BoxUsage:{instance_type}")),
+            kind: LineKind::vm(instance_type, Pricing::OnDemand),
             instance_type: Some(instance_type.into()),
             pricing_category: Some(pricing_category::STANDARD.into()),
             tags: vec![Some("web".into()), env.map(String::from)],
@@ -612,10 +609,10 @@ mod tests {
         assert_eq!(f.confidence, Confidence::Medium);
     }
 
-    fn volume(id: &str, usage_type: &str, quantity: f64, cost: f64) -> ResourceRow {
+    fn volume(id: &str, kind: LineKind, quantity: f64, cost: f64) -> ResourceRow {
         let mut r = instance(id, "x", 744, cost, None);
         r.instance_type = None;
-        r.usage_type = Some(usage_type.into());
+        r.kind = kind;
         r.quantity = quantity;
         r
     }
@@ -625,14 +622,14 @@ mod tests {
         let u = run(
             vec![
                 // 500 GB gp2 for the whole month: 50.00; gp3 would be 40.00 → 10.00 in 744 h.
-                volume("vol-gp2", "EBS:VolumeUsage.gp2", 500.0, 50.0),
+                volume("vol-gp2", LineKind::disk(AwsGp2, Storage), 500.0, 50.0),
                 // io1 500 GB (62.50) + 4000 IOPS (260.00) = 322.50; gp3: 500 × 0.08 = 40 +
                 // (4000 − 3000) × 0.005 = 5 → 45.00; saving 277.50 in 744 h.
-                volume("vol-io1", "EBS:VolumeUsage.piops", 500.0, 62.5),
-                volume("vol-io1", "EBS:VolumeP-IOPS.piops", 4000.0, 260.0),
+                volume("vol-io1", LineKind::disk(AwsIo1, Storage), 500.0, 62.5),
+                volume("vol-io1", LineKind::disk(AwsIo1, Iops), 4000.0, 260.0),
                 // magnetic 200 GB (10.00) + I/O (3.10) = 13.10; gp3 16.00: no saving.
-                volume("vol-mag", "EBS:VolumeUsage", 200.0, 10.0),
-                volume("vol-mag", "EBS:VolumeIOUsage", 62e6, 3.10),
+                volume("vol-mag", LineKind::disk(AwsMagnetic, Storage), 200.0, 10.0),
+                volume("vol-mag", LineKind::disk(AwsMagnetic, Requests), 62e6, 3.10),
             ],
             None,
         );
@@ -653,11 +650,10 @@ mod tests {
 
     #[test]
     fn idle_ip_snapshot_and_offhours() {
-        let mut ip = volume("eipalloc-1", "ElasticIP:IdleAddress", 744.0, 3.72);
-        ip.service_code = Some("AmazonEC2".into());
-        let mut old = volume("snap-old", "EBS:SnapshotUsage", 100.0, 5.0);
+        let ip = volume("eipalloc-1", LineKind::PublicIp { idle: true }, 744.0, 3.72);
+        let mut old = volume("snap-old", LineKind::Snapshot, 100.0, 5.0);
         old.account = Some("222".into());
-        let new = volume("snap-new", "EBS:SnapshotUsage", 100.0, 5.0);
+        let new = volume("snap-new", LineKind::Snapshot, 100.0, 5.0);
         let mut a = aggs(vec![
             ip,
             old,

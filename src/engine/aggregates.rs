@@ -1,13 +1,20 @@
-//! The one pass over the data: a few small aggregates built from the canonical frame in a single
-//! lazy plan (polars shares the scan between them), which every analyser then works on. Nothing
-//! here knows which file format the data came from.
+//! The aggregates every analyser works on, and the one pass that builds them: a few small
+//! queries over the lines ([`super::lines`]) collected together (polars shares the scan), then
+//! read into typed rows, each resource row classified once ([`super::classify`]). Nothing here
+//! knows which file format the data came from.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use polars::prelude::*;
 
+use super::classify::{self, ComputeClass, Facts, Orchestrator, Vocabulary};
 use super::currency::choose_currency;
+use super::frame;
+use super::kinds::{LineKind, Provider};
+use super::lines::{Lines, Query, Source};
+use super::policy::{policy_keys, policy_values};
+use super::rollup::{Grain, LINE_COUNT};
 use crate::config::Config;
-use crate::engine::frame;
-use crate::engine::rollup::{Grain, Grouping, Rollup, LINE_COUNT};
 use crate::error::Result;
 use crate::period::{Period, DAY_MS, HOUR_MS};
 use crate::schema::{self, charge_category};
@@ -23,6 +30,7 @@ pub mod col_name {
     pub const FIRST_SEEN: &str = "first_seen";
     pub const HOURLY_LINES: &str = "hourly_lines";
     pub const USAGE_LINES: &str = "usage_lines";
+    pub const COMPUTE_CLASS: &str = "__compute_class";
 }
 use col_name::*;
 
@@ -49,16 +57,22 @@ pub struct ResourceRow {
     pub account: Option<String>,
     pub account_name: Option<String>,
     pub service: Option<String>,
-    pub service_code: Option<String>,
     pub region: Option<String>,
+    pub provider: Provider,
+    /// What the lines are: the only thing rules match on.
+    pub kind: LineKind,
+    /// The provider's usage type and SKU, kept to order rows and for evidence text; rules read
+    /// [`ResourceRow::kind`].
     pub usage_type: Option<String>,
+    pub sku_id: Option<String>,
     pub instance_type: Option<String>,
     pub pricing_category: Option<String>,
     pub pricing_unit: Option<String>,
     pub resource_type: Option<String>,
     pub line_item_type: Option<String>,
-    /// Auto Scaling group, EKS, EMR or Batch, from AWS-generated tags.
-    pub orchestrator: Option<String>,
+    /// Who runs the instance (an Auto Scaling group, a Kubernetes node pool...), from
+    /// provider-set tags.
+    pub orchestrator: Option<Orchestrator>,
     /// Values of [`Aggregates::tag_keys`], in that order (raw spelling; None when absent).
     pub tags: Vec<Option<String>>,
     pub billed: f64,
@@ -80,15 +94,19 @@ pub struct ResourceRow {
     pub usage_lines: u64,
 }
 
-/// Compute usage of one hour × region × instance type × service × pricing category.
+/// Compute usage of one hour × region × instance type × pricing category, for one provider
+/// and compute class.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HourlyRow {
     pub hour: i64,
     /// End of the lines' charge period: one hour later in hourly data, a day or a month later
     /// in Cost Explorer totals.
     pub end: i64,
+    pub provider: Provider,
+    pub class: ComputeClass,
     pub region: Option<String>,
     pub instance_type: Option<String>,
+    /// The provider's service code, kept to order rows; rules read `class`.
     pub service_code: Option<String>,
     pub pricing_category: Option<String>,
     pub quantity: f64,
@@ -132,7 +150,7 @@ pub struct Aggregates {
     pub daily: Vec<DailyRow>,
     pub resources: Vec<ResourceRow>,
     /// First time each resource appears anywhere in the data (epoch ms).
-    pub first_seen: std::collections::HashMap<String, i64>,
+    pub first_seen: HashMap<String, i64>,
     pub hourly: Vec<HourlyRow>,
     pub commitments: Vec<CommitmentRow>,
     /// The policy keys whose values are in `ResourceRow::tags`, in that order.
@@ -162,102 +180,12 @@ impl Aggregates {
             _ => 0.0,
         }
     }
-}
 
-/// The policy keys whose values the analysers need: required keys, the allocation key and the
-/// environment key.
-fn policy_keys(config: &Config) -> Vec<String> {
-    let mut keys: Vec<String> = config.tags.required.clone();
-    keys.extend(config.tags.allocation_key().map(String::from));
-    keys.push(config.tags.environment_key.clone());
-    let mut seen = std::collections::BTreeSet::new();
-    keys.retain(|k| seen.insert(k.clone()));
-    keys
-}
-
-/// Resolves the policy keys on one line's tags: the value of each key (through its aliases,
-/// case-insensitively unless the policy says otherwise; the raw spelling of the value is kept,
-/// hygiene needs it), in `keys` order.
-fn policy_values(
-    config: &Config,
-    keys: &[String],
-    tags: &[(String, String)],
-) -> Vec<Option<String>> {
-    keys.iter()
-        .map(|key| {
-            let spellings = config.tags.spellings(key);
-            tags.iter()
-                .find(|(k, _)| {
-                    spellings.iter().any(|s| {
-                        if config.tags.case_sensitive_keys {
-                            s == k
-                        } else {
-                            s.eq_ignore_ascii_case(k)
-                        }
-                    })
-                })
-                .map(|(_, v)| v.clone())
-        })
-        .collect()
-}
-
-/// What runs the instance, from AWS-generated tags: an Auto Scaling group, an EKS node group,
-/// EMR or AWS Batch (all of them replace interrupted instances, so Spot fits).
-fn orchestrator(tags: &[(String, String)]) -> Option<String> {
-    const MARKERS: [&str; 5] = [
-        "autoscaling_group",
-        "eks_cluster",
-        "eks_nodegroup",
-        "elasticmapreduce",
-        "batch_compute",
-    ];
-    tags.iter().find_map(|(key, _)| {
-        let normalized: String = key
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() {
-                    c.to_ascii_lowercase()
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        MARKERS
-            .iter()
-            .find(|m| normalized.contains(*m))
-            .map(|m| m.to_string())
-    })
-}
-
-/// Reads a canonical column of the lines a query runs over (per line or per source group).
-type Columns<'a> = &'a dyn Fn(&str) -> Expr;
-
-/// Lines of compute that commitments can cover: EC2 instance hours (on-demand, Spot,
-/// reserved or savings-plan covered), Fargate and Lambda. Only usage lines count; the charge
-/// category is checked on the grouped rows, where it costs nothing (per line it is a chain of
-/// text comparisons).
-fn is_compute(c: Columns) -> Expr {
-    let usage_type = c(schema::X_USAGE_TYPE);
-    // Each search reads every line's usage type: the three EC2 words are one regex (one pass
-    // over the text instead of three; the searches were 8% of a 10M-line analysis).
-    let has = |pattern: &str, literal: bool| {
-        let pattern = lit(pattern.to_string());
-        let text = usage_type.clone().str();
-        if literal {
-            text.contains_literal(pattern)
-        } else {
-            text.contains(pattern, true)
-        }
-    };
-    let ec2_instance = c(schema::X_SERVICE_CODE)
-        .eq(lit("AmazonEC2"))
-        .and(c(schema::X_INSTANCE_TYPE).is_not_null())
-        .and(has("BoxUsage|SpotUsage|DedicatedUsage", false));
-    let fargate = has("Fargate", true);
-    let lambda = c(schema::X_SERVICE_CODE)
-        .eq(lit("AWSLambda"))
-        .and(has("GB-Second", true));
-    ec2_instance.or(fargate).or(lambda)
+    /// The providers with resource rows in the period, for rules that say per provider what
+    /// they could not check.
+    pub fn providers(&self) -> BTreeSet<Provider> {
+        self.resources.iter().map(|r| r.provider).collect()
+    }
 }
 
 /// Money columns in nano-units, summed (see [`frame::to_nanos`]).
@@ -272,138 +200,31 @@ fn money_in_nanos() -> Vec<Expr> {
         .collect()
 }
 
-/// Where the aggregates read their lines from.
-pub enum Lines {
-    /// The canonical frame, line by line.
-    PerLine(Box<LazyFrame>),
-    /// Every input's own lines, grouped before they are mapped onto the canonical schema
-    /// (much faster; see [`super::rollup`]).
-    Grouped(Vec<Rollup>),
-}
-
-impl Lines {
-    /// The fastest route the inputs allow, unless `per_line` is forced.
-    pub fn of(frame: LazyFrame, rollups: Option<Vec<Rollup>>, per_line: bool) -> Lines {
-        match rollups {
-            Some(rollups) if !per_line => Lines::Grouped(rollups),
-            _ => Lines::PerLine(Box::new(frame)),
-        }
-    }
-
-    /// The latest month that has data: the default period.
-    pub fn latest_month(&self) -> Result<Option<Period>> {
-        let start = schema::CHARGE_PERIOD_START;
-        let latest: Vec<LazyFrame> = match self {
-            Lines::PerLine(frame) => vec![frame.as_ref().clone().select([col(start).max()])],
-            Lines::Grouped(rollups) => rollups
-                .iter()
-                .map(|r| r.lines().select([r.column(start).max().alias(start)]))
-                .collect(),
-        };
-        let out = concat(latest, UnionArgs::default())
-            .and_then(|all| all.select([col(start).max()]).collect())
-            .map_err(|e| crate::Error::Polars {
-                context: "finding the latest month in the data".into(),
-                source: e,
-            })?;
-        Ok(frame::ints(&out, start)?[0].map(Period::month_containing))
-    }
-
-    /// Canonical rows for one query: each with the canonical columns it asks for, the money
-    /// columns, `PricingQuantity`, the charge period, [`LINE_COUNT`] and the flags. Per line,
-    /// that is every line; grouped, one row per group of source lines.
-    fn rows(&self, query: &Query) -> Result<LazyFrame> {
-        match self {
-            Lines::PerLine(frame) => {
-                let c = |name: &str| col(name);
-                let mut lines = frame.as_ref().clone();
-                if let Some(filter) = (query.filter)(&c) {
-                    lines = lines.filter(filter);
-                }
-                let mut extra: Vec<Expr> = (query.flags)(&c)
-                    .into_iter()
-                    .map(|(name, flag)| flag.alias(name))
-                    .collect();
-                extra.push(lit(1u32).alias(LINE_COUNT));
-                Ok(lines.with_columns(extra))
-            }
-            Lines::Grouped(rollups) => {
-                let parts: Vec<LazyFrame> = rollups
-                    .iter()
-                    .map(|rollup| {
-                        let c = |name: &str| rollup.column(name);
-                        rollup.group(Grouping {
-                            keys: query.keys,
-                            attrs: query.attrs,
-                            grain: query.grain,
-                            money: query.money,
-                            filter: (query.filter)(&c),
-                            flags: (query.flags)(&c),
-                        })
-                    })
-                    .collect();
-                concat(parts, UnionArgs::default()).map_err(|e| crate::Error::Polars {
-                    context: "combining the input files".into(),
-                    source: e,
-                })
-            }
-        }
-    }
-}
-
-/// What one aggregate needs from the lines (see [`Lines::rows`]).
-struct Query<'a> {
-    keys: &'a [&'static str],
-    attrs: &'a [&'static str],
-    grain: Grain,
-    money: bool,
-    filter: &'a dyn Fn(Columns) -> Option<Expr>,
-    flags: &'a dyn Fn(Columns) -> Vec<(&'static str, Expr)>,
-}
-
 /// Per-line flags of the resource aggregate.
 const OFF_HOURS: &str = "__off_hours";
 const SHORT_LINE: &str = "__short_line";
 
-/// Builds every aggregate in one pass and reduces them to one currency.
-pub fn build(
-    lines: Lines,
-    period: &Period,
-    config: &Config,
-    pass: frame::Pass,
-) -> Result<Aggregates> {
-    let tag_keys = policy_keys(config);
-    // One explicit cache per input: without it, predicate and projection pushdown give the
-    // queries different inputs, common subplan elimination no longer sees them as one, and
-    // every line is read and mapped twice (measured on the per-line route, 10M lines: 9.6 s
-    // and 2.9 GiB with two mappings, 8.8 s and 1.9 GiB with one).
-    let lines = match lines {
-        Lines::PerLine(frame) => {
-            tracing::info!("aggregating the canonical lines one by one");
-            Lines::PerLine(Box::new(frame.cache()))
-        }
-        Lines::Grouped(rollups) => {
-            tracing::info!(
-                files = rollups.len(),
-                "aggregating each file's own columns before mapping them"
-            );
-            Lines::Grouped(rollups)
-        }
-    };
-    let timestamp = |ms: i64| lit(ms).cast(schema::timestamp_dtype());
-    let in_period = |c: Columns| {
-        let start = c(schema::CHARGE_PERIOD_START);
+/// Lines of the reporting period.
+fn in_period(period: &Period) -> impl Fn(&Source) -> Option<Expr> + '_ {
+    move |c: &Source| {
+        let timestamp = |ms: i64| lit(ms).cast(schema::timestamp_dtype());
+        let start = c.col(schema::CHARGE_PERIOD_START);
         Some(
             start
                 .clone()
                 .gt_eq(timestamp(period.start))
                 .and(start.lt(timestamp(period.end))),
         )
-    };
-    let no_filter = |_: Columns| None;
-    let no_flags = |_: Columns| Vec::new();
+    }
+}
 
-    let daily = lines
+fn no_flags(_: &Source) -> Vec<(&'static str, Expr)> {
+    Vec::new()
+}
+
+/// Cost by day × account × service × charge category, over all the data.
+fn daily_query(lines: &Lines) -> Result<LazyFrame> {
+    Ok(lines
         .rows(&Query {
             keys: &[
                 schema::BILLING_CURRENCY,
@@ -412,9 +233,10 @@ pub fn build(
                 schema::CHARGE_CATEGORY,
             ],
             attrs: &[],
+            facts: false,
             grain: Grain::Day,
             money: true,
-            filter: &no_filter,
+            filter: &|_| None,
             flags: &no_flags,
         })?
         .with_columns(money_in_nanos())
@@ -428,48 +250,54 @@ pub fn build(
             col(schema::SERVICE_NAME),
             col(schema::CHARGE_CATEGORY),
         ])
-        .agg(money_sums());
+        .agg(money_sums()))
+}
 
-    // Grouped by what tells a resource's lines apart; the attributes a resource has only one
-    // of (its service, region, instance type, unit) ride along as `max()`, which is cheaper
-    // than hashing them as keys. Grouping by the raw tag list keeps the per-line work
-    // vectorised; policy keys are resolved afterwards on the (much smaller) groups.
-    let resource_keys = [
-        schema::BILLING_CURRENCY,
-        schema::RESOURCE_ID,
-        schema::CHARGE_CATEGORY,
-        schema::PRICING_CATEGORY,
-        schema::SUB_ACCOUNT_ID,
-        schema::X_USAGE_TYPE,
-        schema::X_LINE_ITEM_TYPE,
-        schema::COMMITMENT_DISCOUNT_ID,
-        schema::TAGS,
-    ];
-    let resource_attrs = [
-        schema::SERVICE_NAME,
-        schema::X_SERVICE_CODE,
-        schema::REGION_ID,
-        schema::X_INSTANCE_TYPE,
-        schema::PRICING_UNIT,
-        schema::RESOURCE_TYPE,
-        schema::SUB_ACCOUNT_NAME,
-        schema::COMMITMENT_DISCOUNT_TYPE,
-        schema::COMMITMENT_DISCOUNT_STATUS,
-        schema::X_COMMITMENT_DISCOUNT_END,
-    ];
+/// What tells a resource's lines apart: grouped by.
+const RESOURCE_KEYS: [&str; 10] = [
+    schema::BILLING_CURRENCY,
+    schema::RESOURCE_ID,
+    schema::CHARGE_CATEGORY,
+    schema::PRICING_CATEGORY,
+    schema::SUB_ACCOUNT_ID,
+    schema::X_USAGE_TYPE,
+    schema::SKU_ID,
+    schema::X_LINE_ITEM_TYPE,
+    schema::COMMITMENT_DISCOUNT_ID,
+    schema::TAGS,
+];
+
+/// What a resource has only one of: carried as `max()`, which is cheaper than hashing them as
+/// keys.
+const RESOURCE_ATTRS: [&str; 11] = [
+    schema::PROVIDER_NAME,
+    schema::SERVICE_NAME,
+    schema::X_SERVICE_CODE,
+    schema::REGION_ID,
+    schema::X_INSTANCE_TYPE,
+    schema::PRICING_UNIT,
+    schema::RESOURCE_TYPE,
+    schema::SUB_ACCOUNT_NAME,
+    schema::COMMITMENT_DISCOUNT_TYPE,
+    schema::COMMITMENT_DISCOUNT_STATUS,
+    schema::X_COMMITMENT_DISCOUNT_END,
+];
+
+/// Cost per resource in the period, with the off-hours share and the hourly-line counts.
+fn resource_query(lines: &Lines, period: &Period, config: &Config) -> Result<LazyFrame> {
     let (business_start, business_end) = (
         i64::from(config.usage.business_hours_start),
         i64::from(config.usage.business_hours_end),
     );
-    let resource_flags = |c: Columns| {
-        let start = c(schema::CHARGE_PERIOD_START);
+    let resource_flags = |c: &Source| {
+        let start = c.col(schema::CHARGE_PERIOD_START);
         let time_of_day = frame::ms_into_day(start.clone());
         let off_hours = time_of_day
             .clone()
             .lt(lit(business_start * HOUR_MS))
             .or(time_of_day.gt_eq(lit(business_end * HOUR_MS)))
             .or(frame::ms_into_week(start.clone()).gt_eq(lit(5 * DAY_MS)));
-        let duration = frame::duration_ms(start, c(schema::CHARGE_PERIOD_END));
+        let duration = frame::duration_ms(start, c.col(schema::CHARGE_PERIOD_END));
         vec![
             (OFF_HOURS, off_hours),
             (SHORT_LINE, duration.lt_eq(lit(HOUR_MS))),
@@ -477,9 +305,14 @@ pub fn build(
     };
     let is_usage = col(schema::CHARGE_CATEGORY).eq(lit(charge_category::USAGE));
     let line_count = || col(LINE_COUNT).cast(DataType::UInt64);
-    let mut resource_aggs = money_sums();
-    resource_aggs.extend(resource_attrs.iter().map(|c| col(*c).max()));
-    resource_aggs.extend([
+    let mut aggs = money_sums();
+    aggs.extend(
+        RESOURCE_ATTRS
+            .iter()
+            .chain(classify::facts(Vocabulary::Any))
+            .map(|c| col(*c).max()),
+    );
+    aggs.extend([
         col(schema::PRICING_QUANTITY).sum(),
         line_count().sum().alias(LINES),
         col(schema::CHARGE_PERIOD_START).min().alias(FIRST_START),
@@ -490,14 +323,17 @@ pub fn build(
     ]);
     // Everything derived per row is computed before the aggregation, so each aggregation is a
     // plain streaming reduction (sum, min, max): an expression like `x.filter(p).sum()` inside
-    // an aggregation would make polars gather every group's rows in memory.
-    let resources = lines
+    // an aggregation would make polars gather every group's rows in memory. Grouping by the
+    // raw tag list keeps the per-line work vectorised; policy keys are resolved afterwards on
+    // the (much smaller) groups.
+    Ok(lines
         .rows(&Query {
-            keys: &resource_keys,
-            attrs: &resource_attrs,
+            keys: &RESOURCE_KEYS,
+            attrs: &RESOURCE_ATTRS,
+            facts: true,
             grain: Grain::Span,
             money: true,
-            filter: &in_period,
+            filter: &in_period(period),
             flags: &resource_flags,
         })?
         .with_columns(money_in_nanos())
@@ -515,37 +351,47 @@ pub fn build(
                 .otherwise(lit(0u64))
                 .alias(USAGE_LINES),
         ])
-        .group_by(resource_keys.map(col))
-        .agg(resource_aggs);
+        .group_by(RESOURCE_KEYS.map(col))
+        .agg(aggs))
+}
 
-    let first_seen = lines
+/// The first time each resource appears anywhere in the data.
+fn first_seen_query(lines: &Lines) -> Result<LazyFrame> {
+    Ok(lines
         .rows(&Query {
             keys: &[schema::BILLING_CURRENCY, schema::RESOURCE_ID],
             attrs: &[],
+            facts: false,
             grain: Grain::Span,
             money: false,
-            filter: &|c: Columns| Some(c(schema::RESOURCE_ID).is_not_null()),
+            filter: &|c: &Source| Some(c.col(schema::RESOURCE_ID).is_not_null()),
             flags: &no_flags,
         })?
         .group_by([col(schema::BILLING_CURRENCY), col(schema::RESOURCE_ID)])
-        .agg([col(schema::CHARGE_PERIOD_START).min().alias(FIRST_SEEN)]);
+        .agg([col(schema::CHARGE_PERIOD_START).min().alias(FIRST_SEEN)]))
+}
 
-    let hourly_keys = [
+/// Compute usage hour by hour in the period (what commitment sizing needs).
+fn hourly_query(lines: &Lines, period: &Period) -> Result<LazyFrame> {
+    let keys = [
         schema::BILLING_CURRENCY,
         schema::CHARGE_CATEGORY,
+        schema::PROVIDER_NAME,
         schema::REGION_ID,
         schema::X_INSTANCE_TYPE,
         schema::X_SERVICE_CODE,
         schema::PRICING_CATEGORY,
     ];
-    let hourly = lines
+    let in_period = in_period(period);
+    Ok(lines
         .rows(&Query {
-            keys: &hourly_keys,
+            keys: &keys,
             attrs: &[],
+            facts: false,
             grain: Grain::Exact,
             money: true,
-            filter: &|c: Columns| Some(in_period(c)?.and(is_compute(c))),
-            flags: &no_flags,
+            filter: &|c: &Source| Some(in_period(c)?.and(classify::compute_lines(c))),
+            flags: &|c: &Source| vec![(COMPUTE_CLASS, classify::compute_class(c))],
         })?
         .filter(col(schema::CHARGE_CATEGORY).eq(lit(charge_category::USAGE)))
         .with_columns(money_in_nanos())
@@ -553,6 +399,8 @@ pub fn build(
             col(schema::BILLING_CURRENCY),
             col(schema::CHARGE_PERIOD_START).alias(HOUR),
             col(schema::CHARGE_PERIOD_END),
+            col(schema::PROVIDER_NAME),
+            col(COMPUTE_CLASS),
             col(schema::REGION_ID),
             col(schema::X_INSTANCE_TYPE),
             col(schema::X_SERVICE_CODE),
@@ -563,14 +411,25 @@ pub fn build(
             col(schema::LIST_COST).sum(),
             col(schema::BILLED_COST).sum(),
             col(schema::EFFECTIVE_COST).sum(),
-        ]);
+        ]))
+}
 
-    let mut out = frame::collect_all(
-        vec![daily, resources, first_seen, hourly],
-        pass,
-        "analysing the data",
-    )?
-    .into_iter();
+/// Builds every aggregate in one pass and reduces them to one currency.
+pub fn build(
+    lines: Lines,
+    period: &Period,
+    config: &Config,
+    pass: frame::Pass,
+) -> Result<Aggregates> {
+    let tag_keys = policy_keys(config);
+    let lines = lines.cached();
+    let queries = vec![
+        daily_query(&lines)?,
+        resource_query(&lines, period, config)?,
+        first_seen_query(&lines)?,
+        hourly_query(&lines, period)?,
+    ];
+    let mut out = frame::collect_all(queries, pass, "analysing the data")?.into_iter();
     let mut next = || out.next().expect("one frame per query");
     let (daily, resources, first_seen, hourly) = (next(), next(), next(), next());
 
@@ -608,6 +467,7 @@ pub fn build(
         (
             &a.resource_id,
             &a.usage_type,
+            &a.sku_id,
             &a.charge_category,
             &a.line_item_type,
             &a.pricing_category,
@@ -616,6 +476,7 @@ pub fn build(
             .cmp(&(
                 &b.resource_id,
                 &b.usage_type,
+                &b.sku_id,
                 &b.charge_category,
                 &b.line_item_type,
                 &b.pricing_category,
@@ -652,6 +513,8 @@ pub fn build(
         (
             a.hour,
             a.end,
+            a.provider,
+            a.class,
             &a.region,
             &a.instance_type,
             &a.service_code,
@@ -660,6 +523,8 @@ pub fn build(
             .cmp(&(
                 b.hour,
                 b.end,
+                b.provider,
+                b.class,
                 &b.region,
                 &b.instance_type,
                 &b.service_code,
@@ -717,11 +582,13 @@ fn resource_rows(df: &DataFrame, config: &Config, tag_keys: &[String]) -> Result
         s(schema::SUB_ACCOUNT_ID)?,
         s(schema::SUB_ACCOUNT_NAME)?,
     );
-    let (service, service_code, region, usage_type) = (
+    let (provider, service, service_code, region, usage_type, sku_id) = (
+        s(schema::PROVIDER_NAME)?,
         s(schema::SERVICE_NAME)?,
         s(schema::X_SERVICE_CODE)?,
         s(schema::REGION_ID)?,
         s(schema::X_USAGE_TYPE)?,
+        s(schema::SKU_ID)?,
     );
     let (instance_type, pricing_category, pricing_unit, resource_type) = (
         s(schema::X_INSTANCE_TYPE)?,
@@ -729,7 +596,17 @@ fn resource_rows(df: &DataFrame, config: &Config, tag_keys: &[String]) -> Result
         s(schema::PRICING_UNIT)?,
         s(schema::RESOURCE_TYPE)?,
     );
-    let line_item_type = s(schema::X_LINE_ITEM_TYPE)?;
+    let (line_item_type, operation, service_category, service_subcategory) = (
+        s(schema::X_LINE_ITEM_TYPE)?,
+        s(schema::X_OPERATION)?,
+        s(schema::SERVICE_CATEGORY)?,
+        s(schema::SERVICE_SUBCATEGORY)?,
+    );
+    let (sku_meter, sku_details, description) = (
+        s(schema::SKU_METER)?,
+        s(schema::SKU_PRICE_DETAILS)?,
+        s(schema::CHARGE_DESCRIPTION)?,
+    );
     let tags = frame::key_values(df, schema::TAGS)?;
     let (billed, effective, list, contracted, quantity, offhours) = (
         frame::money(df, schema::BILLED_COST)?,
@@ -754,22 +631,60 @@ fn resource_rows(df: &DataFrame, config: &Config, tag_keys: &[String]) -> Result
         frame::ints(df, HOURLY_LINES)?,
         frame::ints(df, USAGE_LINES)?,
     );
-    Ok((0..df.height())
-        .map(|i| ResourceRow {
+    // `x_UsageType` is AWS's usage type: a file that has one but names no provider is AWS's.
+    let providers: Vec<Provider> = provider
+        .iter()
+        .zip(&usage_type)
+        .map(|(p, u)| match Provider::from_name(p.as_deref()) {
+            Provider::Other if u.is_some() => Provider::Aws,
+            known => known,
+        })
+        .collect();
+    // Rows of one SKU share their facts: each distinct set is classified once.
+    let mut kinds: HashMap<Facts, LineKind> = HashMap::new();
+    let mut rows = Vec::with_capacity(df.height());
+    for i in 0..df.height() {
+        let facts = Facts {
+            provider: providers[i],
+            charge_category: category[i].as_deref(),
+            pricing_category: pricing_category[i].as_deref(),
+            service_code: service_code[i].as_deref(),
+            service_name: service[i].as_deref(),
+            service_category: service_category[i].as_deref(),
+            service_subcategory: service_subcategory[i].as_deref(),
+            resource_type: resource_type[i].as_deref(),
+            usage_type: usage_type[i].as_deref(),
+            operation: operation[i].as_deref(),
+            instance_type: instance_type[i].as_deref(),
+            line_item_type: line_item_type[i].as_deref(),
+            commitment_id: commitment_id[i].as_deref(),
+            commitment_status: commitment_status[i].as_deref(),
+            pricing_unit: pricing_unit[i].as_deref(),
+            description: description[i].as_deref(),
+            sku_meter: sku_meter[i].as_deref(),
+            sku_details: sku_details[i].as_deref(),
+        };
+        let kind = kinds
+            .entry(facts)
+            .or_insert_with(|| classify::classify(&facts))
+            .clone();
+        rows.push(ResourceRow {
             resource_id: resource_id[i].clone(),
             charge_category: category[i].clone(),
             account: account[i].clone(),
             account_name: account_name[i].clone(),
             service: service[i].clone(),
-            service_code: service_code[i].clone(),
             region: region[i].clone(),
+            provider: providers[i],
+            kind,
             usage_type: usage_type[i].clone(),
+            sku_id: sku_id[i].clone(),
             instance_type: instance_type[i].clone(),
             pricing_category: pricing_category[i].clone(),
             pricing_unit: pricing_unit[i].clone(),
             resource_type: resource_type[i].clone(),
             line_item_type: line_item_type[i].clone(),
-            orchestrator: orchestrator(&tags[i]),
+            orchestrator: classify::orchestrator(tags[i].iter().map(|(k, _)| k.as_str())),
             tags: policy_values(config, tag_keys, &tags[i]),
             billed: billed[i],
             effective: effective[i],
@@ -786,11 +701,12 @@ fn resource_rows(df: &DataFrame, config: &Config, tag_keys: &[String]) -> Result
             commitment_end: commitment_end[i],
             hourly_lines: hourly_lines[i].unwrap_or(0) as u64,
             usage_lines: usage_lines[i].unwrap_or(0) as u64,
-        })
-        .collect())
+        });
+    }
+    Ok(rows)
 }
 
-fn first_seen_map(df: &DataFrame) -> Result<std::collections::HashMap<String, i64>> {
+fn first_seen_map(df: &DataFrame) -> Result<HashMap<String, i64>> {
     let ids = frame::strings(df, schema::RESOURCE_ID)?;
     let seen = frame::ints(df, FIRST_SEEN)?;
     Ok(ids
@@ -803,6 +719,8 @@ fn first_seen_map(df: &DataFrame) -> Result<std::collections::HashMap<String, i6
 fn hourly_rows(df: &DataFrame) -> Result<Vec<HourlyRow>> {
     let hour = frame::ints(df, HOUR)?;
     let end = frame::ints(df, schema::CHARGE_PERIOD_END)?;
+    let provider = frame::strings(df, schema::PROVIDER_NAME)?;
+    let class = frame::ints(df, COMPUTE_CLASS)?;
     let region = frame::strings(df, schema::REGION_ID)?;
     let instance_type = frame::strings(df, schema::X_INSTANCE_TYPE)?;
     let service_code = frame::strings(df, schema::X_SERVICE_CODE)?;
@@ -815,6 +733,8 @@ fn hourly_rows(df: &DataFrame) -> Result<Vec<HourlyRow>> {
         .map(|i| HourlyRow {
             hour: hour[i].unwrap_or(0),
             end: end[i].unwrap_or(0),
+            provider: Provider::from_name(provider[i].as_deref()),
+            class: ComputeClass::from_code(class[i]).unwrap_or(ComputeClass::Serverless),
             region: region[i].clone(),
             instance_type: instance_type[i].clone(),
             service_code: service_code[i].clone(),
@@ -829,8 +749,7 @@ fn hourly_rows(df: &DataFrame) -> Result<Vec<HourlyRow>> {
 
 /// Cost per commitment × status × charge category, from the resource rows that carry one.
 fn commitment_rows(resources: &[ResourceRow]) -> Vec<CommitmentRow> {
-    let mut by_key: std::collections::BTreeMap<_, CommitmentRow> =
-        std::collections::BTreeMap::new();
+    let mut by_key: BTreeMap<_, CommitmentRow> = BTreeMap::new();
     for r in resources {
         let Some(id) = &r.commitment_id else { continue };
         let key = (
@@ -887,65 +806,5 @@ impl Aggregates {
             tag_keys: vec![],
             allocation_key: None,
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::config::TagPolicy;
-
-    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
-        list.iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
-
-    #[test]
-    fn policy_keys_resolve_through_aliases_and_case() {
-        let config = Config {
-            tags: TagPolicy {
-                aliases: [(
-                    "team".to_string(),
-                    vec!["Team".to_string(), "owner-team".to_string()],
-                )]
-                .into(),
-                ..TagPolicy::default()
-            },
-            ..Config::default()
-        };
-        let keys = policy_keys(&config);
-        assert_eq!(keys, vec!["team", "environment"]);
-        let get = |tags: &[(&str, &str)]| policy_values(&config, &keys, &pairs(tags));
-        assert_eq!(get(&[("TEAM", "web")]), vec![Some("web".into()), None]);
-        assert_eq!(
-            get(&[("owner-team", "data"), ("Environment", "Prod")]),
-            vec![Some("data".into()), Some("Prod".into())]
-        );
-        assert_eq!(get(&[("teams", "x")]), vec![None, None]);
-        let strict = Config {
-            tags: TagPolicy {
-                case_sensitive_keys: true,
-                ..config.tags.clone()
-            },
-            ..Config::default()
-        };
-        assert_eq!(
-            policy_values(&strict, &keys, &pairs(&[("TEAM", "web"), ("Team", "ops")])),
-            vec![Some("ops".into()), None]
-        );
-    }
-
-    #[test]
-    fn orchestrators_from_aws_tags_in_any_spelling() {
-        assert_eq!(
-            orchestrator(&pairs(&[("aws:autoscaling:groupName", "web")])).as_deref(),
-            Some("autoscaling_group")
-        );
-        assert_eq!(
-            orchestrator(&pairs(&[("aws:eks:cluster-name", "x")])).as_deref(),
-            Some("eks_cluster")
-        );
-        assert_eq!(orchestrator(&pairs(&[("team", "web")])), None);
     }
 }

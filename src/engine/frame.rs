@@ -154,34 +154,41 @@ pub fn key_values(df: &DataFrame, name: &str) -> Result<Vec<Vec<(String, String)
     let column = df
         .column(name)
         .err_context(|| format!("reading column {name}"))?;
-    let lists = column
-        .list()
-        .err_context(|| format!("reading column {name}"))?;
-    let mut out = Vec::with_capacity(df.height());
+    Ok(key_values_of(column.as_materialized_series())
+        .err_context(|| format!("reading column {name}"))?
+        .into_iter()
+        .map(Option::unwrap_or_default)
+        .collect())
+}
+
+/// The key/value pairs of one list (one row of a `Tags` column or a parquet MAP).
+pub type Pairs = Vec<(String, String)>;
+
+/// Key/value lists as pairs per row (None for a null list); entries with a null key or value
+/// are left out.
+pub fn key_values_of(series: &Series) -> PolarsResult<Vec<Option<Pairs>>> {
+    let lists = series.list()?;
+    let mut out = Vec::with_capacity(series.len());
     for entries in lists.amortized_iter() {
+        let Some(entries) = entries else {
+            out.push(None);
+            continue;
+        };
         let mut pairs = Vec::new();
-        if let Some(entries) = entries {
-            let entries = entries
-                .as_ref()
-                .struct_()
-                .err_context(|| format!("reading column {name}"))?;
-            let fields = entries.fields_as_series();
-            if let [keys, values] = fields.as_slice() {
-                let (keys, values) = (
-                    keys.str()
-                        .err_context(|| format!("reading column {name}"))?,
-                    values
-                        .str()
-                        .err_context(|| format!("reading column {name}"))?,
-                );
-                for (k, v) in keys.iter().zip(values.iter()) {
-                    if let (Some(k), Some(v)) = (k, v) {
-                        pairs.push((k.to_string(), v.to_string()));
-                    }
+        let entries = entries.as_ref().struct_()?;
+        let fields = entries.fields_as_series();
+        if let [keys, values] = fields.as_slice() {
+            let (keys, values) = (
+                keys.cast(&DataType::String)?,
+                values.cast(&DataType::String)?,
+            );
+            for (k, v) in keys.str()?.iter().zip(values.str()?.iter()) {
+                if let (Some(k), Some(v)) = (k, v) {
+                    pairs.push((k.to_string(), v.to_string()));
                 }
             }
         }
-        out.push(pairs);
+        out.push(Some(pairs));
     }
     Ok(out)
 }

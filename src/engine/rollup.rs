@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 use polars::prelude::*;
 
+use super::classify::Vocabulary;
 use crate::engine::frame;
 use crate::schema;
 
@@ -70,6 +71,9 @@ pub struct Rollup {
     pub end: PlSmallStr,
     pub lists: BTreeSet<PlSmallStr>,
     pub map: Arc<MapGroups>,
+    /// Whose strings the source carries: the classifier's per-line rules and facts read only
+    /// the columns that vocabulary has.
+    pub vocabulary: Vocabulary,
 }
 
 impl Rollup {

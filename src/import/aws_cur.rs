@@ -8,6 +8,7 @@ use std::sync::Arc;
 use polars::prelude::*;
 
 use super::text;
+use crate::engine::classify::Vocabulary;
 use crate::engine::frame;
 use crate::engine::rollup::Rollup;
 use crate::schema::{self, charge_category as cc, commitment_status, pricing_category};
@@ -493,6 +494,7 @@ pub fn rollup(
         end: end.into(),
         lists,
         map: Arc::new(map),
+        vocabulary: Vocabulary::AwsCur,
     })
 }
 

@@ -74,7 +74,9 @@ pub fn load_csv(path: &Path) -> Result<LazyFrame> {
         }
     }
     let projection = schema::project(|canonical| {
-        let (column, name) = matched.iter().find(|(c, _)| c.name == canonical)?;
+        let Some((column, name)) = matched.iter().find(|(c, _)| c.name == canonical) else {
+            return instance_type_from_details(canonical, &matched, |name: &str| col(name));
+        };
         let source = col(name.as_str());
         Some(match column.kind {
             Kind::Money | Kind::Quantity => text::parse_number(source),
@@ -96,18 +98,92 @@ pub fn load_parquet(path: &Path, scan: LazyFrame, file_schema: &Schema) -> Resul
         .map(|(_, n)| n.as_str())
         .collect();
     check_parquet_columns(path, file_schema, &[], &money)?;
+    // A map column (AWS's parquet export writes SkuPriceDetails as one) becomes the JSON text
+    // FOCUS defines, so every later reader sees one shape.
+    let as_text = |name: &str| {
+        let source = col(name);
+        match file_schema.get(name) {
+            Some(DataType::List(_)) => json_object_text(source),
+            _ => source,
+        }
+    };
     let projection = schema::project(|canonical| {
-        let (column, name) = matched.iter().find(|(c, _)| c.name == canonical)?;
+        let Some((column, name)) = matched.iter().find(|(c, _)| c.name == canonical) else {
+            return instance_type_from_details(canonical, &matched, as_text);
+        };
         let source = col(name.as_str());
         let dtype = file_schema.get(name)?;
         Some(match (column.kind, dtype) {
             (Kind::Timestamp, DataType::String) => text::parse_timestamp(source),
             (Kind::Tags, DataType::String) => tags_from_json(source),
             (Kind::Tags, _) => tags_from_map(source),
+            (Kind::Text, DataType::List(_)) => json_object_text(source),
             _ => source,
         })
     });
     Ok(scan.select(projection))
+}
+
+/// `x_InstanceType` for a file without one: the `InstanceType` property of SkuPriceDetails,
+/// where FOCUS 1.1+ exports name the VM size. `text` reads a file column as JSON text.
+fn instance_type_from_details(
+    canonical: &str,
+    matched: &[(&'static schema::Column, String)],
+    text: impl Fn(&str) -> Expr,
+) -> Option<Expr> {
+    if canonical != schema::X_INSTANCE_TYPE {
+        return None;
+    }
+    let (_, details) = matched
+        .iter()
+        .find(|(c, _)| c.name == schema::SKU_PRICE_DETAILS)?;
+    Some(json_property(text(details), "InstanceType"))
+}
+
+/// One property of a JSON object in a text column, as text (null where absent or not JSON:
+/// SkuPriceDetails is descriptive, so a malformed one does not stop the import).
+fn json_property(source: Expr, key: &'static str) -> Expr {
+    source.map(
+        move |column| {
+            let text = column.str()?;
+            let values: StringChunked = text
+                .iter()
+                .map(|cell| {
+                    let value: serde_json::Value = serde_json::from_str(cell?).ok()?;
+                    match value.get(key)? {
+                        serde_json::Value::String(s) => Some(s.clone()),
+                        serde_json::Value::Null => None,
+                        other => Some(other.to_string()),
+                    }
+                })
+                .collect();
+            Ok(values.with_name(column.name().clone()).into_column())
+        },
+        |_, field| Ok(Field::new(field.name().clone(), DataType::String)),
+    )
+}
+
+/// A key/value list (a parquet MAP) as the text of a JSON object with string values.
+fn json_object_text(source: Expr) -> Expr {
+    source.map(
+        |column| {
+            let pairs = crate::engine::frame::key_values_of(column.as_materialized_series())?;
+            let text: StringChunked = pairs
+                .into_iter()
+                .map(|entries| {
+                    entries.map(|entries| {
+                        let object: serde_json::Map<String, serde_json::Value> = entries
+                            .into_iter()
+                            .map(|(k, v)| (k, serde_json::Value::String(v)))
+                            .collect();
+                        serde_json::Value::Object(object).to_string()
+                    })
+                })
+                .collect();
+            Ok(text.with_name(column.name().clone()).into_column())
+        },
+        |_, field| Ok(Field::new(field.name().clone(), DataType::String)),
+    )
 }
 
 /// A MAP of tags (AWS's FOCUS parquet export) into the canonical list; AWS user tags lose
