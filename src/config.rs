@@ -149,7 +149,9 @@ impl Default for UsageRules {
 pub struct Discount {
     /// Shown in the report: "Compute Savings Plan, 1 year, no upfront".
     pub product: String,
-    /// `compute-savings-plan`, `ec2-instance-savings-plan` or `reserved-instance`.
+    /// `compute-savings-plan`, `ec2-instance-savings-plan`, `reserved-instance` (AWS),
+    /// `azure-savings-plan`, `azure-reservation` (Azure), `google-flexible-cud`,
+    /// `google-resource-cud` (Google Cloud).
     pub kind: CommitmentKind,
     pub term_years: u32,
     /// Discount off on-demand, in percent.
@@ -159,9 +161,33 @@ pub struct Discount {
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "kebab-case")]
 pub enum CommitmentKind {
+    /// AWS: a $/h commitment over EC2, Fargate and Lambda anywhere.
     ComputeSavingsPlan,
+    /// AWS: a $/h commitment over one instance family in one region.
     Ec2InstanceSavingsPlan,
+    /// AWS: a reservation of one instance family in one region (size-flexible).
     ReservedInstance,
+    /// Azure: a $/h commitment over compute services anywhere.
+    AzureSavingsPlan,
+    /// Azure: a reserved VM instance of one VM series in one region (size-flexible).
+    AzureReservation,
+    /// Google Cloud: a spend-based (flexible) committed use discount over Compute Engine.
+    GoogleFlexibleCud,
+    /// Google Cloud: a resource-based committed use discount of one machine family in one region.
+    GoogleResourceCud,
+}
+
+impl CommitmentKind {
+    /// Whether it commits to spend over all the provider's compute (else to one family in one
+    /// region).
+    pub fn spend_based(self) -> bool {
+        matches!(
+            self,
+            CommitmentKind::ComputeSavingsPlan
+                | CommitmentKind::AzureSavingsPlan
+                | CommitmentKind::GoogleFlexibleCud
+        )
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -179,7 +205,9 @@ pub struct RateRules {
     /// ...when such runs are seen on at least this many distinct days.
     pub short_lived_min_days: u32,
     /// The products purchase sizing considers (defaults: AWS's published typical discounts
-    /// for m5/c5-class Linux in us-east-1, Savings Plans and RI pricing pages).
+    /// for m5/c5-class Linux in us-east-1, Savings Plans and RI pricing pages; Google's
+    /// published CUD rates for general-purpose machine families; conservative figures for
+    /// Azure, below Microsoft's advertised maxima).
     pub discounts: Vec<Discount>,
 }
 
@@ -288,6 +316,54 @@ impl Default for RateRules {
                     ReservedInstance,
                     3,
                     62.0,
+                ),
+                d(
+                    "Azure savings plan for compute, 1 year",
+                    AzureSavingsPlan,
+                    1,
+                    15.0,
+                ),
+                d(
+                    "Azure savings plan for compute, 3 years",
+                    AzureSavingsPlan,
+                    3,
+                    35.0,
+                ),
+                d(
+                    "Azure reserved VM instance, 1 year",
+                    AzureReservation,
+                    1,
+                    35.0,
+                ),
+                d(
+                    "Azure reserved VM instance, 3 years",
+                    AzureReservation,
+                    3,
+                    55.0,
+                ),
+                d(
+                    "Google flexible committed use discount, 1 year",
+                    GoogleFlexibleCud,
+                    1,
+                    28.0,
+                ),
+                d(
+                    "Google flexible committed use discount, 3 years",
+                    GoogleFlexibleCud,
+                    3,
+                    46.0,
+                ),
+                d(
+                    "Google resource-based committed use discount, 1 year",
+                    GoogleResourceCud,
+                    1,
+                    37.0,
+                ),
+                d(
+                    "Google resource-based committed use discount, 3 years",
+                    GoogleResourceCud,
+                    3,
+                    55.0,
                 ),
             ],
         }

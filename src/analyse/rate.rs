@@ -23,9 +23,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use crate::catalog;
 use crate::config::{CommitmentKind, Discount, RateRules, TagPolicy};
 use crate::engine::aggregates::{Aggregates, HourlyRow, ResourceRow};
-use crate::engine::classify::ComputeClass;
+use crate::engine::classify::{self, ComputeClass, Signal};
 use crate::engine::inventory::{instances, Instance};
-use crate::engine::kinds::{InstanceService, Pricing};
+use crate::engine::kinds::{InstanceService, Pricing, Provider};
 use crate::findings::{per_month, Category, Confidence, Finding};
 use crate::schema::{charge_category, commitment_status, pricing_category};
 
@@ -87,7 +87,7 @@ pub struct Sizing {
     pub counted: bool,
 }
 
-/// On-demand EC2 usage of one instance type in one region, hour by hour over the period
+/// On-demand VM usage of one instance type in one region, hour by hour over the period
 /// (zero-filled): the steady baseline a reservation could cover.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Baseline {
@@ -283,12 +283,14 @@ fn series<'a>(
     out
 }
 
-fn family_of(instance_type: &str) -> &str {
-    catalog::split_type(instance_type).map_or(instance_type, |(f, _)| f)
+fn family_of(instance_type: &str) -> String {
+    catalog::split_type(instance_type).map_or_else(|| instance_type.to_string(), |(f, _)| f)
 }
 
-/// Sizes every product in the discount table: Compute Savings Plans over all on-demand
-/// compute; EC2 Instance Savings Plans and Reserved Instances per region and family.
+/// Sizes every product in the discount table over its provider's on-demand compute:
+/// spend-based plans (AWS Compute Savings Plans, Azure savings plans, Google flexible CUDs) over
+/// all of it; instance-scoped ones (EC2 Instance Savings Plans, Reserved Instances, Azure
+/// reservations, Google resource-based CUDs) per region and family.
 /// `removed` is the period saving of counted usage findings per (region, instance type): that
 /// spend is expected to go away, so it is taken off before sizing.
 fn sizing(
@@ -354,64 +356,114 @@ fn sizing(
             counted: false,
         });
     };
-    let compute = series(aggs, on_demand.iter().copied(), |r| r.billed * keep(r));
-    let mut families: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut families: BTreeSet<(Provider, String, String)> = BTreeSet::new();
     for r in &on_demand {
         if r.class == ComputeClass::Instance {
             if let Some(t) = &r.instance_type {
                 families.insert((
+                    r.provider,
                     r.region.clone().unwrap_or_default(),
-                    family_of(t).to_string(),
+                    family_of(t),
                 ));
             }
         }
     }
     for product in discounts {
-        match product.kind {
-            CommitmentKind::ComputeSavingsPlan => {
-                size(product, "all compute".into(), &compute, None)
-            }
-            CommitmentKind::Ec2InstanceSavingsPlan | CommitmentKind::ReservedInstance => {
-                for (region, family) in &families {
-                    let rows = on_demand.iter().copied().filter(|r| {
-                        r.class == ComputeClass::Instance
-                            && r.region.as_deref().unwrap_or_default() == region
-                            && r.instance_type.as_deref().map(family_of) == Some(family.as_str())
-                    });
-                    let family_series = series(aggs, rows, |r| r.billed * keep(r));
-                    // On-demand price of one normalised unit (size factor 1) in this family.
-                    let unit_price = (product.kind == CommitmentKind::ReservedInstance)
-                        .then(|| {
-                            let (cost, units) = on_demand
-                                .iter()
-                                .filter(|r| {
-                                    r.region.as_deref().unwrap_or_default() == region
-                                        && r.instance_type.as_deref().map(family_of)
-                                            == Some(family.as_str())
-                                })
-                                .fold((0.0, 0.0), |(c, u), r| {
-                                    let factor = r
-                                        .instance_type
-                                        .as_deref()
-                                        .and_then(catalog::normalization_factor)
-                                        .unwrap_or(0.0);
-                                    (c + r.billed, u + r.quantity * factor)
-                                });
-                            (units > 0.0).then(|| cost / units)
-                        })
-                        .flatten();
-                    size(
-                        product,
-                        format!("{region} {family}"),
-                        &family_series,
-                        unit_price,
-                    );
-                }
+        let provider = seller(product.kind);
+        if product.kind.spend_based() {
+            let rows = on_demand.iter().copied().filter(|r| r.provider == provider);
+            let compute = series(aggs, rows, |r| r.billed * keep(r));
+            size(product, "all compute".into(), &compute, None);
+        } else {
+            for (_, region, family) in families.iter().filter(|(p, _, _)| *p == provider) {
+                let rows = on_demand.iter().copied().filter(|r| {
+                    r.provider == provider
+                        && r.class == ComputeClass::Instance
+                        && r.region.as_deref().unwrap_or_default() == region
+                        && r.instance_type.as_deref().map(family_of).as_ref() == Some(family)
+                });
+                let family_series = series(aggs, rows, |r| r.billed * keep(r));
+                // On-demand price of one normalised unit (size factor 1) in this family.
+                let unit_price = (product.kind == CommitmentKind::ReservedInstance)
+                    .then(|| {
+                        let (cost, units) = on_demand
+                            .iter()
+                            .filter(|r| {
+                                r.provider == provider
+                                    && r.region.as_deref().unwrap_or_default() == region
+                                    && r.instance_type.as_deref().map(family_of).as_ref()
+                                        == Some(family)
+                            })
+                            .fold((0.0, 0.0), |(c, u), r| {
+                                let factor = r
+                                    .instance_type
+                                    .as_deref()
+                                    .and_then(catalog::normalization_factor)
+                                    .unwrap_or(0.0);
+                                (c + r.billed, u + r.quantity * factor)
+                            });
+                        (units > 0.0).then(|| cost / units)
+                    })
+                    .flatten();
+                size(
+                    product,
+                    format!("{region} {family}"),
+                    &family_series,
+                    unit_price,
+                );
             }
         }
     }
-    choose_counted(&mut out);
+    for provider in Provider::ALL {
+        let mut own: Vec<Sizing> = Vec::new();
+        let mut rest: Vec<Sizing> = Vec::new();
+        for s in out.drain(..) {
+            if seller(s.kind) == provider {
+                own.push(s);
+            } else {
+                rest.push(s);
+            }
+        }
+        choose_counted(&mut own);
+        out = rest.into_iter().chain(own).collect();
+    }
+    out.sort_by_key(|s| seller(s.kind));
     out
+}
+
+/// Providers with on-demand compute that purchase sizing cannot size, and why.
+fn sizing_gaps(aggs: &Aggregates, discounts: &[Discount]) -> Vec<String> {
+    let with_compute: BTreeSet<Provider> = aggs
+        .hourly
+        .iter()
+        .filter(|r| r.pricing_category.as_deref() == Some(pricing_category::STANDARD))
+        .map(|r| r.provider)
+        .collect();
+    with_compute
+        .into_iter()
+        .filter_map(|provider| {
+            let why = classify::gap(provider, Signal::CommitmentProducts).or_else(|| {
+                (!discounts.iter().any(|d| seller(d.kind) == provider)).then_some(
+                    "no commitment product of this provider is configured in [[rate.discounts]]",
+                )
+            })?;
+            Some(format!(
+                "{} data: commitment purchase sizing not available ({why}).",
+                provider.label()
+            ))
+        })
+        .collect()
+}
+
+/// The provider that sells a commitment product.
+pub fn seller(kind: CommitmentKind) -> Provider {
+    match kind {
+        CommitmentKind::ComputeSavingsPlan
+        | CommitmentKind::Ec2InstanceSavingsPlan
+        | CommitmentKind::ReservedInstance => Provider::Aws,
+        CommitmentKind::AzureSavingsPlan | CommitmentKind::AzureReservation => Provider::Azure,
+        CommitmentKind::GoogleFlexibleCud | CommitmentKind::GoogleResourceCud => Provider::Google,
+    }
 }
 
 fn key_of(r: &HourlyRow) -> (String, String) {
@@ -421,8 +473,8 @@ fn key_of(r: &HourlyRow) -> (String, String) {
     )
 }
 
-/// Purchases are alternatives: count either the best Compute Savings Plan or, per family,
-/// the best family-scoped purchase, whichever saves more in total.
+/// One provider's purchases are alternatives: count either its best spend-based plan or, per
+/// family, the best family-scoped purchase, whichever saves more in total.
 fn choose_counted(sizings: &mut [Sizing]) {
     let best_of = |items: &[usize], sizings: &[Sizing]| -> Option<usize> {
         items
@@ -437,11 +489,11 @@ fn choose_counted(sizings: &mut [Sizing]) {
             })
     };
     let compute: Vec<usize> = (0..sizings.len())
-        .filter(|&i| sizings[i].kind == CommitmentKind::ComputeSavingsPlan)
+        .filter(|&i| sizings[i].kind.spend_based())
         .collect();
     let mut by_scope: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, s) in sizings.iter().enumerate() {
-        if s.kind != CommitmentKind::ComputeSavingsPlan {
+        if !s.kind.spend_based() {
             by_scope.entry(s.scope.clone()).or_default().push(i);
         }
     }
@@ -472,7 +524,7 @@ pub fn quantile(values: &[f64], q: f64) -> f64 {
     sorted[low] + (h - low as f64) * (sorted[high] - sorted[low])
 }
 
-/// Per region and instance type, the hourly on-demand EC2 usage and its baseline.
+/// Per region and instance type, the hourly on-demand VM usage and its baseline.
 fn baselines(aggs: &Aggregates) -> Vec<Baseline> {
     let mut groups: BTreeMap<(String, String), Vec<&HourlyRow>> = BTreeMap::new();
     for r in &aggs.hourly {
@@ -511,10 +563,10 @@ fn baselines(aggs: &Aggregates) -> Vec<Baseline> {
     out
 }
 
-/// Spot candidates: on-demand EC2 instances run by an Auto Scaling group, EKS, EMR or Batch
-/// (they replace interrupted instances: high confidence); non-production instances; and
-/// short-lived instances that recur (batch-like work). Saving = on-demand cost × the
-/// configured Spot discount.
+/// Spot candidates: on-demand VMs run by an Auto Scaling group, a Kubernetes node pool, EMR,
+/// Dataproc or Batch (they replace interrupted instances: high confidence); non-production
+/// instances; and short-lived instances that recur (batch-like work). Saving = on-demand cost
+/// × the configured Spot discount.
 pub fn spot_candidates(aggs: &Aggregates, rules: &RateRules, tags: &TagPolicy) -> Vec<Finding> {
     let fleet: Vec<Instance> = instances(aggs)
         .into_iter()
@@ -612,6 +664,7 @@ pub fn analyse(
     if aggs.has_resources || !aggs.hourly.is_empty() {
         rate.sizing = sizing(aggs, &rules.discounts, removed);
     }
+    rate.notes.extend(sizing_gaps(aggs, &rules.discounts));
     if !aggs.is_hourly() {
         rate.notes.push(
             "Commitment sizing is approximate: the data has daily or monthly totals, so hourly \
@@ -623,9 +676,11 @@ pub fn analyse(
     let hours = aggs.covered_hours();
     // One finding per scope (all compute, or a region and family): its best product. The
     // other products are in commitments.csv with their curves.
-    let mut best_per_scope: BTreeMap<&str, &Sizing> = BTreeMap::new();
+    let mut best_per_scope: BTreeMap<(Provider, &str), &Sizing> = BTreeMap::new();
     for s in rate.sizing.iter().filter(|s| s.monthly_saving > 0.0) {
-        let best = best_per_scope.entry(s.scope.as_str()).or_insert(s);
+        let best = best_per_scope
+            .entry((seller(s.kind), s.scope.as_str()))
+            .or_insert(s);
         if s.monthly_saving > best.monthly_saving || (s.counted && !best.counted) {
             *best = s;
         }
@@ -828,7 +883,7 @@ mod tests {
         // Negotiated 400 − 390 = 10; commitment 390 − 270 = 120.
         assert!((k.negotiated_savings - 10.0).abs() < 1e-9);
         assert!((k.commitment_savings - 120.0).abs() < 1e-9);
-        // Spot share: 50 of 450 EC2 list = 11.11%.
+        // Spot share: 50 of 450 VM list = 11.11%.
         assert!((k.spot_share_pct.unwrap() - 50.0 / 450.0 * 100.0).abs() < 1e-9);
         assert_eq!(r.commitments[0].utilization_pct, Some(90.0));
     }

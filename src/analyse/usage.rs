@@ -8,7 +8,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use crate::catalog::{self, Catalog};
 use crate::config::{TagPolicy, UsageRules};
 use crate::engine::aggregates::{Aggregates, ResourceRow};
-use crate::engine::inventory::{instances, Instance};
+use crate::engine::classify::{self, Signal};
+use crate::engine::inventory::{instance_hours, instances, Instance};
 use crate::engine::kinds::{LineKind, Volume, VolumePart, VolumeType};
 use crate::findings::{per_month, Category, Confidence, Finding};
 use crate::period::Period;
@@ -95,7 +96,7 @@ pub fn analyse(
     }
     let fleet = instances(aggs);
     modernisation(&ctx, &fleet, &mut usage.findings);
-    ebs(&ctx, &mut usage.findings);
+    volumes(&ctx, &mut usage.findings);
     idle_public_ips(&ctx, &mut usage.findings);
     snapshots(&ctx, &mut usage.findings);
     if aggs.is_hourly() {
@@ -108,13 +109,51 @@ pub fn analyse(
     if let Some(rows) = utilization {
         usage.utilization = Some(rightsizing(&ctx, &fleet, rows, &mut usage.findings));
     }
+    usage.notes.extend(gaps(aggs));
     usage
 }
 
-/// Previous-generation families → current successor; current x86 families → Graviton.
-/// Saving = on-demand cost × (1 − price(target) ÷ price(current)), prices from the catalog
-/// (`data/instance_prices.csv`: AWS on-demand list prices, us-east-1). Only on-demand hours:
-/// hours under a commitment save nothing until it ends.
+/// Per provider in the data, the usage rules its data cannot support, and why: the report says
+/// so instead of showing an empty table.
+fn gaps(aggs: &Aggregates) -> Vec<String> {
+    let mut notes = Vec::new();
+    for provider in aggs.providers() {
+        let has_instances = aggs
+            .resources
+            .iter()
+            .any(|r| r.provider == provider && instance_hours(r).is_some());
+        let mut missing: Vec<(&str, &str)> = Vec::new();
+        if !has_instances {
+            missing.push((
+                "modernisation, rightsizing, off-hours schedules and Spot candidates",
+                "no instance hours with an instance type in the data (x_InstanceType, or \
+                 InstanceType in SkuPriceDetails)",
+            ));
+        } else if let Some(why) = classify::gap(provider, Signal::InstanceCatalog) {
+            missing.push(("modernisation", why));
+        }
+        if let Some(why) = classify::gap(provider, Signal::VolumeUpgrades) {
+            missing.push(("block-storage type upgrades", why));
+        }
+        if let Some(why) = classify::gap(provider, Signal::IdleAddress) {
+            missing.push(("idle public IPs", why));
+        }
+        if !missing.is_empty() {
+            let rules: Vec<String> = missing
+                .iter()
+                .map(|(rule, why)| format!("{rule}: not available ({why})"))
+                .collect();
+            notes.push(format!("{} data: {}.", provider.label(), rules.join("; ")));
+        }
+    }
+    notes
+}
+
+/// Previous-generation families → the cheapest current successor of the same size; current
+/// x86 families → Graviton. Saving = on-demand cost × (1 − price(target) ÷ price(current)),
+/// prices from the catalog (`data/*_prices.csv`: on-demand list prices of AWS us-east-1, Azure
+/// East US, Google us-central1). Only on-demand hours: hours under a commitment save nothing
+/// until it ends.
 fn modernisation(ctx: &Ctx, fleet: &[Instance], out: &mut Vec<Finding>) {
     for i in fleet.iter().filter(|i| i.on_demand_cost > 0.0) {
         let Some(current) = ctx.catalog.instance(&i.instance_type) else {
@@ -123,7 +162,7 @@ fn modernisation(ctx: &Ctx, fleet: &[Instance], out: &mut Vec<Finding>) {
         let Some((family, _)) = catalog::split_type(&i.instance_type) else {
             continue;
         };
-        let Some(path) = ctx.catalog.family(family) else {
+        let Some(path) = ctx.catalog.family(&family) else {
             continue;
         };
         let target = |family: &Option<String>| {
@@ -131,8 +170,13 @@ fn modernisation(ctx: &Ctx, fleet: &[Instance], out: &mut Vec<Finding>) {
                 .as_deref()
                 .and_then(|f| ctx.catalog.same_size_in(&i.instance_type, f))
         };
+        let cheapest_successor = path
+            .successors
+            .iter()
+            .filter_map(|f| ctx.catalog.same_size_in(&i.instance_type, f))
+            .min_by(|a, b| a.price_per_hour.total_cmp(&b.price_per_hour));
         let (rule, to, confidence, why) = if current.previous_generation {
-            match target(&path.successor).or_else(|| target(&path.graviton)) {
+            match cheapest_successor.or_else(|| target(&path.graviton)) {
                 Some(to) => (
                     "previous-generation",
                     to,
@@ -197,12 +241,9 @@ fn rows_by_resource(aggs: &Aggregates) -> BTreeMap<&str, Vec<&ResourceRow>> {
 }
 
 /// The storage part of a resource's volume rows, if it is a block volume.
-fn volume_storage<'a>(rows: &[&'a ResourceRow]) -> Option<(&'a ResourceRow, VolumeType)> {
+fn volume_storage<'a>(rows: &[&'a ResourceRow]) -> Option<(&'a ResourceRow, Volume)> {
     rows.iter().find_map(|row| match row.kind.volume() {
-        Some(Volume {
-            volume_type,
-            part: VolumePart::Storage,
-        }) => Some((*row, volume_type)),
+        Some(volume) if volume.part == VolumePart::Storage => Some((*row, volume)),
         _ => None,
     })
 }
@@ -214,14 +255,21 @@ fn volume_storage<'a>(rows: &[&'a ResourceRow]) -> Option<(&'a ResourceRow, Volu
 ///   above that, io2 (same price as io1 at that tier, better durability): no saving claimed.
 /// - magnetic (standard) → gp3: gp3 cost = GB × gp3; the saving is what storage plus I/O
 ///   requests cost above that (often none: the move is for performance).
-fn ebs(ctx: &Ctx, out: &mut Vec<Finding>) {
+///
+/// Other providers' types with a successor in the catalog (`data/block_storage.csv`: Azure
+/// Premium SSD → Premium SSD v2, Standard HDD → Standard SSD; Google pd-ssd and pd-standard →
+/// pd-balanced): the target cost is the volume's GiB-months at the successor's price; a disk
+/// billed by size tier has the tier's GiB for each disk-month.
+fn volumes(ctx: &Ctx, out: &mut Vec<Finding>) {
     let r = ctx.rules;
-    for (id, rows) in rows_by_resource(ctx.aggs) {
-        let Some((storage, volume_type)) = volume_storage(&rows) else {
+    for rows in rows_by_resource(ctx.aggs).into_values() {
+        let Some((storage, volume)) = volume_storage(&rows) else {
             continue;
         };
+        let volume_type = volume.volume_type;
         let cost: f64 = rows.iter().map(|row| row.effective).sum();
-        let gb_months = storage.quantity;
+        let gb_months = volume.gib_months(storage.quantity);
+        let mut why: Option<&str> = None;
         // Average size: GB-months over the months the volume lived in the period.
         // GB-months are GB × hours ÷ the hours of the calendar month (AWS's definition), so a
         // volume alive all month has as many GB-months as GB.
@@ -271,7 +319,27 @@ fn ebs(ctx: &Ctx, out: &mut Vec<Finding>) {
                 gb_months * r.ebs_gp3_gb_month,
                 Confidence::Medium,
             ),
-            _ => continue,
+            other => {
+                let Some(upgrade) = ctx.catalog.volume_upgrade(other.label()) else {
+                    continue;
+                };
+                let successor = VolumeType::from_label(&upgrade.successor);
+                let id = storage.resource_id.as_deref().unwrap_or_default();
+                if gb_months <= 0.0
+                    || successor.is_some_and(|to| {
+                        classify::volume_change_blocked(storage.provider, id, to).is_some()
+                    })
+                {
+                    continue;
+                }
+                why = Some(upgrade.why.as_str());
+                (
+                    "volume-type-upgrade",
+                    format!("change the disk to {}", upgrade.successor),
+                    gb_months * upgrade.successor_price_gib_month,
+                    upgrade.confidence,
+                )
+            }
         };
         let saving = (cost - target_cost).max(0.0);
         let mut f = ctx.for_row(rule, storage);
@@ -281,9 +349,9 @@ fn ebs(ctx: &Ctx, out: &mut Vec<Finding>) {
         f.monthly_saving = ctx.monthly(saving);
         f.confidence = confidence;
         f.evidence = format!(
-            "{gb_months:.1} GB-months costing {cost:.2} in the period; the target would cost {target_cost:.2}"
+            "{}{gb_months:.1} GB-months costing {cost:.2} in the period; the target would cost {target_cost:.2}",
+            why.map(|w| format!("{w}; ")).unwrap_or_default()
         );
-        let _ = id;
         out.push(f);
     }
 }
@@ -328,11 +396,8 @@ fn snapshots(ctx: &Ctx, out: &mut Vec<Finding>) {
             .collect();
         for r in &rows {
             let account = r.account.clone().unwrap_or_default();
-            if r.kind
-                .volume()
-                .is_some_and(|v| v.part == VolumePart::Storage)
-            {
-                *volume_gb.entry(account).or_default() += r.quantity;
+            if let Some(v) = r.kind.volume().filter(|v| v.part == VolumePart::Storage) {
+                *volume_gb.entry(account).or_default() += v.gib_months(r.quantity);
             }
         }
         let Some(first) = snapshot_rows.first() else {

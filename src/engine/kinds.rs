@@ -165,6 +165,33 @@ pub enum VolumeType {
 }
 
 impl VolumeType {
+    /// The type a label names (the inverse of [`VolumeType::label`]).
+    pub fn from_label(label: &str) -> Option<VolumeType> {
+        VolumeType::ALL.into_iter().find(|t| t.label() == label)
+    }
+
+    pub const ALL: [VolumeType; 19] = [
+        VolumeType::AwsGp2,
+        VolumeType::AwsGp3,
+        VolumeType::AwsIo1,
+        VolumeType::AwsIo2,
+        VolumeType::AwsMagnetic,
+        VolumeType::AwsSt1,
+        VolumeType::AwsSc1,
+        VolumeType::AzureStandardHdd,
+        VolumeType::AzureStandardSsd,
+        VolumeType::AzurePremiumSsd,
+        VolumeType::AzurePremiumSsdV2,
+        VolumeType::AzureUltra,
+        VolumeType::GooglePdStandard,
+        VolumeType::GooglePdBalanced,
+        VolumeType::GooglePdSsd,
+        VolumeType::GooglePdExtreme,
+        VolumeType::GoogleHyperdisk,
+        VolumeType::OracleBlock,
+        VolumeType::Unknown,
+    ];
+
     pub fn label(self) -> &'static str {
         match self {
             VolumeType::AwsGp2 => "gp2",
@@ -207,6 +234,17 @@ pub enum VolumePart {
 pub struct Volume {
     pub volume_type: VolumeType,
     pub part: VolumePart,
+    /// The size of a disk billed by size tier (Azure `P10` = 128 GiB), whose quantity is then
+    /// disk-months rather than GB-months.
+    pub tier_gib: Option<u32>,
+}
+
+impl Volume {
+    /// The GiB-months a storage line's quantity stands for: itself, or disk-months × the tier's
+    /// size for a disk billed by size tier.
+    pub fn gib_months(&self, quantity: f64) -> f64 {
+        quantity * self.tier_gib.map_or(1.0, f64::from)
+    }
 }
 
 /// Object-storage classes, provider-neutral.
@@ -354,6 +392,10 @@ impl LineKind {
     }
 
     pub fn disk(volume_type: VolumeType, part: VolumePart) -> LineKind {
-        LineKind::Volume(Volume { volume_type, part })
+        LineKind::Volume(Volume {
+            volume_type,
+            part,
+            tier_gib: None,
+        })
     }
 }

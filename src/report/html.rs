@@ -276,7 +276,7 @@ fn headline(out: &mut String, a: &Analysis) {
         &pct(k.effective_savings_rate_pct),
         "",
     );
-    card(out, "Spot share of EC2", &pct(k.spot_share_pct), "");
+    card(out, "Spot share of VM hours", &pct(k.spot_share_pct), "");
     out.push_str("</div>\n");
 
     if !a.gates.is_empty() {
@@ -646,7 +646,7 @@ fn rate(out: &mut String, a: &Analysis, charts: &[(&str, Vec<u8>)]) {
                 "Effective savings rate".into(),
                 pct(k.effective_savings_rate_pct),
             ],
-            vec!["Spot share of EC2".into(), pct(k.spot_share_pct)],
+            vec!["Spot share of VM hours".into(), pct(k.spot_share_pct)],
             vec![
                 format!("Commitment-eligible list cost ({cur})"),
                 money(k.eligible_list_cost),

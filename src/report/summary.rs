@@ -22,7 +22,7 @@ pub const KPI_FORMULAS: [(&str, &str); 5] = [
     ),
     (
         "commitment_coverage_pct",
-        "ListCost of commitment-covered usage ÷ ListCost of commitment-eligible usage (EC2, Fargate, Lambda; RDS, ElastiCache, OpenSearch, Redshift instances; not Spot) × 100",
+        "ListCost of commitment-covered usage ÷ ListCost of commitment-eligible usage (instance hours of VMs and of managed database, cache, search and warehouse nodes, and serverless compute, of every provider; not Spot) × 100",
     ),
     (
         "commitment_utilization_pct",
@@ -34,7 +34,7 @@ pub const KPI_FORMULAS: [(&str, &str); 5] = [
     ),
     (
         "spot_share_pct",
-        "ListCost of Spot EC2 instance hours ÷ ListCost of all EC2 instance hours × 100",
+        "ListCost of Spot (Dynamic) VM instance hours ÷ ListCost of all VM instance hours × 100",
     ),
 ];
 
@@ -349,7 +349,7 @@ pub fn to_markdown(a: &Analysis) -> String {
     );
     let _ = writeln!(
         out,
-        "| Spot share of EC2 | {} |",
+        "| Spot share of VM hours | {} |",
         pct(s.kpis.spot_share_pct)
     );
 

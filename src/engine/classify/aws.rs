@@ -5,11 +5,12 @@
 
 use polars::prelude::*;
 
-use super::{pricing_of, Columns, ComputeClass, Facts, Hints, Orchestrator};
+use super::{no_tiers, pricing_of, Columns, ComputeClass, Facts, Hints, Orchestrator};
 use crate::engine::kinds::*;
 use crate::schema;
 
 pub const HINTS: Hints = Hints {
+    disk_tier_gib: no_tiers,
     volume_types: &[
         ("(gp2)", VolumeType::AwsGp2),
         ("of gp2", VolumeType::AwsGp2),
@@ -149,6 +150,7 @@ pub fn classify(f: &Facts) -> LineKind {
         LineKind::Volume(Volume {
             volume_type: ebs_type(suffix),
             part,
+            tier_gib: None,
         })
     };
     if let Some(suffix) = after(u, "EBS:VolumeUsage") {
@@ -313,10 +315,7 @@ mod tests {
         let kind = |u| classify(&facts("AmazonEC2", u));
         assert_eq!(
             kind("APS2-EBS:VolumeUsage.gp2"),
-            LineKind::Volume(Volume {
-                volume_type: VolumeType::AwsGp2,
-                part: VolumePart::Storage
-            })
+            LineKind::disk(VolumeType::AwsGp2, VolumePart::Storage)
         );
         assert_eq!(
             kind("EBS:VolumeUsage").volume().unwrap().volume_type,
@@ -324,10 +323,7 @@ mod tests {
         );
         assert_eq!(
             kind("EBS:VolumeP-IOPS.piops"),
-            LineKind::Volume(Volume {
-                volume_type: VolumeType::AwsIo1,
-                part: VolumePart::Iops
-            })
+            LineKind::disk(VolumeType::AwsIo1, VolumePart::Iops)
         );
         assert_eq!(
             kind("EBS:VolumeP-Throughput.gp3").volume().unwrap().part,

@@ -6,14 +6,15 @@
 use polars::prelude::*;
 
 use super::{
-    any_of, aws, first_match, hints, pricing_of, sku_detail, words, Columns, ComputeClass, Facts,
-    Hints,
+    any_of, aws, first_match, hints, no_tiers, pricing_of, sku_detail, words, Columns,
+    ComputeClass, Facts, Hints,
 };
 use crate::engine::kinds::*;
 use crate::schema::{self, charge_category, commitment_status};
 
 /// The vocabulary of a provider costlens has no rules for: only the standard columns count.
 pub const NO_HINTS: Hints = Hints {
+    disk_tier_gib: no_tiers,
     volume_types: &[],
     volume_iops: &[],
     volume_throughput: &[],
@@ -118,6 +119,7 @@ pub fn classify(f: &Facts) -> LineKind {
         return LineKind::Volume(Volume {
             volume_type: volume_type.unwrap_or(VolumeType::Unknown),
             part,
+            tier_gib: (h.disk_tier_gib)(&text),
         });
     }
     if any_of(&text, h.idle_ip) {

@@ -5,10 +5,11 @@
 //! A reserved static external IP that is not in use is billed under its own SKU,
 //! `Static Ip Charge`; an address in use is `External IP Charge on a … VM`.
 
-use super::{Hints, Orchestrator};
+use super::{no_tiers, Hints, Orchestrator};
 use crate::engine::kinds::{Platform, VolumeType};
 
 pub const HINTS: Hints = Hints {
+    disk_tier_gib: no_tiers,
     volume_types: &[
         ("balanced pd", VolumeType::GooglePdBalanced),
         ("pd-balanced", VolumeType::GooglePdBalanced),

@@ -58,6 +58,8 @@ pub struct Facts<'a> {
 /// Each provider's vocabulary for the kinds FOCUS columns do not spell out: matched,
 /// lower-cased, against the row's resource type, SKU meter and charge description.
 pub struct Hints {
+    /// The size of a disk billed by size tier, from the row's words.
+    pub disk_tier_gib: fn(&str) -> Option<u32>,
     /// Words that name a block-volume type, most specific first.
     pub volume_types: &'static [(&'static str, VolumeType)],
     /// Words of a provisioned-IOPS or provisioned-throughput line of a volume.
@@ -108,6 +110,11 @@ impl Orchestrator {
             (Orchestrator::ScaleSet, _) => "VM scale set",
         }
     }
+}
+
+/// For providers that bill disks by capacity, not by size tier.
+pub fn no_tiers(_: &str) -> Option<u32> {
+    None
 }
 
 pub fn hints(provider: Provider) -> &'static Hints {
@@ -277,6 +284,18 @@ pub fn gap(provider: Provider, signal: Signal) -> Option<&'static str> {
             Some("OCI commitments are account-wide Universal Credits, not sized per workload")
         }
         (Provider::Other, _) => Some("costlens has no rules for this provider's strings"),
+        _ => None,
+    }
+}
+
+/// Why the volume `resource_id` of `provider` cannot change to `successor`, if it cannot.
+pub fn volume_change_blocked(
+    provider: Provider,
+    resource_id: &str,
+    successor: VolumeType,
+) -> Option<&'static str> {
+    match provider {
+        Provider::Azure => azure::successor_blocked(resource_id, successor),
         _ => None,
     }
 }

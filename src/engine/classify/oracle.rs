@@ -2,10 +2,11 @@
 //! `Block Volume - Performance Units` and `Compute - Standard - E4 - OCPU`. No orchestrator tag
 //! is listed: OKE's node tags are not documented as stable.
 
-use super::Hints;
+use super::{no_tiers, Hints};
 use crate::engine::kinds::{Platform, VolumeType};
 
 pub const HINTS: Hints = Hints {
+    disk_tier_gib: no_tiers,
     volume_types: &[("block volume", VolumeType::OracleBlock)],
     volume_iops: &["performance units"],
     volume_throughput: &[],
