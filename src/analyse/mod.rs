@@ -1,6 +1,18 @@
 //! Analysers: pure functions from the aggregates and the configuration to findings and tables.
 //! No file, network or clock access in here; `run` ties them together, deduplicates savings
 //! ("no dollar counted twice") and ranks the findings.
+//!
+//! ## How to add a rule
+//! 1. Write it in the analyser it belongs to (usage: use less or something cheaper; rate: pay
+//!    less for the same; allocation: who pays) as a function over
+//!    [`crate::engine::aggregates::Aggregates`] that matches on [`crate::engine::kinds::LineKind`]s,
+//!    never on a provider's strings (`tests/architecture.rs` checks). If no kind says what the
+//!    rule needs, add one in the engine first.
+//! 2. Emit [`Finding`]s with a stable rule name, the saving per 730-hour month and the evidence a
+//!    human needs to check it; give the formula and its source in the function's doc comment.
+//! 3. If some provider's bills cannot support it, say so in the analyser's notes (see
+//!    [`crate::engine::classify::gap`]).
+//! 4. Unit-test it on hand-made aggregates with the saving worked out by hand in a comment.
 
 pub mod allocation;
 pub mod budgets;

@@ -7,6 +7,15 @@
 //! AWS inputs are accepted beside local ones: `s3://bucket/prefix/` is downloaded into the cache
 //! folder and then read like a local folder ([`s3`]); `ce:PERIOD` is fetched from Cost Explorer
 //! ([`cost_explorer`]).
+//!
+//! ## How to add an importer
+//! 1. Add a [`Format`] variant and a module that maps the source's columns onto
+//!    [`crate::schema::project`], keeping the money rules of the source in that one mapping.
+//! 2. Detect it in `load_file` from the parquet schema or the CSV header (never the file name).
+//! 3. Bad input is an [`Error`] naming the file and, where known, column and row: check numbers
+//!    and timestamps before they are summed. If the source can be grouped before it is mapped
+//!    (a fast route for large inputs), also return a [`crate::engine::rollup::Rollup`].
+//! 4. Test it with a real sample in `sample-data/` and totals computed by another engine.
 
 mod aws_cur;
 pub mod cost_explorer;

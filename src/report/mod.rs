@@ -2,6 +2,13 @@
 //! charts and a self-contained `report.html`. The folder is built under a temporary name and
 //! renamed into place when complete; the same analysis always gives the same bytes (no clock
 //! inside any file).
+//!
+//! ## How to add a report table
+//! 1. Add its rows to [`Analysis`] (computed by an analyser, never here).
+//! 2. Write it in `write_tables` with [`table::Cell`]s: text cells are protected against formula
+//!    injection and numbers stay numbers; give it a file name users can script against.
+//! 3. Sort its rows by something total, so reruns give the same bytes; list it in the README's
+//!    report-folder section.
 
 pub mod charts;
 pub mod html;

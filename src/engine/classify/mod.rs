@@ -21,7 +21,7 @@
 
 pub mod aws;
 pub mod azure;
-mod focus;
+pub mod focus;
 pub mod google;
 pub mod oracle;
 
