@@ -314,3 +314,90 @@ fn toolkit_data_of_every_provider_gets_duckdb_s_commitment_kpis() {
         }
     }
 }
+
+/// An hourly Azure month, written here: `dev-1`, a Standard_D2s_v5 (0.096/h) tagged
+/// environment=dev, and `big-1`, a Standard_D8s_v5 (0.384/h) in production, both on demand for
+/// every hour of October 2026.
+fn hourly_azure_month() -> String {
+    let header = "ProviderName,SubAccountId,BillingCurrency,ChargePeriodStart,ChargePeriodEnd,\
+                  ChargeCategory,PricingCategory,ServiceCategory,ServiceSubcategory,ServiceName,\
+                  RegionId,ResourceId,SkuPriceDetails,PricingUnit,PricingQuantity,BilledCost,\
+                  EffectiveCost,ListCost,ContractedCost,Tags";
+    let mut out = String::from(header) + "\n";
+    let start = chrono::NaiveDate::from_ymd_opt(2026, 10, 1)
+        .unwrap()
+        .and_hms_opt(0, 0, 0)
+        .unwrap();
+    for hour in 0..744 {
+        let at = start + chrono::Duration::hours(hour);
+        let end = at + chrono::Duration::hours(1);
+        for (vm, size, price, env) in [
+            ("dev-1", "Standard_D2s_v5", 0.096, "dev"),
+            ("big-1", "Standard_D8s_v5", 0.384, "prod"),
+        ] {
+            out += &format!(
+                "Microsoft,sub-1,USD,{}Z,{}Z,Usage,Standard,Compute,Virtual Machines,\
+                 Virtual Machines,westeurope,/subscriptions/sub-1/providers/Microsoft.Compute/\
+                 virtualMachines/{vm},\"{{\"\"InstanceType\"\":\"\"{size}\"\"}}\",Hours,1,{price},\
+                 {price},{price},{price},\"{{\"\"environment\"\":\"\"{env}\"\"}}\"\n",
+                at.format("%Y-%m-%dT%H:%M:%S"),
+                end.format("%Y-%m-%dT%H:%M:%S"),
+            );
+        }
+    }
+    out
+}
+
+#[test]
+fn hourly_azure_vms_get_schedules_spot_and_rightsizing() {
+    let dir = tempfile::tempdir().unwrap();
+    let bill = dir.path().join("azure.csv");
+    std::fs::write(&bill, hourly_azure_month()).unwrap();
+    let utilization = dir.path().join("utilization.csv");
+    // big-1 peaks at 30% CPU and 40% memory (p95 20% / 30%): one size smaller, D4s_v5 at 0.192.
+    std::fs::write(
+        &utilization,
+        "resource_id,cpu_max_pct,cpu_p95_pct,mem_p95_pct,days_observed\n\
+         /subscriptions/sub-1/providers/Microsoft.Compute/virtualMachines/big-1,30,20,30,30\n",
+    )
+    .unwrap();
+    let run = costlens(
+        &[
+            "analyze",
+            "azure.csv",
+            "--utilization",
+            "utilization.csv",
+            "--out",
+            "reports",
+        ],
+        dir.path(),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let folder = dir.path().join("reports/2026-10");
+    let r = Report {
+        summary: json(&std::fs::read_to_string(folder.join("summary.json")).unwrap()),
+        findings: csv_rows(&folder.join("findings.csv")),
+    };
+    // October 2026 has 22 weekdays: 22 × 12 business hours (08:00-20:00 UTC) = 264 of its 744
+    // hours; the other 480 cost 480 × 0.096 = 46.08.
+    close(
+        r.saving("offhours-schedule", "dev-1"),
+        46.08 * MONTH,
+        "schedule",
+    );
+    // Non-production on demand: Spot at the assumed 65% discount, 0.65 × 744 × 0.096.
+    close(
+        r.saving("spot-candidate", "dev-1"),
+        0.65 * 744.0 * 0.096 * MONTH,
+        "Spot",
+    );
+    // big-1 at 0.384/h all month (285.696) → D4s_v5 at 0.192/h: half of it.
+    let down = r.finding("downsize-instance", "big-1");
+    assert!(down["recommendation"].contains("Standard_D4s_v5"));
+    close(
+        r.saving("downsize-instance", "big-1"),
+        285.696 / 2.0 * MONTH,
+        "downsize",
+    );
+    assert_eq!(r.summary["utilization"]["matched"], 1, "{}", r.summary);
+}
