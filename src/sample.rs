@@ -671,13 +671,13 @@ fn scenario(seed: u64, span: &Span) -> Scenario {
         "arn:aws:elasticache:us-east-1:{}:cluster:sessions-001",
         ACCOUNTS[PROD].0
     );
-    let price = b.price("cache.m4.large");
+    let price = b.price("cache.r4.large");
     b.hourly(
         Spec::new(
             PROD,
             ELASTICACHE,
             "Cache Instance",
-            "NodeUsage:cache.m4.large",
+            "NodeUsage:cache.r4.large",
             "Hrs",
             Cadence::Hourly(1.0),
             price,
@@ -686,7 +686,7 @@ fn scenario(seed: u64, span: &Span) -> Scenario {
         .resource(&cache)
         .tags(user_tags(Some("web"), Some("prod"))),
     );
-    b.last_spec().instance_type = Some("cache.m4.large".into());
+    b.last_spec().instance_type = Some("cache.r4.large".into());
     b.plant("previous-generation", &cache);
 
     // Non-production instances running nights and weekends: schedule and Spot candidates.

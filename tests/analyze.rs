@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use common::*;
 
-const HEADER: &str = "BillingAccountId,SubAccountId,ProviderName,BillingCurrency,ChargePeriodStart,ChargePeriodEnd,ChargeCategory,PricingCategory,ServiceName,RegionId,ResourceId,BilledCost,EffectiveCost,ListCost,ContractedCost,PricingQuantity,PricingUnit,Tags,x_ServiceCode,x_UsageType,x_InstanceType";
+const HEADER: &str = "BillingAccountId,SubAccountId,ProviderName,BillingCurrency,ChargePeriodStart,ChargePeriodEnd,ChargeCategory,PricingCategory,ServiceName,RegionId,ResourceId,BilledCost,EffectiveCost,ListCost,ContractedCost,PricingQuantity,PricingUnit,Tags,x_ServiceCode,x_UsageType,x_InstanceType,x_Operation";
 
 /// October 2026, monthly lines (744 hours):
 /// 1. vol-1  gp2 500 GB, 50.00, team=web environment=prod
@@ -28,8 +28,10 @@ fn fixture() -> String {
                 code: &str,
                 usage: &str,
                 itype: &str| {
+        // Instance hours run Linux (the operation code says so); nothing else has one here.
+        let operation = if itype.is_empty() { "" } else { "RunInstances" };
         format!(
-            "999,{account},AWS,USD,2026-10-01T00:00:00Z,2026-11-01T00:00:00Z,{category},{pricing},{service},us-east-1,{resource},{cost},{cost},{cost},{cost},{qty},{unit},\"{tags}\",{code},{usage},{itype}\n"
+            "999,{account},AWS,USD,2026-10-01T00:00:00Z,2026-11-01T00:00:00Z,{category},{pricing},{service},us-east-1,{resource},{cost},{cost},{cost},{cost},{qty},{unit},\"{tags}\",{code},{usage},{itype},{operation}\n"
         )
     };
     let mut text = String::from(HEADER) + "\n";

@@ -149,11 +149,19 @@ fn gaps(aggs: &Aggregates) -> Vec<String> {
     notes
 }
 
-/// Previous-generation families → the cheapest current successor of the same size; current
-/// x86 families → Graviton. Saving = on-demand cost × (1 − price(target) ÷ price(current)),
-/// prices from the catalog (`data/*_prices.csv`: on-demand list prices of AWS us-east-1, Azure
-/// East US, Google us-central1). Only on-demand hours: hours under a commitment save nothing
-/// until it ends.
+/// Modernisation, only where it saves money and the platform allows it:
+/// - a previous-generation family moves to the cheapest current x86 successor of the same size
+///   (a drop-in move, high confidence), or, if none saves, to its arm64 (Graviton) family;
+/// - a current x86 family moves to arm64 when the arm64 type is cheaper.
+///
+/// arm64 only for Linux: Windows, SQL Server and licence-included Linux do not run on Graviton
+/// (and an instance whose platform the bill does not show is not sent there). Saving, from the
+/// catalog's on-demand list prices (`data/*_prices.csv`: AWS us-east-1, Azure East US, Google
+/// us-central1): on-demand cost × (1 − price(target) ÷ price(current)); with a licence in the
+/// price, the licence does not get cheaper, so only the compute part is counted: on-demand
+/// hours × (price(current) − price(target)), never more than the ratio gives. Only on-demand
+/// hours: hours under a commitment save nothing until it ends. A target that saves nothing is
+/// not a finding.
 fn modernisation(ctx: &Ctx, fleet: &[Instance], out: &mut Vec<Finding>) {
     for i in fleet.iter().filter(|i| i.on_demand_cost > 0.0) {
         let Some(current) = ctx.catalog.instance(&i.instance_type) else {
@@ -165,47 +173,57 @@ fn modernisation(ctx: &Ctx, fleet: &[Instance], out: &mut Vec<Finding>) {
         let Some(path) = ctx.catalog.family(&family) else {
             continue;
         };
-        let target = |family: &Option<String>| {
-            family
-                .as_deref()
-                .and_then(|f| ctx.catalog.same_size_in(&i.instance_type, f))
+        let arm = path
+            .graviton
+            .as_deref()
+            .filter(|_| i.platform.runs_on_arm() && !current.arm)
+            .and_then(|f| ctx.catalog.same_size_in(&i.instance_type, f));
+        let saving_of = |to: &catalog::Instance| -> f64 {
+            let by_ratio = i.on_demand_cost * (1.0 - to.price_per_hour / current.price_per_hour);
+            let saving = if i.platform.licence_included() {
+                by_ratio.min(i.on_demand_hours * (current.price_per_hour - to.price_per_hour))
+            } else {
+                by_ratio
+            };
+            saving.max(0.0)
         };
-        let cheapest_successor = path
+        let successor = path
             .successors
             .iter()
             .filter_map(|f| ctx.catalog.same_size_in(&i.instance_type, f))
+            .filter(|to| saving_of(to) > 0.0)
             .min_by(|a, b| a.price_per_hour.total_cmp(&b.price_per_hour));
-        let (rule, to, confidence, why) = if current.previous_generation {
-            match cheapest_successor.or_else(|| target(&path.graviton)) {
-                Some(to) => (
-                    "previous-generation",
-                    to,
-                    Confidence::High,
-                    format!("{family} is a previous-generation family"),
+        let arm = arm.filter(|to| saving_of(to) > 0.0);
+        let (rule, to, confidence, why) = match (current.previous_generation, successor, arm) {
+            (true, Some(to), _) => (
+                "previous-generation",
+                to,
+                Confidence::High,
+                format!("{family} is a previous-generation family"),
+            ),
+            (true, None, Some(to)) => (
+                "previous-generation",
+                to,
+                Confidence::Medium,
+                format!(
+                    "{family} is a previous-generation family; its arm64 (Graviton) successor \
+                     needs arm64 builds of the software"
                 ),
-                None => continue,
-            }
-        } else if !current.arm {
-            match target(&path.graviton) {
-                Some(to) => (
-                    "graviton",
-                    to,
-                    Confidence::Medium,
-                    "Graviton (arm64) needs arm64 builds of the software".to_string(),
-                ),
-                None => continue,
-            }
-        } else {
-            continue;
+            ),
+            (false, _, Some(to)) => (
+                "graviton",
+                to,
+                Confidence::Medium,
+                "Graviton (arm64) needs arm64 builds of the software".to_string(),
+            ),
+            _ => continue,
         };
+        let saving = saving_of(to);
         let ratio = to.price_per_hour / current.price_per_hour;
-        let saving = i.on_demand_cost * (1.0 - ratio).max(0.0);
         let mut f = ctx.for_instance(rule, i);
-        let graviton_note = match (&path.graviton, rule) {
-            (Some(g), "previous-generation") if !to.instance_type.starts_with(g.as_str()) => {
-                target(&path.graviton)
-                    .map(|g| format!(" (or Graviton {})", g.instance_type))
-                    .unwrap_or_default()
+        let graviton_note = match arm {
+            Some(g) if rule == "previous-generation" && g.instance_type != to.instance_type => {
+                format!(" (or Graviton {})", g.instance_type)
             }
             _ => String::new(),
         };
@@ -213,8 +231,16 @@ fn modernisation(ctx: &Ctx, fleet: &[Instance], out: &mut Vec<Finding>) {
         f.period_cost = i.on_demand_cost;
         f.monthly_saving = ctx.monthly(saving);
         f.confidence = confidence;
+        let licence = if i.platform.licence_included() {
+            format!(
+                "; {}: the licence part of the price stays, only the compute part is counted",
+                i.platform.label()
+            )
+        } else {
+            String::new()
+        };
         f.evidence = format!(
-            "{why}; on-demand {:.0} h costing {:.2}; list price {} {:.4}/h vs {} {:.4}/h ({:.0}% less)",
+            "{why}; on-demand {:.0} h costing {:.2}; list price {} {:.4}/h vs {} {:.4}/h ({:.0}% less){licence}",
             i.on_demand_hours,
             i.on_demand_cost,
             i.instance_type,
@@ -569,9 +595,9 @@ fn rightsizing(
 mod tests {
     use super::*;
     use crate::engine::aggregates::ResourceRow;
-    use crate::engine::kinds::Pricing;
     use crate::engine::kinds::VolumePart::{Iops, Requests, Storage};
     use crate::engine::kinds::VolumeType::{AwsGp2, AwsIo1, AwsMagnetic};
+    use crate::engine::kinds::{Platform, Pricing};
     use crate::period::Period;
     use crate::schema::pricing_category;
 
@@ -636,9 +662,10 @@ mod tests {
 
     #[test]
     fn previous_generation_saving_from_the_price_ratio() {
-        // m4.large 744 h at 0.10 = 74.40; m7i.large is 0.1008/h: more expensive, so no
-        // saving, but the finding stands (support, performance). c4.large 0.10 → c7i.large
-        // 0.08925: 744 × 0.10 × (1 − 0.8925) = 7.998 in 744 h = 7.8475/month (× 730/744).
+        // c4.large 0.10 → c7i.large 0.08925: 744 × 0.10 × (1 − 0.8925) = 7.998 in 744 h =
+        // 7.8475/month (× 730/744); Graviton c7g.large is named as the alternative.
+        // m4.large 744 h at 0.10 = 74.40; its x86 successor m7i.large is 0.1008/h, dearer: the
+        // move that saves is arm64, m7g.large at 0.0816: 74.40 × (1 − 0.816) = 13.6896.
         let u = run(
             vec![
                 instance("i-m4", "m4.large", 744, 74.40, Some("prod")),
@@ -653,9 +680,67 @@ mod tests {
             c4.recommendation
         );
         assert!(c4.recommendation.contains("c7g.large"));
+        assert_eq!(c4.confidence, Confidence::High);
         assert!((c4.monthly_saving - 74.40 * (1.0 - 0.08925 / 0.10) * 730.0 / 744.0).abs() < 1e-9);
         assert!((c4.monthly_saving - 7.8475).abs() < 1e-3);
-        assert_eq!(find(&u, "previous-generation", "i-m4").monthly_saving, 0.0);
+        let m4 = find(&u, "previous-generation", "i-m4");
+        assert!(
+            m4.recommendation.contains("m7g.large"),
+            "{}",
+            m4.recommendation
+        );
+        assert_eq!(m4.confidence, Confidence::Medium);
+        assert!((m4.monthly_saving - 13.6896 * 730.0 / 744.0).abs() < 1e-9);
+    }
+
+    /// An instance hour on `platform`.
+    fn on(mut row: ResourceRow, platform: Platform) -> ResourceRow {
+        if let LineKind::Instance(i) = &mut row.kind {
+            i.platform = platform;
+        }
+        row
+    }
+
+    #[test]
+    fn windows_and_licensed_platforms_never_go_to_graviton_and_save_the_compute_part_only() {
+        // Windows m5.large: current x86 whose only cheaper path is arm64: no finding.
+        // Windows c4.large at 0.192/h (licence included) for 744 h: 142.848. To c7i.large the
+        // compute price falls by 0.10 − 0.08925 = 0.01075/h: 744 × 0.01075 = 7.998, not the
+        // 142.848 × 10.75% = 15.36 the ratio would claim. Unknown platform: no Graviton either.
+        let u = run(
+            vec![
+                on(
+                    instance("i-win-m5", "m5.large", 744, 139.87, Some("prod")),
+                    Platform::Windows,
+                ),
+                on(
+                    instance("i-win-c4", "c4.large", 744, 142.848, Some("prod")),
+                    Platform::Windows,
+                ),
+                on(
+                    instance("i-sql-m5", "m5.large", 744, 300.0, Some("prod")),
+                    Platform::SqlServer,
+                ),
+                on(
+                    instance("i-what-m5", "m5.large", 744, 71.424, Some("prod")),
+                    Platform::Unknown,
+                ),
+            ],
+            None,
+        );
+        for id in ["i-win-m5", "i-sql-m5", "i-what-m5"] {
+            assert!(
+                !u.findings
+                    .iter()
+                    .any(|f| f.resource_id.as_deref() == Some(id)),
+                "{id}: {:#?}",
+                u.findings
+            );
+        }
+        let c4 = find(&u, "previous-generation", "i-win-c4");
+        assert!(c4.recommendation.contains("c7i.large"));
+        assert!(!c4.recommendation.contains("c7g"), "{}", c4.recommendation);
+        assert!((c4.monthly_saving - 744.0 * 0.01075 * 730.0 / 744.0).abs() < 1e-9);
     }
 
     #[test]
