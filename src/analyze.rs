@@ -17,7 +17,7 @@ use crate::findings::Finding;
 use crate::lock::Lock;
 use crate::period::Period;
 use crate::report::{self, store};
-use crate::{import, utilization};
+use crate::{import, output, utilization};
 
 /// Everything `analyze` needs, already resolved from flags, environment, file and defaults.
 #[derive(Debug, Clone)]
@@ -109,8 +109,10 @@ pub fn run(request: &Request) -> Result<Outcome> {
     let config = &request.config;
     let started = Instant::now();
     let _lock = Lock::acquire(&config.output_dir, &request.started)?;
+    let restored = output::recover(&config.output_dir)?;
     let dataset = import::load_with(&request.inputs, &request.aws)?;
-    let (dataset_notes, sources) = (dataset.notes, dataset.sources);
+    let (mut dataset_notes, sources) = (dataset.notes, dataset.sources);
+    dataset_notes.extend(restored);
     // Mapping every line instead of grouping first gives the same figures, slower: kept
     // reachable so tests can compare the two routes.
     let per_line = std::env::var_os("COSTLENS_PER_LINE").is_some_and(|v| v == "1");

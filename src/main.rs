@@ -206,8 +206,24 @@ fn one_malloc_arena() {
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 fn one_malloc_arena() {}
 
+/// A file-size limit (`ulimit -f`) kills a process that writes past it with SIGXFSZ, leaving
+/// its temporary folder and lock behind with no message; ignored, the write fails with EFBIG
+/// and the run ends through its ordinary error path (one line, temporary files removed, lock
+/// released).
+#[cfg(unix)]
+fn file_size_limit_is_an_error() {
+    // SAFETY: setting a signal to SIG_IGN installs no handler code; done before threads start.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
+}
+
+#[cfg(not(unix))]
+fn file_size_limit_is_an_error() {}
+
 fn main() -> ExitCode {
     one_malloc_arena();
+    file_size_limit_is_an_error();
     tune_polars();
     let cli = Cli::parse();
     init_logging(&cli.log);

@@ -285,11 +285,171 @@ fn a_failed_run_leaves_the_previous_report_intact() {
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("injected failure"), "{}", run.stderr);
     assert_eq!(files(&s.root.join("out/2026-10")), before);
-    let leftovers: Vec<String> = std::fs::read_dir(s.root.join("out"))
+    assert_eq!(entries(&s.root.join("out")), vec!["2026-10"]);
+}
+
+/// Every name in a folder, sorted (hidden ones included: leftovers are hidden).
+fn entries(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(leftovers, vec!["2026-10"]);
+    names.sort();
+    names
+}
+
+/// A first report, and data changed so that a completed rerun writes other bytes.
+fn report_then_change(s: &Setup) -> std::collections::BTreeMap<String, Vec<u8>> {
+    assert_eq!(analyze(&s.root, "out", &[]).code, 0);
+    std::fs::write(s.root.join("bill.csv"), fixture().replace("71.424", "80")).unwrap();
+    files(&s.root.join("out/2026-10"))
+}
+
+/// Faults at each rename of the folder swap (through the test-only `COSTLENS_INJECT_FAILURE`
+/// hook): the previous report is under its name whenever a run stops, or is put back by the
+/// next start, and nothing a failed or killed run left stays behind.
+#[test]
+fn rename_faults_never_lose_the_report_and_leave_nothing_behind() {
+    fn inject(points: &str) -> [(&str, &str); 1] {
+        [("COSTLENS_INJECT_FAILURE", points)]
+    }
+
+    // The atomic exchange works (Linux): the new report replaces the old one in one step.
+    let s = setup("");
+    let before = report_then_change(&s);
+    assert_eq!(analyze(&s.root, "out", &[]).code, 0);
+    assert_ne!(files(&s.root.join("out/2026-10")), before);
+    assert_eq!(entries(&s.root.join("out")), vec!["2026-10"]);
+
+    // No exchange on this filesystem, and moving the new folder in fails (EXDEV): the previous
+    // report is moved back, one line says so, exit 2.
+    let s = setup("");
+    let before = report_then_change(&s);
+    let run = analyze(&s.root, "out", &inject("exchange,second-rename"));
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("renaming into place (the previous report is kept)"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
+    assert_eq!(files(&s.root.join("out/2026-10")), before);
+    assert_eq!(entries(&s.root.join("out")), vec!["2026-10"]);
+
+    // No exchange, and the fallback's two renames succeed.
+    let s = setup("");
+    let before = report_then_change(&s);
+    assert_eq!(analyze(&s.root, "out", &inject("exchange")).code, 0);
+    assert_ne!(files(&s.root.join("out/2026-10")), before);
+    assert_eq!(entries(&s.root.join("out")), vec!["2026-10"]);
+
+    // Killed between the two renames: the previous report is aside, the new one not in place.
+    // The next start puts the previous one back before doing anything else: shown by a next
+    // run that itself fails before its rename.
+    let s = setup("");
+    let before = report_then_change(&s);
+    let run = analyze(&s.root, "out", &inject("exchange,die-between-renames"));
+    assert_ne!(run.code, 0);
+    assert!(!s.root.join("out/2026-10").exists());
+    let run = analyze(&s.root, "out", &inject("before-rename"));
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("stale lock"), "{}", run.stderr);
+    assert_eq!(files(&s.root.join("out/2026-10")), before);
+    assert_eq!(entries(&s.root.join("out")), vec!["2026-10"]);
+
+    // Killed after the swap, before the previous report's copy is deleted: the new report is in
+    // place, and the next start removes the copy.
+    let s = setup("");
+    let before = report_then_change(&s);
+    let run = analyze(&s.root, "out", &inject("die-after-swap"));
+    assert_ne!(run.code, 0);
+    let after = files(&s.root.join("out/2026-10"));
+    assert_ne!(after, before);
+    assert_eq!(entries(&s.root.join("out")).len(), 3, "report, copy, lock");
+    assert_eq!(analyze(&s.root, "out", &inject("before-rename")).code, 2);
+    assert_eq!(files(&s.root.join("out/2026-10")), after);
+    assert_eq!(entries(&s.root.join("out")), vec!["2026-10"]);
+}
+
+/// A file-size limit (`ulimit -f`, SIGXFSZ) makes a write fail: one line naming it, exit 2, the
+/// previous report intact, no temporary folder and no lock left.
+#[test]
+fn a_file_size_limit_is_one_clear_error() {
+    let s = setup("");
+    let before = report_then_change(&s);
+    // 64 blocks (32 KiB with dash's 512-byte blocks, 64 KiB with bash's): the CSVs fit, the
+    // embedded charts of report.html do not.
+    let output = std::process::Command::new("sh")
+        .args(["-c", "ulimit -f 64 && exec \"$0\" \"$@\""])
+        .arg(env!("CARGO_BIN_EXE_costlens"))
+        .args(["analyze", "bill.csv", "--out", "out"])
+        .current_dir(&s.root)
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("File too large"), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert_eq!(files(&s.root.join("out/2026-10")), before);
+    assert_eq!(entries(&s.root.join("out")), vec!["2026-10"]);
+}
+
+/// Two runs started together on one folder: in every round exactly one writes, the other is
+/// refused with exit 2 (the lock is taken in one step, never read half-written).
+#[test]
+fn two_runs_started_together_never_both_write() {
+    let s = setup("");
+    for round in 0..5 {
+        let start = || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_costlens"))
+                .args(["analyze", "bill.csv", "--out", "out"])
+                .current_dir(&s.root)
+                .env_remove("RUST_LOG")
+                .stderr(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        };
+        let (a, b) = (start(), start());
+        let outputs = [a.wait_with_output().unwrap(), b.wait_with_output().unwrap()];
+        let mut codes: Vec<i32> = outputs.iter().map(|o| o.status.code().unwrap()).collect();
+        codes.sort();
+        let stderr: String = outputs
+            .iter()
+            .map(|o| String::from_utf8_lossy(&o.stderr).into_owned())
+            .collect();
+        assert_eq!(codes, vec![0, 2], "round {round}: {stderr}");
+        assert!(stderr.contains("another costlens run"), "{stderr}");
+        assert_eq!(entries(&s.root.join("out")), vec!["2026-10"]);
+    }
+}
+
+/// A lock held by a live run refuses (whatever its text); a lock file that nobody holds is
+/// stale even when the pid it names is alive (pid 1 always is), and is taken over.
+#[test]
+fn the_held_lock_decides_not_the_pid_in_it() {
+    let s = setup("");
+    std::fs::create_dir(s.root.join("out")).unwrap();
+    let lock_path = s.root.join("out/.costlens.lock");
+    let held = std::fs::File::create(&lock_path).unwrap();
+    held.lock().unwrap();
+    let run = analyze(&s.root, "out", &[]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("another costlens run"),
+        "{}",
+        run.stderr
+    );
+    assert!(!s.root.join("out/2026-10").exists());
+    drop(held);
+
+    std::fs::write(&lock_path, "pid=1\nstarted=last month\n").unwrap();
+    let run = analyze(&s.root, "out", &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("stale lock"), "{}", run.stderr);
+    assert_eq!(entries(&s.root.join("out")), vec!["2026-10"]);
 }
 
 #[test]

@@ -412,8 +412,10 @@ fn overlapping_runs_are_refused_and_stale_locks_reported() {
     config(dir.path(), "");
     std::fs::create_dir(dir.path().join("reports")).unwrap();
     let lock = dir.path().join("reports/.costlens.lock");
-    // A live holder: this test process.
+    // A live holder: this test process, holding the lock.
     std::fs::write(&lock, format!("pid={}\nstarted=now\n", std::process::id())).unwrap();
+    let held = std::fs::File::open(&lock).unwrap();
+    held.lock().unwrap();
     let run = costlens(&["analyze", "bill.csv"], dir.path());
     assert_eq!(run.code, 2);
     assert!(
@@ -422,6 +424,7 @@ fn overlapping_runs_are_refused_and_stale_locks_reported() {
         run.stderr
     );
     assert!(!dir.path().join("reports/2026-10").exists());
+    drop(held);
     // A holder that is gone: reported, taken over, removed at the end.
     std::fs::write(&lock, "pid=4294967\nstarted=last night\n").unwrap();
     let run = costlens(&["analyze", "bill.csv"], dir.path());
