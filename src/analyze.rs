@@ -150,7 +150,8 @@ pub fn run(request: &Request) -> Result<Outcome> {
             period.label
         )));
     }
-    let previous = store::previous_month(&config.output_dir, &period);
+    let (previous, mut previous_warnings) =
+        store::previous_month(&config.output_dir, &period, &aggs.currency);
     let analysers = Instant::now();
     let mut analysis = analyse::run(
         &aggs,
@@ -166,14 +167,16 @@ pub fn run(request: &Request) -> Result<Outcome> {
         findings = analysis.findings.len(),
         "analysers"
     );
-    let (previous_label, previous_findings) =
-        store::previous_findings(&config.output_dir, &period)?;
-    analysis.history = Some(history::compare(
+    let previous_report = store::previous_findings(&config.output_dir, &period);
+    let mut run_history = history::compare(
         &mut analysis.findings,
-        &previous_findings,
-        previous_label.as_deref(),
+        &previous_report.findings,
+        previous_report.label.as_deref(),
         &period,
-    ));
+    );
+    previous_warnings.extend(previous_report.warnings);
+    run_history.warnings = previous_warnings;
+    analysis.history = Some(run_history);
     let report_dir = report::write_report(&analysis, &config.output_dir)?;
     let gate_breached = analysis
         .gates

@@ -149,6 +149,9 @@ pub struct HistorySummary {
     pub resolved_monthly_saving: f64,
     /// What was resolved since the previous report, largest saving first.
     pub resolved_findings: Vec<ResolvedSummary>,
+    /// What of the previous report could not be read or trusted; absent before this existed.
+    #[serde(default)]
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize, PartialEq)]
@@ -253,6 +256,7 @@ pub fn build(a: &Analysis) -> Summary {
                     monthly_saving: r.monthly_saving,
                 })
                 .collect(),
+            warnings: h.warnings.clone(),
         }),
         notes: a.notes.clone(),
     }
@@ -402,6 +406,9 @@ pub fn to_markdown(a: &Analysis) -> String {
                     money(r.monthly_saving)
                 );
             }
+        }
+        for w in &h.warnings {
+            let _ = writeln!(out, "- warning: {}", md(w));
         }
     }
 
