@@ -124,9 +124,8 @@ fn tags_from_map(source: Expr) -> Expr {
     ])))
 }
 
-/// Separators that cannot occur in tag text, used to hand parsed JSON back to polars.
-const ENTRY_SEP: char = '\u{1e}';
-const KEY_SEP: char = '\u{1f}';
+/// Width of the key length that starts each encoded tag entry (see [`tags_from_json`]).
+const KEY_LENGTH_DIGITS: u64 = 10;
 
 /// A FOCUS `Tags` JSON object as `(key, value)` pairs. Valueless tags (`true`) and numbers keep
 /// their JSON text; null values are dropped. Accepts the Azure EA quirk of an object without
@@ -182,43 +181,59 @@ fn check_tags(df: &DataFrame, path: &Path, column: &str) -> Result<()> {
     Ok(())
 }
 
-/// JSON text into the canonical list of {key, value}.
+/// JSON text into the canonical list of {key, value}. Each row's tags reach polars as a list
+/// of entries `<key length, 10 digits><key><value>`: the key's length, not a separator, says
+/// where it ends, so no character in a key or value (JSON can carry any, U+001E and U+001F
+/// included) can split one tag into two.
 fn tags_from_json(source: Expr) -> Expr {
-    let encoded = source.map(
+    let entries = source.map(
         |column| {
             let text = column.str()?;
-            let encoded: StringChunked = text
-                .iter()
-                .map(|cell| {
-                    cell.map(|cell| {
-                        let pairs = parse_tags_json(cell).map_err(
-                            |problem| polars_err!(ComputeError: "Tags value '{cell}' is {problem}"),
-                        )?;
-                        Ok(pairs
-                            .iter()
-                            .map(|(k, v)| format!("{k}{KEY_SEP}{v}"))
-                            .collect::<Vec<_>>()
-                            .join(&ENTRY_SEP.to_string()))
+            let mut lists =
+                ListStringChunkedBuilder::new(column.name().clone(), text.len(), text.len() * 2);
+            for cell in text.iter() {
+                let Some(cell) = cell else {
+                    lists.append_null();
+                    continue;
+                };
+                let pairs = parse_tags_json(cell).map_err(
+                    |problem| polars_err!(ComputeError: "Tags value '{cell}' is {problem}"),
+                )?;
+                let encoded: Vec<String> = pairs
+                    .iter()
+                    .map(|(k, v)| {
+                        format!(
+                            "{:0width$}{k}{v}",
+                            k.chars().count(),
+                            width = KEY_LENGTH_DIGITS as usize
+                        )
                     })
-                    .transpose()
-                })
-                .collect::<PolarsResult<_>>()?;
-            Ok(encoded.with_name(column.name().clone()).into_column())
+                    .collect();
+                lists.append_values_iter(encoded.iter().map(String::as_str));
+            }
+            Ok(lists.finish().into_column())
         },
-        |_, field| Ok(Field::new(field.name().clone(), DataType::String)),
+        |_, field| {
+            Ok(Field::new(
+                field.name().clone(),
+                DataType::List(Box::new(DataType::String)),
+            ))
+        },
     );
-    let pair = element()
+    let key_length = element()
         .str()
-        .split_exact(lit(KEY_SEP.to_string()), 1)
-        .struct_()
-        .rename_fields([schema::TAG_KEY, schema::TAG_VALUE]);
-    keep_present_tags(
-        encoded
-            .str()
-            .split(lit(ENTRY_SEP.to_string()))
-            .list()
-            .eval(pair),
-    )
+        .slice(lit(0u64), lit(KEY_LENGTH_DIGITS))
+        .cast(DataType::UInt64);
+    let key = element()
+        .str()
+        .slice(lit(KEY_LENGTH_DIGITS), key_length.clone());
+    let value = element()
+        .str()
+        .slice(key_length + lit(KEY_LENGTH_DIGITS), lit(NULL));
+    keep_present_tags(entries.list().eval(as_struct(vec![
+        key.alias(schema::TAG_KEY),
+        value.alias(schema::TAG_VALUE),
+    ])))
 }
 
 #[cfg(test)]
@@ -293,5 +308,35 @@ mod tests {
             .iter()
             .collect();
         assert_eq!(lens, vec![Some(2), None, Some(0)]);
+        // JSON-escaped record and unit separators stay inside the value they are in.
+        let forged = r#"{"team": "a\u001eenvironment\u001fprod", "ké\u001fy": "v"}"#;
+        let forged_df = df!("Tags" => [forged]).unwrap();
+        let forged_out = forged_df
+            .lazy()
+            .select([tags_from_json(col("Tags"))
+                .cast(schema::tags_dtype())
+                .alias("t")])
+            .collect()
+            .unwrap();
+        let row = forged_out
+            .column("t")
+            .unwrap()
+            .list()
+            .unwrap()
+            .get_as_series(0)
+            .unwrap();
+        let pairs = row.struct_().unwrap();
+        let text = |name: &str| -> Vec<String> {
+            let field = pairs.field_by_name(name).unwrap();
+            field
+                .str()
+                .unwrap()
+                .iter()
+                .flatten()
+                .map(String::from)
+                .collect()
+        };
+        assert_eq!(text("key"), vec!["ké\u{1f}y", "team"]);
+        assert_eq!(text("value"), vec!["v", "a\u{1e}environment\u{1f}prod"]);
     }
 }
