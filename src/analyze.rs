@@ -117,12 +117,34 @@ pub fn run(request: &Request) -> Result<Outcome> {
     // reachable so tests can compare the two routes.
     let per_line = std::env::var_os("COSTLENS_PER_LINE").is_some_and(|v| v == "1");
     let lines = aggregates::Lines::of(dataset.frame, dataset.rollups, per_line);
+    let mut ignored_months = Vec::new();
     let period = match &request.period {
         Some(text) => Period::parse(text, request.today)?,
-        None => lines.latest_month()?.ok_or_else(|| {
-            Error::Usage("the input holds no billing lines, so there is no period to report".into())
-        })?,
+        None => {
+            let default = lines.latest_month()?.ok_or_else(|| {
+                Error::Usage(
+                    "the input holds no billing lines, so there is no period to report".into(),
+                )
+            })?;
+            ignored_months = default.ignored;
+            default.period
+        }
     };
+    let stray_note = (!ignored_months.is_empty()).then(|| {
+        let months: Vec<String> = ignored_months
+            .iter()
+            .map(|(label, n)| format!("{label} ({n} lines)"))
+            .collect();
+        format!(
+            "the default period is {}, the latest month of the data's bulk; later lines far \
+             from it were left out: {} (use --period to report them)",
+            period.label,
+            months.join(", ")
+        )
+    });
+    if let Some(note) = &stray_note {
+        tracing::warn!("{note}");
+    }
     let utilization = request
         .utilization
         .as_deref()
@@ -162,6 +184,7 @@ pub fn run(request: &Request) -> Result<Outcome> {
             external_findings,
         },
     );
+    analysis.notes.extend(stray_note);
     tracing::info!(
         elapsed_ms = analysers.elapsed().as_millis() as u64,
         findings = analysis.findings.len(),

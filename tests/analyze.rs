@@ -481,3 +481,90 @@ fn bad_config_names_the_key_and_line() {
     assert!(run.stderr.contains("line"), "{}", run.stderr);
     assert!(!s.root.join("out").exists());
 }
+
+fn analyze_with(root: &Path, extra: &[&str]) -> Run {
+    let mut args = vec!["analyze", "bill.csv", "--out", "out"];
+    args.extend(extra);
+    costlens(&args, root)
+}
+
+/// A row with fewer fields than the header, or a cost column twice (exactly, or in another
+/// case as FOCUS names match): `summary` and `analyze` both refuse, naming file, line and
+/// column, instead of one counting the row and the other dropping it.
+#[test]
+fn ragged_rows_and_duplicate_columns_are_errors() {
+    let s = setup("");
+    let short = "999,111,AWS,USD,2026-10-01T00:00:00Z\n";
+    std::fs::write(s.root.join("bill.csv"), fixture() + short).unwrap();
+    for command in ["summary", "analyze"] {
+        let run = costlens(&[command, "bill.csv"], &s.root);
+        assert_eq!(run.code, 2, "{command}: {}", run.stderr);
+        assert!(
+            run.stderr.contains(
+                "bill.csv: line 8: 5 of 21 fields, no value for column 'ChargePeriodEnd' onwards"
+            ),
+            "{command}: {}",
+            run.stderr
+        );
+    }
+    for (twice, says) in [
+        (
+            "BilledCost",
+            "column 'BilledCost': appears twice in the header",
+        ),
+        ("billedcost", "column 'BilledCost': the file has it twice"),
+    ] {
+        let text: String = fixture()
+            .lines()
+            .enumerate()
+            .map(|(i, l)| {
+                let extra = if i == 0 { twice } else { "0" };
+                format!("{l},{extra}\n")
+            })
+            .collect();
+        std::fs::write(s.root.join("bill.csv"), text).unwrap();
+        for command in ["summary", "analyze"] {
+            let run = costlens(&[command, "bill.csv"], &s.root);
+            assert_eq!(run.code, 2, "{command}: {}", run.stderr);
+            assert!(run.stderr.contains(says), "{command}: {}", run.stderr);
+        }
+    }
+}
+
+/// Impossible utilisation figures are errors naming file, line and column, not advice: each
+/// would otherwise size a rightsizing saving on numbers that cannot be.
+#[test]
+fn impossible_utilisation_values_are_errors() {
+    let s = setup("");
+    let header = "resource_id,cpu_max_pct,cpu_p95_pct,mem_p95_pct,days_observed\n";
+    for (row, says) in [
+        (
+            "i-1,-50,1,,30",
+            "line 2, column 'cpu_max_pct': expected a percentage from 0 to 100, found '-50'",
+        ),
+        (
+            "i-1,250,1,,30",
+            "column 'cpu_max_pct': expected a percentage from 0 to 100, found '250'",
+        ),
+        (
+            "i-1,NaN,1,,30",
+            "column 'cpu_max_pct': expected a percentage from 0 to 100, found 'NaN'",
+        ),
+        ("i-1,5,1,140,30", "column 'mem_p95_pct'"),
+        (
+            "i-1,5,1,,0",
+            "column 'days_observed': expected at least 1 day",
+        ),
+        (
+            "i-1,5,1,,30\ni-1,3,1,,30",
+            "line 3: resource 'i-1' is also on line 2 with other figures",
+        ),
+    ] {
+        std::fs::write(s.root.join("util.csv"), format!("{header}{row}\n")).unwrap();
+        let run = analyze_with(&s.root, &["--utilization", "util.csv"]);
+        assert_eq!(run.code, 2, "{row}: {}", run.stderr);
+        assert!(run.stderr.contains("util.csv: "), "{}", run.stderr);
+        assert!(run.stderr.contains(says), "{row}: {}", run.stderr);
+        assert!(!s.root.join("out/2026-10").exists());
+    }
+}

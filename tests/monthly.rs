@@ -639,3 +639,42 @@ fn a_tampered_previous_summary_never_drives_the_trend() {
         }
     }
 }
+
+/// One stray line dated 2099 beside October's 126 lines does not move the default period:
+/// October is reported without it (its total stays 4344.72), and the stray month is named on
+/// stderr and in summary.json's notes; asked for with --period, it is reported.
+#[test]
+fn a_stray_future_line_does_not_move_the_default_period() {
+    let dir = tempfile::tempdir().unwrap();
+    write_data(dir.path(), "bill.csv", &[10]);
+    config(dir.path(), "");
+    let stray = "999,111,USD,2099-01-01T00:00:00Z,2099-01-02T00:00:00Z,Usage,Standard,\
+                 Amazon Simple Storage Service,us-east-1,,1.0,1.0,1.0,1.0,1,GB-Mo,,,,,\
+                 AmazonS3,TimedStorage-ByteHrs\n";
+    let text = std::fs::read_to_string(dir.path().join("bill.csv")).unwrap() + stray;
+    std::fs::write(dir.path().join("bill.csv"), text).unwrap();
+    let run = costlens(&["analyze", "bill.csv"], dir.path());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("2099-01 (1 lines)"), "{}", run.stderr);
+    assert!(!dir.path().join("reports/2099-01").exists());
+    let s = summary(dir.path(), "2026-10");
+    assert_cents(
+        s["totals"]["effective_cost"].as_f64().unwrap(),
+        OCTOBER,
+        "October",
+    );
+    assert!(
+        s["notes"].to_string().contains("2099-01 (1 lines)"),
+        "{}",
+        s["notes"]
+    );
+    let run = costlens(&["analyze", "bill.csv", "--period", "2099-01"], dir.path());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_cents(
+        summary(dir.path(), "2099-01")["totals"]["effective_cost"]
+            .as_f64()
+            .unwrap(),
+        1.0,
+        "2099-01",
+    );
+}

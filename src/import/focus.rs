@@ -30,17 +30,28 @@ pub fn is_focus<'a>(mut names: impl Iterator<Item = &'a str>) -> bool {
 }
 
 /// File column name for each canonical column it has, matched case-insensitively (Athena
-/// lower-cases FOCUS names).
-fn match_columns(file_names: &[String]) -> Vec<(&'static schema::Column, String)> {
-    schema::COLUMNS
-        .iter()
-        .filter_map(|c| {
-            file_names
-                .iter()
-                .find(|n| n.eq_ignore_ascii_case(c.name))
-                .map(|n| (c, n.clone()))
-        })
-        .collect()
+/// lower-cases FOCUS names). Two file columns for one canonical column (`BilledCost` and
+/// `billedcost`) are an error: which one holds the figures would be a guess.
+fn match_columns(
+    path: &Path,
+    file_names: &[String],
+) -> Result<Vec<(&'static schema::Column, String)>> {
+    let mut matched = Vec::new();
+    for c in schema::COLUMNS {
+        let mut names = file_names.iter().filter(|n| n.eq_ignore_ascii_case(c.name));
+        let Some(first) = names.next() else {
+            continue;
+        };
+        if let Some(second) = names.next() {
+            return Err(Error::column(
+                path,
+                c.name,
+                format!("the file has it twice ('{first}' and '{second}'); keep one"),
+            ));
+        }
+        matched.push((c, first.clone()));
+    }
+    Ok(matched)
 }
 
 fn check_required(path: &Path, matched: &[(&schema::Column, String)]) -> Result<()> {
@@ -63,7 +74,7 @@ pub fn load_csv(path: &Path) -> Result<LazyFrame> {
         .into_iter()
         .map(|n| n.to_string())
         .collect();
-    let matched = match_columns(&names);
+    let matched = match_columns(path, &names)?;
     check_required(path, &matched)?;
     for (column, name) in &matched {
         match column.kind {
@@ -88,7 +99,7 @@ pub fn load_csv(path: &Path) -> Result<LazyFrame> {
 
 pub fn load_parquet(path: &Path, scan: LazyFrame, file_schema: &Schema) -> Result<LazyFrame> {
     let names: Vec<String> = file_schema.iter_names().map(|n| n.to_string()).collect();
-    let matched = match_columns(&names);
+    let matched = match_columns(path, &names)?;
     check_required(path, &matched)?;
     let money: Vec<&str> = matched
         .iter()
