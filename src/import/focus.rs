@@ -272,82 +272,51 @@ mod tests {
         assert!(parse_tags_json("{oops").is_err());
     }
 
+    /// Each cell through [`tags_from_json`] and the canonical tag type: its (key, value) pairs,
+    /// None for a null cell.
+    fn parsed(cells: &[Option<&str>]) -> Vec<Option<Vec<(String, String)>>> {
+        let out = df!("Tags" => cells)
+            .unwrap()
+            .lazy()
+            .select([tags_from_json(col("Tags"))
+                .cast(schema::tags_dtype())
+                .alias("t")])
+            .collect()
+            .unwrap();
+        let lists = out.column("t").unwrap().list().unwrap().clone();
+        (0..lists.len())
+            .map(|i| {
+                let row = lists.get_as_series(i)?;
+                let pairs = row.struct_().unwrap();
+                let text = |name: &str| -> Vec<String> {
+                    let field = pairs.field_by_name(name).unwrap();
+                    let values = field.str().unwrap();
+                    values.iter().flatten().map(String::from).collect()
+                };
+                Some(text("key").into_iter().zip(text("value")).collect())
+            })
+            .collect()
+    }
+
     #[test]
     fn tags_from_json_builds_the_canonical_list() {
-        let df = df!("Tags" => [Some(r#"{"a": "1", "b": "2"}"#), None, Some("{}")]).unwrap();
-        let out = df
-            .lazy()
-            .select([tags_from_json(col("Tags"))
-                .cast(schema::tags_dtype())
-                .alias("t")])
-            .collect()
-            .unwrap();
-        let first = out
-            .column("t")
-            .unwrap()
-            .list()
-            .unwrap()
-            .get_as_series(0)
-            .unwrap();
-        let pairs = first.struct_().unwrap();
-        let keys: Vec<_> = pairs
-            .field_by_name("key")
-            .unwrap()
-            .str()
-            .unwrap()
-            .iter()
-            .flatten()
-            .map(String::from)
-            .collect();
-        let values: Vec<_> = pairs
-            .field_by_name("value")
-            .unwrap()
-            .str()
-            .unwrap()
-            .iter()
-            .flatten()
-            .map(String::from)
-            .collect();
-        assert_eq!(keys, vec!["a", "b"]);
-        assert_eq!(values, vec!["1", "2"]);
-        let lens: Vec<_> = out
-            .column("t")
-            .unwrap()
-            .list()
-            .unwrap()
-            .lst_lengths()
-            .iter()
-            .collect();
-        assert_eq!(lens, vec![Some(2), None, Some(0)]);
-        // JSON-escaped record and unit separators stay inside the value they are in.
+        let pair = |k: &str, v: &str| (k.to_string(), v.to_string());
+        assert_eq!(
+            parsed(&[Some(r#"{"a": "1", "b": "2"}"#), None, Some("{}")]),
+            vec![
+                Some(vec![pair("a", "1"), pair("b", "2")]),
+                None,
+                Some(vec![])
+            ]
+        );
+        // JSON-escaped record and unit separators stay inside the key or value they are in.
         let forged = r#"{"team": "a\u001eenvironment\u001fprod", "ké\u001fy": "v"}"#;
-        let forged_df = df!("Tags" => [forged]).unwrap();
-        let forged_out = forged_df
-            .lazy()
-            .select([tags_from_json(col("Tags"))
-                .cast(schema::tags_dtype())
-                .alias("t")])
-            .collect()
-            .unwrap();
-        let row = forged_out
-            .column("t")
-            .unwrap()
-            .list()
-            .unwrap()
-            .get_as_series(0)
-            .unwrap();
-        let pairs = row.struct_().unwrap();
-        let text = |name: &str| -> Vec<String> {
-            let field = pairs.field_by_name(name).unwrap();
-            field
-                .str()
-                .unwrap()
-                .iter()
-                .flatten()
-                .map(String::from)
-                .collect()
-        };
-        assert_eq!(text("key"), vec!["ké\u{1f}y", "team"]);
-        assert_eq!(text("value"), vec!["v", "a\u{1e}environment\u{1f}prod"]);
+        assert_eq!(
+            parsed(&[Some(forged)]),
+            vec![Some(vec![
+                pair("ké\u{1f}y", "v"),
+                pair("team", "a\u{1e}environment\u{1f}prod")
+            ])]
+        );
     }
 }
