@@ -568,3 +568,54 @@ fn impossible_utilisation_values_are_errors() {
         assert!(!s.root.join("out/2026-10").exists());
     }
 }
+
+/// A legacy CUR CSV with 2,000 tag columns: 200 hourly lines of one volume, 0.10 each,
+/// tagged only in the last tag column. The required key in that column is read on every line
+/// (coverage 100%), a key set on no line gives 0%. (Time for 10, 200 and 2,000 tag columns is
+/// in the closing note: each line's tags are now gathered in one pass over its cells.)
+#[test]
+fn two_thousand_tag_columns_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let tags: Vec<String> = (0..2000)
+        .map(|k| format!("resourceTags/user:extra{k}"))
+        .collect();
+    let mut text = format!(
+        "lineItem/LineItemType,lineItem/UsageStartDate,lineItem/UsageEndDate,\
+         lineItem/CurrencyCode,lineItem/UnblendedCost,lineItem/ResourceId,\
+         lineItem/ProductCode,lineItem/UsageType,{}\n",
+        tags.join(",")
+    );
+    let mut values = vec![""; 2000];
+    values[1999] = "web";
+    let values = values.join(",");
+    for hour in 0..200 {
+        let (day, h) = (1 + hour / 24, hour % 24);
+        text += &format!(
+            "Usage,2023-11-{day:02}T{h:02}:00:00Z,2023-11-{day:02}T{h:02}:59:59Z,USD,0.10,vol-1,\
+             AmazonEC2,EBS:VolumeUsage.gp3,{values}\n"
+        );
+    }
+    std::fs::write(dir.path().join("cur.csv"), text).unwrap();
+    for (key, coverage) in [("extra1999", 100.0), ("extra7", 0.0)] {
+        std::fs::write(
+            dir.path().join("costlens.toml"),
+            format!("[tags]\nrequired = [\"{key}\"]\n"),
+        )
+        .unwrap();
+        let run = costlens(&["analyze", "cur.csv", "--out", key], dir.path());
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let s = json(
+            &std::fs::read_to_string(dir.path().join(key).join("2023-11/summary.json")).unwrap(),
+        );
+        assert_eq!(
+            s["kpis"]["tag_coverage_pct"].as_f64(),
+            Some(coverage),
+            "{key}"
+        );
+        assert_cents(
+            s["totals"]["billed_cost"].as_f64().unwrap(),
+            20.0,
+            "200 × 0.10",
+        );
+    }
+}

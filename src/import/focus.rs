@@ -6,7 +6,10 @@ use std::path::Path;
 
 use polars::prelude::*;
 
-use super::{check_parquet_columns, keep_present_tags, materialize, text};
+use super::{
+    check_parquet_columns, entry_list_field, keep_present_tags, materialize, tag_entry,
+    tags_from_entries, text,
+};
 use crate::error::{ErrContext, Error, Result};
 use crate::schema::{self, Kind};
 
@@ -135,9 +138,6 @@ fn tags_from_map(source: Expr) -> Expr {
     ])))
 }
 
-/// Width of the key length that starts each encoded tag entry (see [`tags_from_json`]).
-const KEY_LENGTH_DIGITS: u64 = 10;
-
 /// A FOCUS `Tags` JSON object as `(key, value)` pairs. Valueless tags (`true`) and numbers keep
 /// their JSON text; null values are dropped. Accepts the Azure EA quirk of an object without
 /// its outer braces.
@@ -192,10 +192,9 @@ fn check_tags(df: &DataFrame, path: &Path, column: &str) -> Result<()> {
     Ok(())
 }
 
-/// JSON text into the canonical list of {key, value}. Each row's tags reach polars as a list
-/// of entries `<key length, 10 digits><key><value>`: the key's length, not a separator, says
-/// where it ends, so no character in a key or value (JSON can carry any, U+001E and U+001F
-/// included) can split one tag into two.
+/// JSON text into the canonical list of {key, value}, each row's tags handed to polars as
+/// [`super::tag_entry`] texts: no character in a key or value (JSON can carry any, U+001E and
+/// U+001F included) can split one tag into two.
 fn tags_from_json(source: Expr) -> Expr {
     let entries = source.map(
         |column| {
@@ -210,41 +209,14 @@ fn tags_from_json(source: Expr) -> Expr {
                 let pairs = parse_tags_json(cell).map_err(
                     |problem| polars_err!(ComputeError: "Tags value '{cell}' is {problem}"),
                 )?;
-                let encoded: Vec<String> = pairs
-                    .iter()
-                    .map(|(k, v)| {
-                        format!(
-                            "{:0width$}{k}{v}",
-                            k.chars().count(),
-                            width = KEY_LENGTH_DIGITS as usize
-                        )
-                    })
-                    .collect();
-                lists.append_values_iter(encoded.iter().map(String::as_str));
+                let entries: Vec<String> = pairs.iter().map(|(k, v)| tag_entry(k, v)).collect();
+                lists.append_values_iter(entries.iter().map(String::as_str));
             }
             Ok(lists.finish().into_column())
         },
-        |_, field| {
-            Ok(Field::new(
-                field.name().clone(),
-                DataType::List(Box::new(DataType::String)),
-            ))
-        },
+        |_, field| Ok(entry_list_field(field)),
     );
-    let key_length = element()
-        .str()
-        .slice(lit(0u64), lit(KEY_LENGTH_DIGITS))
-        .cast(DataType::UInt64);
-    let key = element()
-        .str()
-        .slice(lit(KEY_LENGTH_DIGITS), key_length.clone());
-    let value = element()
-        .str()
-        .slice(key_length + lit(KEY_LENGTH_DIGITS), lit(NULL));
-    keep_present_tags(entries.list().eval(as_struct(vec![
-        key.alias(schema::TAG_KEY),
-        value.alias(schema::TAG_VALUE),
-    ])))
+    tags_from_entries(entries)
 }
 
 #[cfg(test)]
