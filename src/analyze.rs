@@ -17,7 +17,7 @@ use crate::findings::Finding;
 use crate::lock::Lock;
 use crate::period::Period;
 use crate::report::{self, store};
-use crate::{import, utilization};
+use crate::{import, output, utilization};
 
 /// Everything `analyze` needs, already resolved from flags, environment, file and defaults.
 #[derive(Debug, Clone)]
@@ -109,18 +109,42 @@ pub fn run(request: &Request) -> Result<Outcome> {
     let config = &request.config;
     let started = Instant::now();
     let _lock = Lock::acquire(&config.output_dir, &request.started)?;
+    let restored = output::recover(&config.output_dir)?;
     let dataset = import::load_with(&request.inputs, &request.aws)?;
-    let (dataset_notes, sources) = (dataset.notes, dataset.sources);
+    let (mut dataset_notes, sources) = (dataset.notes, dataset.sources);
+    dataset_notes.extend(restored);
     // Mapping every line instead of grouping first gives the same figures, slower: kept
     // reachable so tests can compare the two routes.
     let per_line = std::env::var_os("COSTLENS_PER_LINE").is_some_and(|v| v == "1");
     let lines = lines::Lines::of(dataset.frame, dataset.rollups, per_line);
+    let mut ignored_months = Vec::new();
     let period = match &request.period {
         Some(text) => Period::parse(text, request.today)?,
-        None => lines.latest_month()?.ok_or_else(|| {
-            Error::Usage("the input holds no billing lines, so there is no period to report".into())
-        })?,
+        None => {
+            let default = lines.latest_month()?.ok_or_else(|| {
+                Error::Usage(
+                    "the input holds no billing lines, so there is no period to report".into(),
+                )
+            })?;
+            ignored_months = default.ignored;
+            default.period
+        }
     };
+    let stray_note = (!ignored_months.is_empty()).then(|| {
+        let months: Vec<String> = ignored_months
+            .iter()
+            .map(|(label, n)| format!("{label} ({n} lines)"))
+            .collect();
+        format!(
+            "the default period is {}, the latest month of the data's bulk; later lines far \
+             from it were left out: {} (use --period to report them)",
+            period.label,
+            months.join(", ")
+        )
+    });
+    if let Some(note) = &stray_note {
+        tracing::warn!("{note}");
+    }
     let utilization = request
         .utilization
         .as_deref()
@@ -148,7 +172,8 @@ pub fn run(request: &Request) -> Result<Outcome> {
             period.label
         )));
     }
-    let previous = store::previous_month(&config.output_dir, &period);
+    let (previous, mut previous_warnings) =
+        store::previous_month(&config.output_dir, &period, &aggs.currency);
     let analysers = Instant::now();
     let mut analysis = analyse::run(
         &aggs,
@@ -159,19 +184,22 @@ pub fn run(request: &Request) -> Result<Outcome> {
             external_findings,
         },
     );
+    analysis.notes.extend(stray_note);
     tracing::info!(
         elapsed_ms = analysers.elapsed().as_millis() as u64,
         findings = analysis.findings.len(),
         "analysers"
     );
-    let (previous_label, previous_findings) =
-        store::previous_findings(&config.output_dir, &period)?;
-    analysis.history = Some(history::compare(
+    let previous_report = store::previous_findings(&config.output_dir, &period);
+    let mut run_history = history::compare(
         &mut analysis.findings,
-        &previous_findings,
-        previous_label.as_deref(),
+        &previous_report.findings,
+        previous_report.label.as_deref(),
         &period,
-    ));
+    );
+    previous_warnings.extend(previous_report.warnings);
+    run_history.warnings = previous_warnings;
+    analysis.history = Some(run_history);
     let report_dir = report::write_report(&analysis, &config.output_dir)?;
     let gate_breached = analysis
         .gates

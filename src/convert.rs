@@ -1,6 +1,7 @@
 //! `costlens convert`: the canonical dataset written out with FOCUS column names, as parquet
 //! (streamed, typed, Tags as a list of {key, value}) or as CSV (Tags as a JSON object, times as
-//! ISO-8601 UTC), chosen by the output file's extension.
+//! ISO-8601 UTC, text that would run as a formula in a spreadsheet prefixed with `'`), chosen by
+//! the output file's extension.
 
 use std::path::Path;
 
@@ -8,6 +9,7 @@ use polars::prelude::*;
 
 use crate::error::{ErrContext, Error, Result};
 use crate::output;
+use crate::report::table;
 use crate::schema::{self, Kind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,6 +77,7 @@ fn write_csv(frame: LazyFrame, temp: &Path) -> Result<u64> {
         .select(text_columns)
         .collect()
         .err_context(|| "reading the input".into())?;
+    protect_text_cells(&mut df).err_context(|| "protecting text cells".into())?;
     let file =
         std::fs::File::create(temp).err_context(|| format!("{}: creating", temp.display()))?;
     CsvWriter::new(file)
@@ -82,6 +85,31 @@ fn write_csv(frame: LazyFrame, temp: &Path) -> Result<u64> {
         .finish(&mut df)
         .err_context(|| format!("{}: writing CSV", temp.display()))?;
     Ok(df.height() as u64)
+}
+
+/// Text a spreadsheet would run as a formula gets a leading apostrophe, as in every CSV of the
+/// report folder ([`table::neutralize`]); numbers and timestamps are not text here and stay
+/// as they are.
+fn protect_text_cells(df: &mut DataFrame) -> PolarsResult<()> {
+    let text_columns: Vec<PlSmallStr> = df
+        .columns()
+        .iter()
+        .filter(|c| c.dtype() == &DataType::String)
+        .map(|c| c.name().clone())
+        .collect();
+    for name in text_columns {
+        let protected = df
+            .column(&name)?
+            .str()?
+            .apply_into_string_amortized(|cell, out| {
+                if table::is_formula_like(cell) {
+                    out.push('\'');
+                }
+                out.push_str(cell);
+            });
+        df.with_column(protected.into_column())?;
+    }
+    Ok(())
 }
 
 /// The canonical tag list as a FOCUS JSON object (keys sorted, so output is deterministic).

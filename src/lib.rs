@@ -33,6 +33,7 @@ pub mod error;
 pub mod findings;
 pub mod import;
 pub mod lock;
+pub mod logging;
 pub mod output;
 pub mod period;
 pub mod report;

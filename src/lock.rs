@@ -1,35 +1,45 @@
-//! A lock file in the output folder, so two overlapping runs (a slow cron job and the next one,
-//! or a human rerun) never write the same report folder. A lock left by a killed run is
-//! detected (its process is gone), reported, and taken over.
+//! A lock in the output folder, so two overlapping runs (a slow cron job and the next one, or a
+//! human rerun) never write the same report folder. The lock is an advisory `flock` on
+//! `.costlens.lock`, held by the open file for the whole run: the kernel releases it when the
+//! process ends however it ends, so a killed run never blocks the next one, and no pid is
+//! trusted (a pid can belong to another process by now). The file's text (pid, start time) is
+//! for humans; a file left with text in it means the run before was killed, which is reported.
 
-use std::fs::OpenOptions;
-use std::io::Write;
+use std::fs::{File, OpenOptions, TryLockError};
+use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
 pub const LOCK_FILE: &str = ".costlens.lock";
 
-/// Held for the whole run; the file is removed when this is dropped.
+/// Held for the whole run; the file is removed, then unlocked, when this is dropped.
 #[derive(Debug)]
 pub struct Lock {
     path: PathBuf,
+    file: File,
 }
 
-/// Whether a process with this pid is running (Linux: /proc). Elsewhere assume it is, so a
-/// lock is never broken by mistake.
-fn process_alive(pid: u32) -> bool {
-    if cfg!(target_os = "linux") {
-        Path::new(&format!("/proc/{pid}")).exists()
-    } else {
-        true
+/// Whether `file` (opened from `path`) is still what `path` names: a run that finished may have
+/// removed the file between our open and our lock, and a lock on a removed file locks nothing.
+#[cfg(unix)]
+fn still_named(file: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), std::fs::metadata(path)) {
+        (Ok(held), Ok(named)) => held.dev() == named.dev() && held.ino() == named.ino(),
+        _ => false,
     }
 }
 
-fn holder(text: &str) -> Option<u32> {
+#[cfg(not(unix))]
+fn still_named(_: &File, path: &Path) -> bool {
+    path.exists()
+}
+
+fn holder(text: &str) -> Option<&str> {
     text.lines()
         .find_map(|l| l.strip_prefix("pid="))
-        .and_then(|p| p.trim().parse().ok())
+        .map(str::trim)
 }
 
 impl Lock {
@@ -38,43 +48,50 @@ impl Lock {
         std::fs::create_dir_all(dir)
             .map_err(|e| Error::io(format!("{}: creating", dir.display()), e))?;
         let path = dir.join(LOCK_FILE);
-        for _ in 0..2 {
-            match OpenOptions::new().write(true).create_new(true).open(&path) {
-                Ok(mut file) => {
-                    writeln!(file, "pid={}\nstarted={started}", std::process::id())
-                        .map_err(|e| Error::io(format!("{}: writing", path.display()), e))?;
-                    return Ok(Lock { path });
+        let io = |what: &str, e| Error::io(format!("{}: {what}", path.display()), e);
+        // Each retry follows a lock file removed under us by a run that just finished.
+        for _ in 0..10 {
+            let mut file = OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .open(&path)
+                .map_err(|e| io("opening the lock", e))?;
+            match file.try_lock() {
+                Ok(()) => {}
+                Err(TryLockError::WouldBlock) => {
+                    let mut text = String::new();
+                    let _ = file.read_to_string(&mut text);
+                    let who = holder(&text).map_or(String::new(), |pid| format!(" (pid {pid})"));
+                    return Err(Error::Usage(format!(
+                        "{}: another costlens run{who} is writing to this folder; wait for it \
+                         to finish",
+                        path.display()
+                    )));
                 }
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    let text = std::fs::read_to_string(&path).unwrap_or_default();
-                    match holder(&text) {
-                        Some(pid) if process_alive(pid) => {
-                            return Err(Error::Usage(format!(
-                                "{}: another costlens run (pid {pid}) is writing to this folder; \
-                                 wait for it to finish",
-                                path.display()
-                            )));
-                        }
-                        stale => {
-                            tracing::warn!(
-                                lock = %path.display(),
-                                pid = ?stale,
-                                "found a stale lock from a run that was killed; taking it over"
-                            );
-                            let _ = std::fs::remove_file(&path);
-                        }
-                    }
-                }
-                Err(e) => {
-                    return Err(Error::io(
-                        format!("{}: creating the lock", path.display()),
-                        e,
-                    ))
-                }
+                Err(TryLockError::Error(e)) => return Err(io("locking", e)),
             }
+            if !still_named(&file, &path) {
+                continue;
+            }
+            let mut previous = String::new();
+            let _ = file.read_to_string(&mut previous);
+            if !previous.trim().is_empty() {
+                tracing::warn!(
+                    lock = %path.display(),
+                    pid = holder(&previous).unwrap_or("unknown"),
+                    "found a stale lock from a run that was killed; taking it over"
+                );
+            }
+            file.set_len(0).map_err(|e| io("writing", e))?;
+            file.rewind().map_err(|e| io("writing", e))?;
+            writeln!(file, "pid={}\nstarted={started}", std::process::id())
+                .map_err(|e| io("writing", e))?;
+            return Ok(Lock { path, file });
         }
         Err(Error::Usage(format!(
-            "{}: could not take the lock",
+            "{}: could not take the lock (other runs keep starting and finishing)",
             path.display()
         )))
     }
@@ -82,7 +99,9 @@ impl Lock {
 
 impl Drop for Lock {
     fn drop(&mut self) {
+        // Removed while still locked, so a run waiting on this file sees it gone and retries.
         let _ = std::fs::remove_file(&self.path);
+        let _ = self.file.unlock();
     }
 }
 
@@ -95,18 +114,28 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let lock = Lock::acquire(dir.path(), "now").unwrap();
         let err = Lock::acquire(dir.path(), "later").unwrap_err().to_string();
-        assert!(err.contains("another costlens run"), "{err}");
+        let pid = std::process::id();
+        assert!(
+            err.contains(&format!("another costlens run (pid {pid})")),
+            "{err}"
+        );
         drop(lock);
         assert!(!dir.path().join(LOCK_FILE).exists());
-        // A lock whose process is gone (pid far above pid_max) is stale.
-        std::fs::write(
-            dir.path().join(LOCK_FILE),
-            "pid=4294967\nstarted=yesterday\n",
-        )
-        .unwrap();
+        // Left by a killed run: text in it, nobody holding it, whatever pid it names (pid 1
+        // always exists).
+        std::fs::write(dir.path().join(LOCK_FILE), "pid=1\nstarted=yesterday\n").unwrap();
         let lock = Lock::acquire(dir.path(), "now").unwrap();
         let text = std::fs::read_to_string(dir.path().join(LOCK_FILE)).unwrap();
-        assert!(text.contains(&format!("pid={}", std::process::id())));
+        assert_eq!(text, format!("pid={pid}\nstarted=now\n"));
         drop(lock);
+    }
+
+    #[test]
+    fn a_held_lock_refuses_even_before_its_text_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let held = File::create(dir.path().join(LOCK_FILE)).unwrap();
+        held.lock().unwrap();
+        let err = Lock::acquire(dir.path(), "now").unwrap_err().to_string();
+        assert!(err.contains("another costlens run is writing"), "{err}");
     }
 }

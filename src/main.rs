@@ -9,8 +9,7 @@ use costlens::aws::recommendations::{self, RecommendationQuery};
 use costlens::cli::{Cli, Command, FetchSource, LogArgs, LogFormat, SummaryFormat};
 use costlens::error::{ErrContext, EXIT_ERROR, EXIT_GATE_BREACHED, EXIT_OK};
 use costlens::import::cost_explorer::{self, CostQuery};
-use costlens::{analyze, config, convert, import, output, sample, summary};
-use tracing_subscriber::EnvFilter;
+use costlens::{analyze, config, convert, import, logging, output, sample, summary};
 
 fn init_logging(args: &LogArgs) {
     let default = match (args.quiet, args.verbose) {
@@ -20,30 +19,14 @@ fn init_logging(args: &LogArgs) {
         (false, 2) => "debug",
         (false, _) => "trace",
     };
-    let filter = EnvFilter::try_from_default_env()
-        // The AWS SDK's own warnings (each failed credential source, with debug dumps) repeat
-        // what costlens's one-line error says; RUST_LOG=aws_config=debug shows them.
-        .unwrap_or_else(|_| {
-            EnvFilter::new(format!(
-                "costlens={default},aws_config=error,aws_smithy_runtime=error,warn"
-            ))
-        });
-    let color = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_target(false);
-    match args.log_format {
-        LogFormat::Json => builder.json().init(),
-        LogFormat::Text => builder.with_ansi(color).init(),
-    }
+    logging::init(default, args.log_format == LogFormat::Json);
 }
 
 /// What the user should know beside the result (requests paid, files downloaded): stderr,
 /// unless --quiet.
 fn note(log: &LogArgs, text: &str) {
     if !log.quiet {
-        eprintln!("costlens: {text}");
+        eprintln!("costlens: {}", logging::for_terminal(text));
     }
 }
 
@@ -111,7 +94,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             let s = summary::summarize(dataset.frame, args.input.currency.as_deref(), args.top)?;
             let text = match args.format {
                 SummaryFormat::Json => serde_json::to_string_pretty(&s)? + "\n",
-                SummaryFormat::Table => summary::render_table(&s),
+                SummaryFormat::Table => logging::for_terminal(&summary::render_table(&s)),
             };
             std::io::stdout()
                 .write_all(text.as_bytes())
@@ -206,8 +189,24 @@ fn one_malloc_arena() {
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 fn one_malloc_arena() {}
 
+/// A file-size limit (`ulimit -f`) kills a process that writes past it with SIGXFSZ, leaving
+/// its temporary folder and lock behind with no message; ignored, the write fails with EFBIG
+/// and the run ends through its ordinary error path (one line, temporary files removed, lock
+/// released).
+#[cfg(unix)]
+fn file_size_limit_is_an_error() {
+    // SAFETY: setting a signal to SIG_IGN installs no handler code; done before threads start.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
+}
+
+#[cfg(not(unix))]
+fn file_size_limit_is_an_error() {}
+
 fn main() -> ExitCode {
     one_malloc_arena();
+    file_size_limit_is_an_error();
     tune_polars();
     let cli = Cli::parse();
     init_logging(&cli.log);
@@ -221,7 +220,10 @@ fn main() -> ExitCode {
                 .map(str::trim)
                 .filter(|l| !l.is_empty())
                 .collect();
-            eprintln!("costlens: error: {}", message.join(" "));
+            eprintln!(
+                "costlens: error: {}",
+                logging::for_terminal(&message.join(" "))
+            );
             ExitCode::from(EXIT_ERROR as u8)
         }
     }

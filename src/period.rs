@@ -141,6 +141,47 @@ impl Period {
     }
 }
 
+/// The default period: the latest month of the data's bulk, and the later months left out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DefaultPeriod {
+    pub period: Period,
+    /// Months after the bulk, with their line counts: too few lines, after a gap, to be the
+    /// month the data is about (one stray line dated 2099).
+    pub ignored: Vec<(String, u64)>,
+}
+
+/// A month holding fewer lines than this share of the busiest month's is not part of the
+/// data's bulk on its own (a month-to-date first day still has about 1/30 of a month).
+const BULK_SHARE: f64 = 0.01;
+
+/// The latest month of the data's bulk, from line counts per line start (epoch ms). Months
+/// with at least [`BULK_SHARE`] of the busiest month's lines are the bulk, and so is every
+/// month that follows one of them without a gap (a month just begun); later months are left out
+/// and listed. None for no lines.
+pub fn default_period(lines_by_start: &[(i64, u64)]) -> Option<DefaultPeriod> {
+    let mut by_month: std::collections::BTreeMap<i64, (Period, u64)> = Default::default();
+    for &(start, lines) in lines_by_start {
+        let month = Period::month_containing(start);
+        by_month.entry(month.start).or_insert((month, 0)).1 += lines;
+    }
+    let busiest = by_month.values().map(|(_, n)| *n).max()?;
+    let mut latest: Option<&Period> = None;
+    let mut ignored = Vec::new();
+    for (month, lines) in by_month.values() {
+        let follows = latest.is_some_and(|l| l.end == month.start) && ignored.is_empty();
+        if *lines as f64 >= BULK_SHARE * busiest as f64 || follows {
+            latest = Some(month);
+            ignored.clear();
+        } else if latest.is_some() {
+            ignored.push((month.label.clone(), *lines));
+        }
+    }
+    Some(DefaultPeriod {
+        period: latest?.clone(),
+        ignored,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -193,5 +234,35 @@ mod tests {
         ] {
             assert!(Period::parse(text, d(2026, 1, 1)).is_err(), "{text}");
         }
+    }
+
+    #[test]
+    fn the_default_period_is_the_latest_month_of_the_bulk() {
+        let at = |label: &str| Period::parse(label, NaiveDate::MIN).unwrap().start;
+        // September's 720 lines, one stray line in 2099: September, 2099-01 reported.
+        let stray = [
+            (at("2026-09"), 700),
+            (at("2026-09") + DAY_MS, 20),
+            (at("2099-01"), 1),
+        ];
+        let d = default_period(&stray).unwrap();
+        assert_eq!(d.period.label, "2026-09");
+        assert_eq!(d.ignored, vec![("2099-01".to_string(), 1)]);
+        // A month just begun (3 lines, right after the bulk) is the default.
+        let begun = [(at("2026-09"), 720), (at("2026-10"), 3)];
+        assert_eq!(default_period(&begun).unwrap().period.label, "2026-10");
+        assert!(default_period(&begun).unwrap().ignored.is_empty());
+        // Two stray months in a row after a gap are both left out; a stray month before the
+        // bulk does not matter.
+        let strays = [
+            (at("1999-01"), 1),
+            (at("2026-09"), 720),
+            (at("2099-01"), 1),
+            (at("2099-02"), 1),
+        ];
+        let d = default_period(&strays).unwrap();
+        assert_eq!(d.period.label, "2026-09");
+        assert_eq!(d.ignored.len(), 2);
+        assert_eq!(default_period(&[]), None);
     }
 }

@@ -922,3 +922,155 @@ fn missing_or_expired_credentials_name_the_profile_and_the_fix() {
     );
     assert!(!sandbox.path("ce.parquet").exists());
 }
+
+/// Recognisable fake credentials: none of them may appear in any output or file.
+const FAKE_KEY_ID: &str = "AKIAFAKECOSTLENS0001";
+const FAKE_SECRET: &str = "FAKEsecret/costlens+0123456789abcdefABCDE";
+const FAKE_TOKEN: &str = "FAKEtoken-costlens-session-0123456789xyz";
+
+/// Every verbosity costlens has, as flags and `RUST_LOG` settings.
+fn verbosities() -> Vec<(Vec<&'static str>, Option<&'static str>)> {
+    vec![
+        (vec!["-q"], None),
+        (vec!["-q", "--log-format", "json"], None),
+        (vec![], None),
+        (vec!["-v"], None),
+        (vec!["-vv"], None),
+        (vec!["-vvv"], None),
+        (vec!["-vvv", "--log-format", "json"], None),
+        (vec![], Some("debug")),
+        (vec![], Some("trace")),
+        (vec!["--log-format", "json"], Some("trace")),
+        (
+            vec![],
+            Some("aws_config=trace,aws_sigv4=trace,aws_smithy_runtime=trace,aws_credential_types=trace,trace"),
+        ),
+    ]
+}
+
+fn assert_nothing_holds(sandbox: &Sandbox, run: &Run, secrets: &[&str], what: &str) {
+    for secret in secrets {
+        assert!(
+            !run.stdout.contains(secret) && !run.stderr.contains(secret),
+            "{what}: {secret} printed"
+        );
+        // Every file the run could have written: all but the AWS config the test wrote.
+        for file in files_under(sandbox.dir.path()) {
+            if file == sandbox.path("aws-config") {
+                continue;
+            }
+            let bytes = std::fs::read(&file).unwrap();
+            assert!(
+                !String::from_utf8_lossy(&bytes).contains(secret),
+                "{what}: {secret} in {}",
+                file.display()
+            );
+        }
+    }
+}
+
+/// Fake credentials (access key id, secret, session token) at every verbosity against moto's
+/// S3: no output, log line or cache file holds any of them; at trace level the SDK does try
+/// (signed request headers), and what it prints is masked.
+#[test]
+fn no_credential_is_printed_or_written_at_any_verbosity() {
+    let moto = moto_url();
+    let bucket = "costlens-test-no-secrets";
+    let bill = "BillingAccountId,SubAccountId,BillingCurrency,ChargePeriodStart,ChargePeriodEnd,\
+         ChargeCategory,ServiceName,BilledCost,EffectiveCost,ListCost\n\
+         999,111,USD,2026-10-01T00:00:00Z,2026-10-02T00:00:00Z,Usage,S3,1.5,1.5,1.5\n";
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let client = s3_client(&moto);
+        client.create_bucket().bucket(bucket).send().await.unwrap();
+        client
+            .put_object()
+            .bucket(bucket)
+            .key("focus/bill.csv")
+            .body(bill.as_bytes().to_vec().into())
+            .send()
+            .await
+            .unwrap();
+    });
+    let mut sandbox = Sandbox::new(FAKE_KEY_ID, FAKE_SECRET);
+    sandbox.set("AWS_SESSION_TOKEN", FAKE_TOKEN);
+    let input = format!("s3://{bucket}/focus/");
+    let mut masked_at_trace = false;
+    for (flags, rust_log) in verbosities() {
+        match rust_log {
+            Some(filter) => sandbox.set("RUST_LOG", filter),
+            None => sandbox.unset("RUST_LOG"),
+        }
+        let mut args = flags.clone();
+        args.extend([
+            "summary",
+            "--format",
+            "json",
+            &input,
+            "--endpoint-url",
+            &moto,
+        ]);
+        let run = sandbox.run(&args);
+        let what = format!("{flags:?} RUST_LOG={rust_log:?}");
+        assert_eq!(run.code, 0, "{what}: {}", run.stderr);
+        assert_eq!(json(&run.stdout)["billed_cost"], 1.5, "{what}");
+        assert_nothing_holds(
+            &sandbox,
+            &run,
+            &[FAKE_KEY_ID, FAKE_SECRET, FAKE_TOKEN],
+            &what,
+        );
+        masked_at_trace |=
+            rust_log.is_some_and(|l| l.contains("trace")) && run.stderr.contains("[redacted]");
+    }
+    assert!(
+        masked_at_trace,
+        "the trace logs never tried to print a credential"
+    );
+}
+
+/// A `credential_process` that fails with a secret on its stderr: at every verbosity the error
+/// names the profile and what to run, and the stderr text appears nowhere.
+#[test]
+fn a_failing_credential_process_is_summarised_never_copied() {
+    let mut sandbox = Sandbox::new("unused", "unused");
+    sandbox.unset("AWS_ACCESS_KEY_ID");
+    sandbox.unset("AWS_SECRET_ACCESS_KEY");
+    let leaked = "LEAKED-STDERR-SECRET-4242";
+    std::fs::write(
+        sandbox.path("aws-config"),
+        format!(
+            "[profile leaky]\nregion = us-east-1\n\
+             credential_process = sh -c \"echo 'aws_secret_access_key={leaked}' >&2; exit 1\"\n"
+        ),
+    )
+    .unwrap();
+    let dead = closed_port_url();
+    for (flags, rust_log) in verbosities() {
+        match rust_log {
+            Some(filter) => sandbox.set("RUST_LOG", filter),
+            None => sandbox.unset("RUST_LOG"),
+        }
+        let mut args = flags.clone();
+        args.extend(FETCH_TWO_DAYS);
+        args.extend([
+            "--out",
+            "ce.parquet",
+            "--profile",
+            "leaky",
+            "--endpoint-url",
+            &dead,
+        ]);
+        let run = sandbox.run(&args);
+        let what = format!("{flags:?} RUST_LOG={rust_log:?}");
+        assert_eq!(run.code, 2, "{what}: {}", run.stderr);
+        let error = run.stderr.lines().last().unwrap_or_default();
+        assert!(
+            error.contains("profile 'leaky'")
+                && error.contains("credential_process command failed"),
+            "{what}: {}",
+            run.stderr
+        );
+        assert_nothing_holds(&sandbox, &run, &[leaked], &what);
+    }
+}

@@ -412,8 +412,10 @@ fn overlapping_runs_are_refused_and_stale_locks_reported() {
     config(dir.path(), "");
     std::fs::create_dir(dir.path().join("reports")).unwrap();
     let lock = dir.path().join("reports/.costlens.lock");
-    // A live holder: this test process.
+    // A live holder: this test process, holding the lock.
     std::fs::write(&lock, format!("pid={}\nstarted=now\n", std::process::id())).unwrap();
+    let held = std::fs::File::open(&lock).unwrap();
+    held.lock().unwrap();
     let run = costlens(&["analyze", "bill.csv"], dir.path());
     assert_eq!(run.code, 2);
     assert!(
@@ -422,6 +424,7 @@ fn overlapping_runs_are_refused_and_stale_locks_reported() {
         run.stderr
     );
     assert!(!dir.path().join("reports/2026-10").exists());
+    drop(held);
     // A holder that is gone: reported, taken over, removed at the end.
     std::fs::write(&lock, "pid=4294967\nstarted=last night\n").unwrap();
     let run = costlens(&["analyze", "bill.csv"], dir.path());
@@ -479,4 +482,199 @@ fn month_to_date_is_partial_and_budgets_use_the_run_rate() {
     let budget = &s["budgets"][0];
     assert_cents(budget["forecast"].as_f64().unwrap(), 3441.0, "forecast");
     assert_eq!(budget["status"], "breached");
+}
+
+/// September's report, written by a first run, for October's run to read back.
+fn september_report(dir: &Path) -> std::path::PathBuf {
+    write_data(dir, "september.csv", &[9]);
+    write_data(dir, "october.csv", &[10]);
+    config(dir, "");
+    assert_eq!(costlens(&["analyze", "september.csv"], dir).code, 0);
+    dir.join("reports/2026-09")
+}
+
+fn october_history(dir: &Path) -> (Run, serde_json::Value) {
+    let run = costlens(&["analyze", "october.csv"], dir);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    (run, summary(dir, "2026-10")["history"].clone())
+}
+
+fn warnings_of(history: &serde_json::Value) -> String {
+    history["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap().to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A previous findings.csv that is empty, garbage or header-only: the run goes on, every
+/// finding is new, and the damage is said in the run's log, in summary.json's history block and
+/// in summary.md, never silently.
+#[test]
+fn an_unreadable_previous_findings_file_is_reported_not_silently_reset() {
+    let counted = |dir: &Path| -> u64 {
+        let s = summary(dir, "2026-09");
+        s["findings"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|n| n.as_u64().unwrap())
+            .sum()
+    };
+    for (damage, says) in [
+        ("", "cannot read the previous findings"),
+        ("\u{0}\u{7f}garbage;;\n1,2,3\n", "no finding_id column"),
+        (
+            "header-only",
+            "findings could be read, but that report's summary.json counts",
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let september = september_report(dir.path());
+        let findings = september.join("findings.csv");
+        let text = if damage == "header-only" {
+            let all = std::fs::read_to_string(&findings).unwrap();
+            all.lines().next().unwrap().to_string() + "\r\n"
+        } else {
+            damage.to_string()
+        };
+        std::fs::write(&findings, text).unwrap();
+        let (run, history) = october_history(dir.path());
+        let warnings = warnings_of(&history);
+        assert!(warnings.contains(says), "{damage:?}: {warnings}");
+        assert!(run.stderr.contains(says), "{}", run.stderr);
+        if damage == "header-only" {
+            let n = counted(dir.path());
+            assert!(
+                n > 0 && warnings.contains(&format!("counts {n}")),
+                "{warnings}"
+            );
+        }
+        assert_eq!(history["open"], 0);
+        let md = std::fs::read_to_string(dir.path().join("reports/2026-10/summary.md")).unwrap();
+        assert!(md.contains("- warning: "), "{md}");
+    }
+}
+
+/// A previous findings.csv cut off in the middle of its last row: October still runs (it was
+/// exit 2 for every later month), the rows before the cut keep their history, the cut one is
+/// reported.
+#[test]
+fn a_truncated_previous_findings_file_keeps_the_rows_it_has() {
+    let dir = tempfile::tempdir().unwrap();
+    let september = september_report(dir.path());
+    let path = september.join("findings.csv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let rows = csv_rows(&path);
+    assert!(rows.len() >= 2, "{text}");
+    let last_line = text.trim_end().lines().last().unwrap();
+    let cut = text.trim_end().len() - last_line.len() / 2;
+    std::fs::write(&path, &text[..cut]).unwrap();
+    let (_, history) = october_history(dir.path());
+    let warnings = warnings_of(&history);
+    assert!(
+        warnings.contains(&format!(
+            "1 rows of the previous findings could not be read (first: line {}",
+            rows.len() + 1
+        )),
+        "{warnings}"
+    );
+    let october = findings_by_rule(dir.path(), "2026-10");
+    let (intact, cut_off) = rows.split_at(rows.len() - 1);
+    for f in &october {
+        let id = &f["finding_id"];
+        if intact.iter().any(|r| &r["finding_id"] == id) {
+            assert_eq!(
+                (f["status"].as_str(), f["first_seen"].as_str()),
+                ("open", "2026-09")
+            );
+        } else {
+            assert_eq!(f["status"], "new", "{id}");
+        }
+    }
+    assert!(october
+        .iter()
+        .any(|f| intact.iter().any(|r| r["finding_id"] == f["finding_id"])));
+    // The cut-off row is not claimed as resolved: it was not read.
+    let resolved = history["resolved_findings"].as_array().unwrap();
+    assert!(!resolved
+        .iter()
+        .any(|r| r["finding_id"] == cut_off[0]["finding_id"].as_str()));
+}
+
+/// Last month's summary.json drives the month-over-month trend and growth gate only when it
+/// can be trusted: a tampered total (1e300), a total that is not the sum of its services, or
+/// another currency are each refused with a warning, and there is no growth figure.
+#[test]
+fn a_tampered_previous_summary_never_drives_the_trend() {
+    let growth = (OCTOBER - SEPTEMBER) / SEPTEMBER * 100.0;
+    for (tamper, says) in [
+        ("none", ""),
+        ("total=1e300", "implausible figure"),
+        ("total=5000", "is not the sum of its services"),
+        ("currency=EUR", "its costs are in 'EUR'"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let september = september_report(dir.path());
+        let path = september.join("summary.json");
+        let mut s = json(&std::fs::read_to_string(&path).unwrap());
+        match tamper {
+            "total=1e300" => s["totals"]["effective_cost"] = 1e300.into(),
+            "total=5000" => s["totals"]["effective_cost"] = 5000.0.into(),
+            "currency=EUR" => s["currency"] = "EUR".into(),
+            _ => {}
+        }
+        std::fs::write(&path, serde_json::to_string_pretty(&s).unwrap()).unwrap();
+        let (_, history) = october_history(dir.path());
+        let october = summary(dir.path(), "2026-10");
+        let mom = october["trends"]["mom_growth_pct"].as_f64();
+        if tamper == "none" {
+            assert!((mom.unwrap() - growth).abs() < 1e-9);
+            assert_eq!(warnings_of(&history), "");
+        } else {
+            assert_eq!(mom, None, "{tamper}");
+            assert!(warnings_of(&history).contains(says), "{tamper}: {history}");
+        }
+    }
+}
+
+/// One stray line dated 2099 beside October's 126 lines does not move the default period:
+/// October is reported without it (its total stays 4344.72), and the stray month is named on
+/// stderr and in summary.json's notes; asked for with --period, it is reported.
+#[test]
+fn a_stray_future_line_does_not_move_the_default_period() {
+    let dir = tempfile::tempdir().unwrap();
+    write_data(dir.path(), "bill.csv", &[10]);
+    config(dir.path(), "");
+    let stray = "999,111,USD,2099-01-01T00:00:00Z,2099-01-02T00:00:00Z,Usage,Standard,\
+                 Amazon Simple Storage Service,us-east-1,,1.0,1.0,1.0,1.0,1,GB-Mo,,,,,\
+                 AmazonS3,TimedStorage-ByteHrs\n";
+    let text = std::fs::read_to_string(dir.path().join("bill.csv")).unwrap() + stray;
+    std::fs::write(dir.path().join("bill.csv"), text).unwrap();
+    let run = costlens(&["analyze", "bill.csv"], dir.path());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("2099-01 (1 lines)"), "{}", run.stderr);
+    assert!(!dir.path().join("reports/2099-01").exists());
+    let s = summary(dir.path(), "2026-10");
+    assert_cents(
+        s["totals"]["effective_cost"].as_f64().unwrap(),
+        OCTOBER,
+        "October",
+    );
+    assert!(
+        s["notes"].to_string().contains("2099-01 (1 lines)"),
+        "{}",
+        s["notes"]
+    );
+    let run = costlens(&["analyze", "bill.csv", "--period", "2099-01"], dir.path());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_cents(
+        summary(dir.path(), "2099-01")["totals"]["effective_cost"]
+            .as_f64()
+            .unwrap(),
+        1.0,
+        "2099-01",
+    );
 }

@@ -39,6 +39,9 @@ pub struct History {
     pub open: usize,
     pub resolved: Vec<Resolved>,
     pub resolved_monthly_saving: f64,
+    /// What of the previous report could not be read or trusted (set by the caller, which
+    /// read it): the figures above are from what could.
+    pub warnings: Vec<String>,
 }
 
 /// Months from the period labelled `from` to `to`, both counted (`2026-09` → `2026-10` is 2).

@@ -116,7 +116,8 @@ pub(crate) async fn sdk_config(options: &AwsOptions) -> SdkConfig {
 }
 
 /// Resolves the credentials once, so that a missing or expired one gives one clear message
-/// before any request, instead of an SDK error chain.
+/// before any request, instead of an SDK error chain; the resolved values are registered with
+/// [`crate::logging`] so that no log line can print them.
 pub(crate) async fn check_credentials(config: &SdkConfig, options: &AwsOptions) -> Result<()> {
     let Some(provider) = config.credentials_provider() else {
         return Err(credentials_error(
@@ -125,33 +126,41 @@ pub(crate) async fn check_credentials(config: &SdkConfig, options: &AwsOptions) 
         ));
     };
     match provider.provide_credentials().await {
-        Ok(_) => Ok(()),
-        Err(e) => {
-            tracing::debug!("credential chain: {}", DisplayErrorContext(&e));
-            Err(credentials_error(options, &credential_reason(&e)))
+        Ok(credentials) => {
+            crate::logging::register_secret(credentials.access_key_id());
+            crate::logging::register_secret(credentials.secret_access_key());
+            if let Some(token) = credentials.session_token() {
+                crate::logging::register_secret(token);
+            }
+            Ok(())
         }
+        Err(e) => Err(credentials_error(options, credential_reason(&e))),
     }
 }
 
-/// A short reason for a credential failure: the SDK's own chain of messages is long and
-/// nested, and the fix is the same; `-vv` logs all of it.
-fn credential_reason(err: &CredentialsError) -> String {
-    let mut messages: Vec<String> = Vec::new();
+/// What went wrong with the credentials, in words of our own: the SDK's messages are never
+/// copied, since they can hold a secret (a `credential_process` command's stderr, a token
+/// fragment). They are only looked at to tell the kinds of failure apart.
+fn credential_reason(err: &CredentialsError) -> &'static str {
+    let mut chain = String::new();
     let mut current: Option<&(dyn std::error::Error + 'static)> = Some(err);
     while let Some(e) = current {
-        let message = e.to_string();
-        if messages.last() != Some(&message) {
-            messages.push(message);
-        }
+        chain.push_str(&e.to_string());
         current = e.source();
     }
-    let all = messages.join(": ");
-    if all.contains("was not defined") {
-        "the profile is not defined in the AWS config file".to_string()
-    } else if matches!(err, CredentialsError::CredentialsNotLoaded(_)) {
-        "none found".to_string()
+    if chain.contains("was not defined") {
+        "the profile is not defined in the AWS config file"
+    } else if chain.contains("external process") {
+        "its credential_process command failed; run that command by hand to see why"
+    } else if chain.to_ascii_lowercase().contains("sso") {
+        "the SSO session is missing or expired"
     } else {
-        messages[messages.len().saturating_sub(2)..].join(": ")
+        match err {
+            CredentialsError::CredentialsNotLoaded(_) => "none found",
+            CredentialsError::ProviderTimedOut(_) => "the credential provider timed out",
+            CredentialsError::InvalidConfiguration(_) => "the profile's configuration is invalid",
+            _ => "the credential provider failed",
+        }
     }
 }
 
@@ -172,6 +181,21 @@ pub(crate) fn credentials_error(options: &AwsOptions, reason: &str) -> Error {
     })
 }
 
+/// The credential failure behind a failed request (credentials that expire mid-run are
+/// resolved again inside the request), whose text must not be copied.
+fn credentials_failure<'a>(
+    err: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a CredentialsError> {
+    let mut current = Some(err);
+    while let Some(e) = current {
+        if let Some(found) = e.downcast_ref::<CredentialsError>() {
+            return Some(found);
+        }
+        current = e.source();
+    }
+    None
+}
+
 /// Error codes AWS gives for credentials that are unknown, wrong or expired.
 const CREDENTIAL_CODES: &[&str] = &[
     "ExpiredToken",
@@ -190,6 +214,9 @@ pub(crate) fn request_error<E>(options: &AwsOptions, what: &str, err: SdkError<E
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
+    if let Some(credentials) = credentials_failure(&err) {
+        return credentials_error(options, credential_reason(credentials));
+    }
     match &err {
         SdkError::ServiceError(service) => {
             let code = err.code().unwrap_or_default();

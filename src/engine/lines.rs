@@ -8,7 +8,6 @@ use super::classify::{self, Vocabulary};
 use super::frame;
 use super::rollup::{Grain, Grouping, Rollup, LINE_COUNT};
 use crate::error::Result;
-use crate::period::Period;
 use crate::schema;
 
 /// The lines one query reads, as its filters and flags see them.
@@ -77,23 +76,37 @@ impl Lines {
         }
     }
 
-    /// The latest month that has data: the default period.
-    pub fn latest_month(&self) -> Result<Option<Period>> {
+    /// The latest month of the data's bulk: the default period (see
+    /// [`crate::period::default_period`]), from the number of lines at each line start.
+    pub fn latest_month(&self) -> Result<Option<crate::period::DefaultPeriod>> {
         let start = schema::CHARGE_PERIOD_START;
-        let latest: Vec<LazyFrame> = match self {
-            Lines::PerLine(frame) => vec![frame.as_ref().clone().select([col(start).max()])],
+        let count = |lines: LazyFrame| lines.group_by([col(start)]).agg([len().alias("lines")]);
+        let counts: Vec<LazyFrame> = match self {
+            Lines::PerLine(frame) => vec![count(frame.as_ref().clone().select([col(start)]))],
             Lines::Grouped(rollups) => rollups
                 .iter()
-                .map(|r| r.lines().select([r.column(start).max().alias(start)]))
+                .map(|r| count(r.lines().select([r.column(start).alias(start)])))
                 .collect(),
         };
-        let out = concat(latest, UnionArgs::default())
-            .and_then(|all| all.select([col(start).max()]).collect())
+        let out = concat(counts, UnionArgs::default())
+            .and_then(|all| {
+                all.filter(col(start).is_not_null())
+                    .group_by([col(start)])
+                    .agg([col("lines").sum()])
+                    .collect()
+            })
             .map_err(|e| crate::Error::Polars {
                 context: "finding the latest month in the data".into(),
                 source: e,
             })?;
-        Ok(frame::ints(&out, start)?[0].map(Period::month_containing))
+        let starts = frame::ints(&out, start)?;
+        let lines = frame::ints(&out, "lines")?;
+        let pairs: Vec<(i64, u64)> = starts
+            .into_iter()
+            .zip(lines)
+            .filter_map(|(s, n)| Some((s?, n? as u64)))
+            .collect();
+        Ok(crate::period::default_period(&pairs))
     }
 
     /// Canonical rows for one query: each with the canonical columns it asks for, the money

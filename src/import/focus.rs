@@ -6,7 +6,10 @@ use std::path::Path;
 
 use polars::prelude::*;
 
-use super::{check_parquet_columns, keep_present_tags, materialize, text};
+use super::{
+    check_parquet_columns, entry_list_field, keep_present_tags, materialize, tag_entry,
+    tags_from_entries, text,
+};
 use crate::error::{ErrContext, Error, Result};
 use crate::schema::{self, Kind};
 
@@ -30,17 +33,28 @@ pub fn is_focus<'a>(mut names: impl Iterator<Item = &'a str>) -> bool {
 }
 
 /// File column name for each canonical column it has, matched case-insensitively (Athena
-/// lower-cases FOCUS names).
-fn match_columns(file_names: &[String]) -> Vec<(&'static schema::Column, String)> {
-    schema::COLUMNS
-        .iter()
-        .filter_map(|c| {
-            file_names
-                .iter()
-                .find(|n| n.eq_ignore_ascii_case(c.name))
-                .map(|n| (c, n.clone()))
-        })
-        .collect()
+/// lower-cases FOCUS names). Two file columns for one canonical column (`BilledCost` and
+/// `billedcost`) are an error: which one holds the figures would be a guess.
+fn match_columns(
+    path: &Path,
+    file_names: &[String],
+) -> Result<Vec<(&'static schema::Column, String)>> {
+    let mut matched = Vec::new();
+    for c in schema::COLUMNS {
+        let mut names = file_names.iter().filter(|n| n.eq_ignore_ascii_case(c.name));
+        let Some(first) = names.next() else {
+            continue;
+        };
+        if let Some(second) = names.next() {
+            return Err(Error::column(
+                path,
+                c.name,
+                format!("the file has it twice ('{first}' and '{second}'); keep one"),
+            ));
+        }
+        matched.push((c, first.clone()));
+    }
+    Ok(matched)
 }
 
 fn check_required(path: &Path, matched: &[(&schema::Column, String)]) -> Result<()> {
@@ -63,7 +77,7 @@ pub fn load_csv(path: &Path) -> Result<LazyFrame> {
         .into_iter()
         .map(|n| n.to_string())
         .collect();
-    let matched = match_columns(&names);
+    let matched = match_columns(path, &names)?;
     check_required(path, &matched)?;
     for (column, name) in &matched {
         match column.kind {
@@ -90,7 +104,7 @@ pub fn load_csv(path: &Path) -> Result<LazyFrame> {
 
 pub fn load_parquet(path: &Path, scan: LazyFrame, file_schema: &Schema) -> Result<LazyFrame> {
     let names: Vec<String> = file_schema.iter_names().map(|n| n.to_string()).collect();
-    let matched = match_columns(&names);
+    let matched = match_columns(path, &names)?;
     check_required(path, &matched)?;
     let money: Vec<&str> = matched
         .iter()
@@ -200,10 +214,6 @@ fn tags_from_map(source: Expr) -> Expr {
     ])))
 }
 
-/// Separators that cannot occur in tag text, used to hand parsed JSON back to polars.
-const ENTRY_SEP: char = '\u{1e}';
-const KEY_SEP: char = '\u{1f}';
-
 /// A FOCUS `Tags` JSON object as `(key, value)` pairs. Valueless tags (`true`) and numbers keep
 /// their JSON text; null values are dropped. Accepts the Azure EA quirk of an object without
 /// its outer braces.
@@ -258,43 +268,31 @@ fn check_tags(df: &DataFrame, path: &Path, column: &str) -> Result<()> {
     Ok(())
 }
 
-/// JSON text into the canonical list of {key, value}.
+/// JSON text into the canonical list of {key, value}, each row's tags handed to polars as
+/// [`super::tag_entry`] texts: no character in a key or value (JSON can carry any, U+001E and
+/// U+001F included) can split one tag into two.
 fn tags_from_json(source: Expr) -> Expr {
-    let encoded = source.map(
+    let entries = source.map(
         |column| {
             let text = column.str()?;
-            let encoded: StringChunked = text
-                .iter()
-                .map(|cell| {
-                    cell.map(|cell| {
-                        let pairs = parse_tags_json(cell).map_err(
-                            |problem| polars_err!(ComputeError: "Tags value '{cell}' is {problem}"),
-                        )?;
-                        Ok(pairs
-                            .iter()
-                            .map(|(k, v)| format!("{k}{KEY_SEP}{v}"))
-                            .collect::<Vec<_>>()
-                            .join(&ENTRY_SEP.to_string()))
-                    })
-                    .transpose()
-                })
-                .collect::<PolarsResult<_>>()?;
-            Ok(encoded.with_name(column.name().clone()).into_column())
+            let mut lists =
+                ListStringChunkedBuilder::new(column.name().clone(), text.len(), text.len() * 2);
+            for cell in text.iter() {
+                let Some(cell) = cell else {
+                    lists.append_null();
+                    continue;
+                };
+                let pairs = parse_tags_json(cell).map_err(
+                    |problem| polars_err!(ComputeError: "Tags value '{cell}' is {problem}"),
+                )?;
+                let entries: Vec<String> = pairs.iter().map(|(k, v)| tag_entry(k, v)).collect();
+                lists.append_values_iter(entries.iter().map(String::as_str));
+            }
+            Ok(lists.finish().into_column())
         },
-        |_, field| Ok(Field::new(field.name().clone(), DataType::String)),
+        |_, field| Ok(entry_list_field(field)),
     );
-    let pair = element()
-        .str()
-        .split_exact(lit(KEY_SEP.to_string()), 1)
-        .struct_()
-        .rename_fields([schema::TAG_KEY, schema::TAG_VALUE]);
-    keep_present_tags(
-        encoded
-            .str()
-            .split(lit(ENTRY_SEP.to_string()))
-            .list()
-            .eval(pair),
-    )
+    tags_from_entries(entries)
 }
 
 #[cfg(test)]
@@ -322,52 +320,51 @@ mod tests {
         assert!(parse_tags_json("{oops").is_err());
     }
 
-    #[test]
-    fn tags_from_json_builds_the_canonical_list() {
-        let df = df!("Tags" => [Some(r#"{"a": "1", "b": "2"}"#), None, Some("{}")]).unwrap();
-        let out = df
+    /// Each cell through [`tags_from_json`] and the canonical tag type: its (key, value) pairs,
+    /// None for a null cell.
+    fn parsed(cells: &[Option<&str>]) -> Vec<Option<Vec<(String, String)>>> {
+        let out = df!("Tags" => cells)
+            .unwrap()
             .lazy()
             .select([tags_from_json(col("Tags"))
                 .cast(schema::tags_dtype())
                 .alias("t")])
             .collect()
             .unwrap();
-        let first = out
-            .column("t")
-            .unwrap()
-            .list()
-            .unwrap()
-            .get_as_series(0)
-            .unwrap();
-        let pairs = first.struct_().unwrap();
-        let keys: Vec<_> = pairs
-            .field_by_name("key")
-            .unwrap()
-            .str()
-            .unwrap()
-            .iter()
-            .flatten()
-            .map(String::from)
-            .collect();
-        let values: Vec<_> = pairs
-            .field_by_name("value")
-            .unwrap()
-            .str()
-            .unwrap()
-            .iter()
-            .flatten()
-            .map(String::from)
-            .collect();
-        assert_eq!(keys, vec!["a", "b"]);
-        assert_eq!(values, vec!["1", "2"]);
-        let lens: Vec<_> = out
-            .column("t")
-            .unwrap()
-            .list()
-            .unwrap()
-            .lst_lengths()
-            .iter()
-            .collect();
-        assert_eq!(lens, vec![Some(2), None, Some(0)]);
+        let lists = out.column("t").unwrap().list().unwrap().clone();
+        (0..lists.len())
+            .map(|i| {
+                let row = lists.get_as_series(i)?;
+                let pairs = row.struct_().unwrap();
+                let text = |name: &str| -> Vec<String> {
+                    let field = pairs.field_by_name(name).unwrap();
+                    let values = field.str().unwrap();
+                    values.iter().flatten().map(String::from).collect()
+                };
+                Some(text("key").into_iter().zip(text("value")).collect())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn tags_from_json_builds_the_canonical_list() {
+        let pair = |k: &str, v: &str| (k.to_string(), v.to_string());
+        assert_eq!(
+            parsed(&[Some(r#"{"a": "1", "b": "2"}"#), None, Some("{}")]),
+            vec![
+                Some(vec![pair("a", "1"), pair("b", "2")]),
+                None,
+                Some(vec![])
+            ]
+        );
+        // JSON-escaped record and unit separators stay inside the key or value they are in.
+        let forged = r#"{"team": "a\u001eenvironment\u001fprod", "ké\u001fy": "v"}"#;
+        assert_eq!(
+            parsed(&[Some(forged)]),
+            vec![Some(vec![
+                pair("ké\u{1f}y", "v"),
+                pair("team", "a\u{1e}environment\u{1f}prod")
+            ])]
+        );
     }
 }

@@ -1,5 +1,5 @@
 //! CSV plumbing shared by the CSV importers: gzip detection, the header, reading every cell as
-//! text, and checking numbers and timestamps cell by cell so a bad value is reported with its
+//! text, checking the shape (no duplicate column, no ragged row), and checking numbers and timestamps cell by cell so a bad value is reported with its
 //! line and column instead of surfacing as a wrong total.
 
 use std::fs::File;
@@ -66,6 +66,7 @@ pub fn read_all_text(path: &Path) -> Result<DataFrame> {
     if bytes.starts_with(b"\xef\xbb\xbf") {
         bytes.drain(..3);
     }
+    check_shape(path, &bytes)?;
     let parse = CsvParseOptions::default()
         .with_null_values(Some(NullValues::AllColumnsSingle("NULL".into())))
         .with_missing_is_null(true);
@@ -80,6 +81,59 @@ pub fn read_all_text(path: &Path) -> Result<DataFrame> {
         return Err(Error::input(path, "no data rows after the header"));
     }
     Ok(df)
+}
+
+/// No column name twice in the header (which one would be read is a guess), and every row with
+/// one field per column: a short row would read as empty cells in some tools and be dropped by
+/// others, so it is an error naming its line and the first column it lacks.
+fn check_shape(path: &Path, bytes: &[u8]) -> Result<()> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes);
+    let malformed = |e: csv::Error| Error::input(path, format!("malformed CSV: {e}"));
+    let mut record = csv::ByteRecord::new();
+    if !reader.read_byte_record(&mut record).map_err(malformed)? {
+        return Ok(());
+    }
+    let header: Vec<String> = record
+        .iter()
+        .map(|name| String::from_utf8_lossy(name).trim().to_string())
+        .collect();
+    for (i, name) in header.iter().enumerate() {
+        if header[..i].contains(name) {
+            return Err(Error::column(
+                path,
+                name,
+                "appears twice in the header; rename or remove one",
+            ));
+        }
+    }
+    while reader.read_byte_record(&mut record).map_err(malformed)? {
+        if record.len() == header.len() {
+            continue;
+        }
+        let line = record.position().map_or(0, |p| p.line());
+        return Err(Error::input(
+            path,
+            if record.len() < header.len() {
+                format!(
+                    "line {line}: {} of {} fields, no value for column '{}' onwards (a \
+                     truncated or shifted row)",
+                    record.len(),
+                    header.len(),
+                    header[record.len()]
+                )
+            } else {
+                format!(
+                    "line {line}: {} fields, but the header has {} columns",
+                    record.len(),
+                    header.len()
+                )
+            },
+        ));
+    }
+    Ok(())
 }
 
 /// Line number in the file of data row `row` (0-based): the header is line 1.

@@ -30,6 +30,8 @@ pub fn esc(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
+            // Control characters are no text in HTML, and act on a terminal showing the file.
+            c if c.is_control() && c != '\n' && c != '\t' => out.push('\u{fffd}'),
             _ => out.push(c),
         }
     }
@@ -1032,6 +1034,7 @@ mod tests {
             esc(r#"<script>alert("x") & 'y'</script>"#),
             "&lt;script&gt;alert(&quot;x&quot;) &amp; &#39;y&#39;&lt;/script&gt;"
         );
+        assert_eq!(esc("EC2\u{1b}]0;x\u{7}"), "EC2\u{fffd}]0;x\u{fffd}");
     }
 
     #[test]

@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 
 use crate::analyse::history::PreviousFinding;
 use crate::analyse::trends::PreviousMonth;
-use crate::error::{Error, Result};
 use crate::period::Period;
 use crate::report::summary::Summary;
 
@@ -42,49 +41,206 @@ fn previous_report(out_dir: &Path, period: &Period) -> Option<(String, PathBuf)>
     Some((label, path))
 }
 
-/// The findings of the report before `period` in `out_dir`, with that report's label; none on
-/// the first run.
-pub fn previous_findings(
-    out_dir: &Path,
-    period: &Period,
-) -> Result<(Option<String>, Vec<PreviousFinding>)> {
-    let Some((label, path)) = previous_report(out_dir, period) else {
-        return Ok((None, Vec::new()));
-    };
-    let mut reader = csv::Reader::from_path(&path)
-        .map_err(|e| Error::input(&path, format!("cannot read the previous findings: {e}")))?;
-    let findings = reader
-        .deserialize()
-        .map(|row| {
-            row.map_err(|e| Error::input(&path, format!("cannot read the previous findings: {e}")))
-        })
-        .collect::<Result<Vec<PreviousFinding>>>()?;
-    Ok((Some(label), findings))
+/// What was read back from the report before this one: its label, the findings that could be
+/// read, and one line for each thing that could not (for the run's log and the history block).
+#[derive(Debug, Default)]
+pub struct PreviousReport {
+    pub label: Option<String>,
+    pub findings: Vec<PreviousFinding>,
+    pub warnings: Vec<String>,
 }
 
-/// The previous month's figures from its `summary.json` in the output folder, if there is one.
-pub fn previous_month(out_dir: &Path, period: &Period) -> Option<PreviousMonth> {
-    let previous = period.previous_month();
-    let path = report_dir(out_dir, &previous).join(SUMMARY_JSON);
-    let text = std::fs::read_to_string(&path).ok()?;
-    match serde_json::from_str::<Summary>(&text) {
-        Ok(s) => Some(PreviousMonth {
-            label: s.period,
-            total: s.totals.effective_cost,
-            by_service: s
-                .by_service
-                .into_iter()
-                .map(|n| (n.name, n.effective_cost))
-                .collect(),
-            by_account: s
-                .by_account
-                .into_iter()
-                .map(|n| (n.name, n.effective_cost))
-                .collect(),
-        }),
-        Err(e) => {
-            tracing::warn!(file = %path.display(), error = %e, "ignoring an unreadable previous summary");
-            None
+/// Largest magnitude of a monthly total read back as plausible: far above any cloud bill in any
+/// currency (a 100-million-dollar month is about 1.6e12 rupiah), far below a tampered 1e300.
+const PLAUSIBLE_TOTAL: f64 = 1e15;
+
+fn warn(warnings: &mut Vec<String>, text: String) {
+    tracing::warn!("{text}");
+    warnings.push(text);
+}
+
+/// How many findings a report's own `summary.json` counts, if it can be read.
+fn counted_findings(report: &Path) -> Option<usize> {
+    let text = std::fs::read_to_string(report.join(SUMMARY_JSON)).ok()?;
+    let summary: Summary = serde_json::from_str(&text).ok()?;
+    Some(summary.findings.values().sum())
+}
+
+/// The findings of the report before `period` in `out_dir`, with that report's label; none on
+/// the first run. Never fails: a damaged file (empty, garbage, truncated mid-row) gives the rows
+/// that can be read and a warning, so history is never reset silently and one bad file never
+/// blocks the months after it.
+pub fn previous_findings(out_dir: &Path, period: &Period) -> PreviousReport {
+    let Some((label, path)) = previous_report(out_dir, period) else {
+        return PreviousReport::default();
+    };
+    let mut warnings = Vec::new();
+    let findings = read_findings(&path, &mut warnings);
+    if let Some(counted) = path.parent().and_then(counted_findings) {
+        if counted != findings.len() {
+            warn(
+                &mut warnings,
+                format!(
+                    "{}: {} findings could be read, but that report's {SUMMARY_JSON} counts \
+                     {counted}: the file is damaged, and findings missing from it count as new",
+                    path.display(),
+                    findings.len()
+                ),
+            );
         }
     }
+    PreviousReport {
+        label: Some(label),
+        findings,
+        warnings,
+    }
+}
+
+/// Every row of a previous `findings.csv` that reads as a finding; the rest are warned about.
+fn read_findings(path: &Path, warnings: &mut Vec<String>) -> Vec<PreviousFinding> {
+    let unreadable = |problem: String| {
+        format!(
+            "{}: cannot read the previous findings ({problem}); every finding counts as new",
+            path.display()
+        )
+    };
+    let mut reader = match csv::Reader::from_path(path) {
+        Ok(r) => r,
+        Err(e) => {
+            warn(warnings, unreadable(e.to_string()));
+            return Vec::new();
+        }
+    };
+    let headers = match reader.headers() {
+        Ok(h) if h.iter().any(|h| h == "finding_id") => h.clone(),
+        Ok(_) => {
+            warn(warnings, unreadable("no finding_id column".into()));
+            return Vec::new();
+        }
+        Err(e) => {
+            warn(warnings, unreadable(e.to_string()));
+            return Vec::new();
+        }
+    };
+    let mut findings = Vec::new();
+    let (mut skipped, mut first_bad) = (0usize, None);
+    for (i, record) in reader.records().enumerate() {
+        let line = || i as u64 + 2;
+        let finding = record
+            .map_err(|e| e.to_string())
+            .and_then(|r| {
+                r.deserialize::<PreviousFinding>(Some(&headers))
+                    .map_err(|e| e.to_string())
+            })
+            .and_then(|f| {
+                if f.finding_id.trim().is_empty() || !f.monthly_saving.is_finite() {
+                    Err("no finding_id or no finite monthly_saving".into())
+                } else {
+                    Ok(f)
+                }
+            });
+        match finding {
+            Ok(f) => findings.push(f),
+            Err(problem) => {
+                skipped += 1;
+                first_bad.get_or_insert_with(|| format!("line {}: {problem}", line()));
+            }
+        }
+    }
+    if let Some(first) = first_bad {
+        warn(
+            warnings,
+            format!(
+                "{}: {skipped} rows of the previous findings could not be read (first: {first}); \
+                 they count as new",
+                path.display()
+            ),
+        );
+    }
+    findings
+}
+
+/// The previous month's figures from its `summary.json` in the output folder, if there is one
+/// and it can be trusted: the month it says, the same currency as this run (`currency`),
+/// finite figures below [`PLAUSIBLE_TOTAL`], and a total that is the sum of its services. What
+/// is refused is warned about and not compared with, so a damaged or tampered file never
+/// drives trends or gates.
+pub fn previous_month(
+    out_dir: &Path,
+    period: &Period,
+    currency: &str,
+) -> (Option<PreviousMonth>, Vec<String>) {
+    let previous = period.previous_month();
+    let path = report_dir(out_dir, &previous).join(SUMMARY_JSON);
+    let mut warnings = Vec::new();
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return (None, warnings);
+    };
+    let refuse = |problem: String| {
+        format!(
+            "{}: not used for the month-over-month comparison: {problem}",
+            path.display()
+        )
+    };
+    let s = match serde_json::from_str::<Summary>(&text) {
+        Ok(s) => s,
+        Err(e) => {
+            warn(&mut warnings, refuse(format!("unreadable ({e})")));
+            return (None, warnings);
+        }
+    };
+    if let Err(problem) = check_previous(&s, &previous.label, currency) {
+        warn(&mut warnings, refuse(problem));
+        return (None, warnings);
+    }
+    let month = PreviousMonth {
+        label: s.period,
+        total: s.totals.effective_cost,
+        by_service: s
+            .by_service
+            .into_iter()
+            .map(|n| (n.name, n.effective_cost))
+            .collect(),
+        by_account: s
+            .by_account
+            .into_iter()
+            .map(|n| (n.name, n.effective_cost))
+            .collect(),
+    };
+    (Some(month), warnings)
+}
+
+fn check_previous(s: &Summary, label: &str, currency: &str) -> std::result::Result<(), String> {
+    if s.period != label {
+        return Err(format!("it is the report of '{}', not {label}", s.period));
+    }
+    if s.currency != currency {
+        return Err(format!(
+            "its costs are in '{}', this month's in {currency}",
+            s.currency
+        ));
+    }
+    let figures = [
+        s.totals.effective_cost,
+        s.totals.billed_cost,
+        s.totals.list_cost,
+    ]
+    .into_iter()
+    .chain(s.by_service.iter().map(|n| n.effective_cost))
+    .chain(s.by_account.iter().map(|n| n.effective_cost));
+    for x in figures {
+        if !x.is_finite() || x.abs() > PLAUSIBLE_TOTAL {
+            return Err(format!("it holds an implausible figure ({x})"));
+        }
+    }
+    for (what, parts) in [("services", &s.by_service), ("accounts", &s.by_account)] {
+        let sum: f64 = parts.iter().map(|n| n.effective_cost).sum();
+        let total = s.totals.effective_cost;
+        if (sum - total).abs() > 0.01 + 1e-9 * total.abs() {
+            return Err(format!(
+                "its total effective cost {total} is not the sum of its {what} ({sum})"
+            ));
+        }
+    }
+    Ok(())
 }

@@ -149,6 +149,9 @@ pub struct HistorySummary {
     pub resolved_monthly_saving: f64,
     /// What was resolved since the previous report, largest saving first.
     pub resolved_findings: Vec<ResolvedSummary>,
+    /// What of the previous report could not be read or trusted; absent before this existed.
+    #[serde(default)]
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize, PartialEq)]
@@ -253,6 +256,7 @@ pub fn build(a: &Analysis) -> Summary {
                     monthly_saving: r.monthly_saving,
                 })
                 .collect(),
+            warnings: h.warnings.clone(),
         }),
         notes: a.notes.clone(),
     }
@@ -285,14 +289,32 @@ pub fn money(x: f64) -> String {
     )
 }
 
-/// Markdown cells must not break the table.
+/// Text from the data for summary.md, shown as the text it is in any markdown viewer, HTML
+/// allowed or not: `<`, `>` and `&` as entities (no tag, no autolink), markdown punctuation
+/// backslash-escaped (no link, image, emphasis or code span, no table cell break), line breaks
+/// as spaces and other control characters replaced (nothing acts on a terminal showing it).
 fn md(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '(' | ')' | '{' | '}' | '|' | '~' | '!' | '#' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if c.is_control() => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 pub fn to_markdown(a: &Analysis) -> String {
     let s = build(a);
-    let c = &a.currency;
+    let c = &md(&a.currency);
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -363,7 +385,9 @@ pub fn to_markdown(a: &Analysis) -> String {
             let _ = writeln!(
                 out,
                 "| {} | {value} | {} | {} |",
-                g.name, g.threshold, g.status
+                md(&g.name),
+                g.threshold,
+                g.status
             );
         }
     }
@@ -374,7 +398,7 @@ pub fn to_markdown(a: &Analysis) -> String {
             out,
             "| {} | {} | {} | {} |",
             money(f.monthly_saving),
-            f.rule,
+            md(&f.rule),
             md(f.resource_id
                 .as_deref()
                 .or(f.account_id.as_deref())
@@ -397,11 +421,14 @@ pub fn to_markdown(a: &Analysis) -> String {
                 let _ = writeln!(
                     out,
                     "- resolved: {} {} ({} {c}/month)",
-                    r.rule,
+                    md(&r.rule),
                     md(&r.resource_id),
                     money(r.monthly_saving)
                 );
             }
+        }
+        for w in &h.warnings {
+            let _ = writeln!(out, "- warning: {}", md(w));
         }
     }
 
@@ -450,7 +477,7 @@ pub fn to_markdown(a: &Analysis) -> String {
                 out,
                 "- {} ({}): {} of {} {c}, {:.0}% used, {}",
                 md(&b.name),
-                b.scope,
+                md(&b.scope),
                 money(b.forecast),
                 money(b.amount),
                 b.used_pct,
@@ -465,7 +492,7 @@ pub fn to_markdown(a: &Analysis) -> String {
     if !s.notes.is_empty() {
         let _ = writeln!(out, "\n## Notes\n");
         for n in &s.notes {
-            let _ = writeln!(out, "- {n}");
+            let _ = writeln!(out, "- {}", md(n));
         }
     }
     out
@@ -481,5 +508,19 @@ mod tests {
         assert_eq!(money(-0.004), "0.00");
         assert_eq!(money(-12.5), "-12.50");
         assert_eq!(money(999.999), "1,000.00");
+    }
+
+    #[test]
+    fn data_in_markdown_is_text() {
+        assert_eq!(
+            md("<img src=x onerror=alert(1)>"),
+            "&lt;img src=x onerror=alert\\(1\\)&gt;"
+        );
+        assert_eq!(
+            md("[x](javascript:alert(1))"),
+            "\\[x\\]\\(javascript:alert\\(1\\)\\)"
+        );
+        assert_eq!(md("a|b\n*c*\u{1b}[2J"), "a\\|b \\*c\\*\u{fffd}\\[2J");
+        assert_eq!(md("i-0abc 1.5"), "i-0abc 1.5");
     }
 }

@@ -1,6 +1,7 @@
 //! Spreadsheet-safe CSV: a header row, RFC 4180 quoting, ISO dates, full-precision numbers
 //! with `.` decimals, and text cells that a spreadsheet would run as a formula (starting with
-//! `=`, `+`, `-`, `@`, tab or CR) neutralised with a leading `'`. Numbers stay numbers: only
+//! `=`, `+`, `-`, `@` or their full-width forms, also after leading white space or line
+//! breaks, or with tab or CR) neutralised with a leading `'`. Numbers stay numbers: only
 //! text cells are ever prefixed.
 
 use std::io::Write;
@@ -35,11 +36,28 @@ impl Cell {
     }
 }
 
+/// Characters a spreadsheet starts a formula with, in ASCII and full width (which some
+/// spreadsheets fold to ASCII).
+const FORMULA_STARTS: [char; 8] = [
+    '=', '+', '-', '@', '\u{ff1d}', '\u{ff0b}', '\u{ff0d}', '\u{ff20}',
+];
+
+/// Whether a spreadsheet could run `text` as a formula: it starts with a formula character,
+/// possibly after white space or line breaks (which spreadsheets skip), or with a tab or a
+/// carriage return.
+pub fn is_formula_like(text: &str) -> bool {
+    matches!(text.chars().next(), Some('\t' | '\r' | '\n'))
+        || text
+            .trim_start()
+            .starts_with(|c: char| FORMULA_STARTS.contains(&c))
+}
+
 /// A text cell a spreadsheet would evaluate gets a leading apostrophe.
 pub fn neutralize(text: &str) -> String {
-    match text.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
-        _ => text.to_string(),
+    if is_formula_like(text) {
+        format!("'{text}")
+    } else {
+        text.to_string()
     }
 }
 
@@ -123,6 +141,25 @@ mod tests {
              '@SUM(A1),0.30000000000000004,\"a,b \"\"q\"\"\"\r\n\
              '\tcmd,-3,'+1\r\n"
         );
+    }
+
+    #[test]
+    fn full_width_and_indented_formulas_are_neutralised() {
+        for risky in [
+            "\u{ff1d}HYPERLINK(\"http://x\")",
+            "\u{ff0b}1",
+            "\u{ff0d}1",
+            "\u{ff20}SUM(A1)",
+            " =1+1",
+            "\n=1+1",
+            "\u{3000}=1",
+            "\r\n@x",
+        ] {
+            assert_eq!(neutralize(risky), format!("'{risky}"), "{risky:?}");
+        }
+        for safe in ["a=1", "web", "x - y", "", "1e3"] {
+            assert_eq!(neutralize(safe), safe);
+        }
     }
 
     #[test]
