@@ -12,7 +12,9 @@
 //! - effective savings rate = (ListCost − EffectiveCost − unused commitment) ÷ ListCost over
 //!   eligible usage; negotiated savings = ListCost − ContractedCost, commitment savings =
 //!   ContractedCost − EffectiveCost;
-//! - Spot share = ListCost of Spot VM instance hours ÷ ListCost of all VM instance hours.
+//! - Spot share = on-demand-equivalent cost of Spot VM instance hours ÷ that of all VM instance
+//!   hours (ListCost; for a Spot line without a public on-demand price, the catalog's on-demand
+//!   price × hours); and by hours: Spot VM instance-hours ÷ all VM instance-hours.
 //!
 //! Purchase sizing: a commitment of c per hour at discount d costs c·(1−d) every hour and
 //! covers min(spend_h, c); S(c) = Σ_h [min(spend_h, c) − c·(1−d)]. S is concave and piecewise
@@ -36,7 +38,12 @@ pub struct Kpis {
     pub commitment_utilization_pct: Option<f64>,
     pub commitment_coverage_pct: Option<f64>,
     pub effective_savings_rate_pct: Option<f64>,
+    /// By on-demand-equivalent cost (see [`kpis_and_coverage`]).
     pub spot_share_pct: Option<f64>,
+    /// By instance-hours.
+    pub spot_share_hours_pct: Option<f64>,
+    /// What the Spot VM hours cost (EffectiveCost).
+    pub spot_spend: f64,
     pub eligible_list_cost: f64,
     pub negotiated_savings: f64,
     pub commitment_savings: f64,
@@ -125,6 +132,11 @@ fn is_eligible_usage(row: &ResourceRow) -> bool {
         && row.kind.is_commitment_eligible()
 }
 
+/// `x` rounded to a billionth.
+fn to_nano(x: f64) -> f64 {
+    (x * 1e9).round() / 1e9
+}
+
 fn pct(part: f64, whole: f64) -> Option<f64> {
     (whole != 0.0).then(|| part / whole * 100.0)
 }
@@ -137,16 +149,37 @@ fn kpis_and_coverage(
     let unused: f64 = commitments.iter().map(|c| c.unused_cost).sum();
     let mut by_service: BTreeMap<String, (f64, f64)> = BTreeMap::new();
     let (mut list, mut effective, mut contracted) = (0.0, 0.0, 0.0);
-    let (mut spot_list, mut vm_list) = (0.0, 0.0);
+    let (mut spot_list, mut vm_list, mut spot_hours, mut vm_hours, mut spot_spend) =
+        (0.0, 0.0, 0.0, 0.0, 0.0);
+    let catalog = catalog::Catalog::builtin();
     for row in &aggs.resources {
         let vm_hour = row.kind.instance().filter(|i| {
             i.service == InstanceService::VirtualMachine
                 && row.charge_category.as_deref() == Some(charge_category::USAGE)
         });
         if let Some(vm) = vm_hour {
-            vm_list += row.list;
+            // Quantities are summed as floats, in an order that depends on the aggregation
+            // route: to the nano-unit they agree, and the report must not depend on the route.
+            let hours = to_nano(row.quantity);
+            // Spot lines of legacy CURs have no public on-demand price (their ListCost is 0, or
+            // what was paid): there the catalog's on-demand price gives their on-demand
+            // equivalent. Spot is always below on demand, so a Spot line whose ListCost is
+            // above its cost has a real one.
+            let no_list_price = row.list <= row.effective + 1e-9;
+            let list = if vm.pricing == Pricing::Spot && no_list_price {
+                let on_demand = catalog
+                    .instance(&vm.class)
+                    .map_or(0.0, |c| to_nano(c.price_per_hour * hours));
+                row.list.max(on_demand)
+            } else {
+                row.list
+            };
+            vm_list += list;
+            vm_hours += hours;
             if vm.pricing == Pricing::Spot {
-                spot_list += row.list;
+                spot_list += list;
+                spot_hours += hours;
+                spot_spend += row.effective;
             }
         }
         if !is_eligible_usage(row) {
@@ -179,6 +212,8 @@ fn kpis_and_coverage(
         commitment_coverage_pct: pct(covered, list),
         effective_savings_rate_pct: pct(list - effective - unused, list),
         spot_share_pct: pct(spot_list, vm_list),
+        spot_share_hours_pct: pct(spot_hours, vm_hours),
+        spot_spend,
         eligible_list_cost: list,
         negotiated_savings: list - contracted,
         commitment_savings: contracted - effective,

@@ -267,14 +267,20 @@ fn canonical(cur: &CurColumns, tags: Option<Expr>) -> Vec<Expr> {
     let consumed_quantity = when(charge_category.clone().eq(lit(cc::USAGE)))
         .then(usage_amount.clone())
         .otherwise(lit(NULL).cast(DataType::Float64));
-    // Files without an instance-type column (some legacy CSVs) get it from the usage type.
+    // The instance type the usage type names, for files without an instance-type column (some
+    // legacy CSVs) and for lines where it is empty: legacy CURs leave it empty on Spot lines
+    // (`SpotUsage:c5.large`).
+    let from_usage_type = usage_type.clone().str().extract(
+        lit(r"(?:BoxUsage|SpotUsage|HeavyUsage|DedicatedUsage|InstanceUsage|Multi-AZUsage|NodeUsage):([a-z0-9]+[a-z0-9.-]*\.[a-z0-9]+)"),
+        1,
+    );
     let instance_type = if cur.has("product_instance_type") {
-        cur.text("product_instance_type")
+        let column = cur.text("product_instance_type");
+        when(column.clone().eq(lit("")).fill_null(lit(true)))
+            .then(from_usage_type)
+            .otherwise(column)
     } else {
-        usage_type.clone().str().extract(
-            lit(r"(?:BoxUsage|SpotUsage|HeavyUsage|DedicatedUsage|InstanceUsage|Multi-AZUsage|NodeUsage):([a-z0-9]+[a-z0-9.-]*\.[a-z0-9]+)"),
-            1,
-        )
+        from_usage_type
     };
     let service_code = cur.text("line_item_product_code");
     let region = cur.product(&["region_code", "region"]);

@@ -648,7 +648,15 @@ fn rate(out: &mut String, a: &Analysis, charts: &[(&str, Vec<u8>)]) {
                 "Effective savings rate".into(),
                 pct(k.effective_savings_rate_pct),
             ],
-            vec!["Spot share of VM hours".into(), pct(k.spot_share_pct)],
+            vec![
+                "Spot share of VM hours, by cost".into(),
+                pct(k.spot_share_pct),
+            ],
+            vec![
+                "Spot share of VM hours, by hours".into(),
+                pct(k.spot_share_hours_pct),
+            ],
+            vec![format!("Spot spend ({cur})"), money(k.spot_spend)],
             vec![
                 format!("Commitment-eligible list cost ({cur})"),
                 money(k.eligible_list_cost),
@@ -925,6 +933,8 @@ fn formulas(out: &mut String, a: &Analysis) {
         "commitment_utilization_pct" => pct(k.commitment_utilization_pct),
         "effective_savings_rate_pct" => pct(k.effective_savings_rate_pct),
         "spot_share_pct" => pct(k.spot_share_pct),
+        "spot_share_hours_pct" => pct(k.spot_share_hours_pct),
+        "spot_spend" => money(k.spot_spend),
         _ => String::new(),
     };
     out.push_str("<table>\n<thead><tr><th>KPI</th><th class=\"num\">Value</th><th>Formula</th></tr></thead>\n<tbody>\n");

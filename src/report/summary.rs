@@ -15,7 +15,7 @@ use crate::period::iso_timestamp;
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// Where every KPI comes from, stated in the report so finance can reproduce it.
-pub const KPI_FORMULAS: [(&str, &str); 5] = [
+pub const KPI_FORMULAS: [(&str, &str); 7] = [
     (
         "tag_coverage_pct",
         "Σ EffectiveCost of taggable lines (Usage with a ResourceId) carrying every required key with an accepted value ÷ Σ EffectiveCost of taggable lines × 100",
@@ -34,7 +34,15 @@ pub const KPI_FORMULAS: [(&str, &str); 5] = [
     ),
     (
         "spot_share_pct",
-        "ListCost of Spot (Dynamic) VM instance hours ÷ ListCost of all VM instance hours × 100",
+        "on-demand-equivalent cost of Spot (Dynamic) VM instance hours ÷ that of all VM instance hours × 100 (ListCost; for Spot lines without a public on-demand price, the catalog's on-demand price × hours)",
+    ),
+    (
+        "spot_share_hours_pct",
+        "Spot (Dynamic) VM instance-hours ÷ all VM instance-hours × 100",
+    ),
+    (
+        "spot_spend",
+        "Σ EffectiveCost of Spot (Dynamic) VM instance hours",
     ),
 ];
 
@@ -52,6 +60,8 @@ pub struct Kpis {
     pub commitment_utilization_pct: Option<f64>,
     pub effective_savings_rate_pct: Option<f64>,
     pub spot_share_pct: Option<f64>,
+    pub spot_share_hours_pct: Option<f64>,
+    pub spot_spend: f64,
 }
 
 #[derive(Debug, Serialize, Deserialize, PartialEq)]
@@ -204,6 +214,8 @@ pub fn build(a: &Analysis) -> Summary {
             commitment_utilization_pct: a.rate.kpis.commitment_utilization_pct,
             effective_savings_rate_pct: a.rate.kpis.effective_savings_rate_pct,
             spot_share_pct: a.rate.kpis.spot_share_pct,
+            spot_share_hours_pct: a.rate.kpis.spot_share_hours_pct,
+            spot_spend: a.rate.kpis.spot_spend,
         },
         kpi_formulas: KPI_FORMULAS
             .iter()
@@ -371,8 +383,11 @@ pub fn to_markdown(a: &Analysis) -> String {
     );
     let _ = writeln!(
         out,
-        "| Spot share of VM hours | {} |",
-        pct(s.kpis.spot_share_pct)
+        "| Spot share of VM hours | {} by cost, {} by hours ({} {} on Spot) |",
+        pct(s.kpis.spot_share_pct),
+        pct(s.kpis.spot_share_hours_pct),
+        money(s.kpis.spot_spend),
+        md(&s.currency)
     );
 
     if !s.gates.is_empty() {
