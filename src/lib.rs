@@ -16,6 +16,7 @@ pub mod error;
 pub mod findings;
 pub mod import;
 pub mod lock;
+pub mod money;
 pub mod output;
 pub mod period;
 pub mod report;

@@ -49,7 +49,11 @@ fn module_graph() -> BTreeMap<String, BTreeSet<String>> {
     for file in files {
         let relative = file.strip_prefix(&root).expect("under src");
         let first = relative.components().next().expect("a component");
-        let module = first.as_os_str().to_string_lossy().trim_end_matches(".rs").to_string();
+        let module = first
+            .as_os_str()
+            .to_string_lossy()
+            .trim_end_matches(".rs")
+            .to_string();
         if module == "main" || module == "lib" {
             continue;
         }

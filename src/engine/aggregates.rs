@@ -9,6 +9,7 @@ use crate::config::Config;
 use crate::engine::frame;
 use crate::engine::rollup::{Grain, Grouping, Rollup, LINE_COUNT};
 use crate::error::Result;
+use crate::money::Money;
 use crate::period::{Period, DAY_MS, HOUR_MS};
 use crate::schema::{self, charge_category};
 
@@ -34,10 +35,10 @@ pub struct DailyRow {
     pub account: Option<String>,
     pub service: Option<String>,
     pub charge_category: Option<String>,
-    pub billed: f64,
-    pub effective: f64,
-    pub list: f64,
-    pub contracted: f64,
+    pub billed: Money,
+    pub effective: Money,
+    pub list: Money,
+    pub contracted: Money,
 }
 
 /// Cost of one resource (or, with `resource_id` None, of lines without one) in the period,
@@ -260,16 +261,9 @@ fn is_compute(c: Columns) -> Expr {
     ec2_instance.or(fargate).or(lambda)
 }
 
-/// Money columns in nano-units, summed (see [`frame::to_nanos`]).
+/// Money columns summed, exactly (canonical money is integer pico-units).
 fn money_sums() -> Vec<Expr> {
     schema::MONEY.iter().map(|c| col(*c).sum()).collect()
-}
-
-fn money_in_nanos() -> Vec<Expr> {
-    schema::MONEY
-        .iter()
-        .map(|c| frame::to_nanos(col(*c)).alias(*c))
-        .collect()
 }
 
 /// Where the aggregates read their lines from.
@@ -417,7 +411,6 @@ pub fn build(
             filter: &no_filter,
             flags: &no_flags,
         })?
-        .with_columns(money_in_nanos())
         .group_by([
             col(schema::BILLING_CURRENCY),
             col(schema::CHARGE_PERIOD_START)
@@ -500,11 +493,10 @@ pub fn build(
             filter: &in_period,
             flags: &resource_flags,
         })?
-        .with_columns(money_in_nanos())
         .with_columns([
             when(col(OFF_HOURS))
                 .then(col(schema::EFFECTIVE_COST))
-                .otherwise(lit(0i64))
+                .otherwise(schema::zero_money())
                 .alias(OFFHOURS_COST),
             when(is_usage.clone().and(col(SHORT_LINE)))
                 .then(line_count())
@@ -548,7 +540,6 @@ pub fn build(
             flags: &no_flags,
         })?
         .filter(col(schema::CHARGE_CATEGORY).eq(lit(charge_category::USAGE)))
-        .with_columns(money_in_nanos())
         .group_by([
             col(schema::BILLING_CURRENCY),
             col(schema::CHARGE_PERIOD_START).alias(HOUR),
@@ -601,8 +592,8 @@ pub fn build(
     daily.sort_by(|a, b| {
         (a.day, &a.account, &a.service, &a.charge_category)
             .cmp(&(b.day, &b.account, &b.service, &b.charge_category))
-            .then(a.effective.total_cmp(&b.effective))
-            .then(a.billed.total_cmp(&b.billed))
+            .then(a.effective.cmp(&b.effective))
+            .then(a.billed.cmp(&b.billed))
     });
     resources.sort_by(|a, b| {
         (
@@ -690,10 +681,10 @@ fn daily_rows(df: &DataFrame) -> Result<Vec<DailyRow>> {
     let account = frame::strings(df, schema::SUB_ACCOUNT_ID)?;
     let service = frame::strings(df, schema::SERVICE_NAME)?;
     let category = frame::strings(df, schema::CHARGE_CATEGORY)?;
-    let billed = frame::money(df, schema::BILLED_COST)?;
-    let effective = frame::money(df, schema::EFFECTIVE_COST)?;
-    let list = frame::money(df, schema::LIST_COST)?;
-    let contracted = frame::money(df, schema::CONTRACTED_COST)?;
+    let billed = frame::exact_money(df, schema::BILLED_COST)?;
+    let effective = frame::exact_money(df, schema::EFFECTIVE_COST)?;
+    let list = frame::exact_money(df, schema::LIST_COST)?;
+    let contracted = frame::exact_money(df, schema::CONTRACTED_COST)?;
     Ok((0..df.height())
         .map(|i| DailyRow {
             day: day[i].unwrap_or(0),

@@ -12,7 +12,7 @@
 //! - [`aggregates`]: the queries of the pass and the typed rows they become.
 //! - [`currency`]: the one currency a report is in.
 //! - [`inventory`]: per-instance views over the resource rows, shared by several analysers.
-//! - [`frame`]: polars plumbing (one pass over several queries, money in nano-units, readers).
+//! - [`frame`]: polars plumbing (one pass over several queries, time arithmetic, readers).
 //!
 //! ## How to add an aggregate
 //! 1. Add its row type and a field to [`aggregates::Aggregates`].

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use polars::prelude::*;
 
-use super::{check_parquet_columns, keep_present_tags, materialize, text};
+use super::{keep_present_tags, materialize, text, typed};
 use crate::error::{ErrContext, Error, Result};
 use crate::schema::{self, Kind};
 
@@ -67,7 +67,8 @@ pub fn load_csv(path: &Path) -> Result<LazyFrame> {
     check_required(path, &matched)?;
     for (column, name) in &matched {
         match column.kind {
-            Kind::Money | Kind::Quantity => text::check_numbers(&df, path, name)?,
+            Kind::Money => text::check_money(&df, path, name)?,
+            Kind::Quantity => text::check_numbers(&df, path, name)?,
             Kind::Timestamp => text::check_timestamps(&df, path, name)?,
             Kind::Tags => check_tags(&df, path, name)?,
             Kind::Text => {}
@@ -77,7 +78,8 @@ pub fn load_csv(path: &Path) -> Result<LazyFrame> {
         let (column, name) = matched.iter().find(|(c, _)| c.name == canonical)?;
         let source = col(name.as_str());
         Some(match column.kind {
-            Kind::Money | Kind::Quantity => text::parse_number(source),
+            Kind::Money => text::parse_money(source),
+            Kind::Quantity => text::parse_number(source),
             Kind::Timestamp => text::parse_timestamp(source),
             Kind::Tags => tags_from_json(source),
             Kind::Text => source,
@@ -90,22 +92,38 @@ pub fn load_parquet(path: &Path, scan: LazyFrame, file_schema: &Schema) -> Resul
     let names: Vec<String> = file_schema.iter_names().map(|n| n.to_string()).collect();
     let matched = match_columns(&names);
     check_required(path, &matched)?;
-    let money: Vec<&str> = matched
-        .iter()
-        .filter(|(c, _)| matches!(c.kind, Kind::Money | Kind::Quantity))
-        .map(|(_, n)| n.as_str())
-        .collect();
-    check_parquet_columns(path, file_schema, &[], &money)?;
-    let projection = schema::project(|canonical| {
-        let (column, name) = matched.iter().find(|(c, _)| c.name == canonical)?;
+    let mut sources = Vec::with_capacity(matched.len());
+    for (column, name) in &matched {
         let source = col(name.as_str());
-        let dtype = file_schema.get(name)?;
-        Some(match (column.kind, dtype) {
-            (Kind::Timestamp, DataType::String) => text::parse_timestamp(source),
-            (Kind::Tags, DataType::String) => tags_from_json(source),
-            (Kind::Tags, _) => tags_from_map(source),
-            _ => source,
-        })
+        let dtype = file_schema.get(name).unwrap_or(&DataType::Null);
+        let typed = match (column.kind, dtype) {
+            (Kind::Money, DataType::String) => Some(text::parse_money(source)),
+            (Kind::Money, _) => typed::money(source, dtype),
+            (Kind::Quantity, d) => (typed::is_money_type(d) || d.is_string()).then_some(source),
+            (Kind::Timestamp, _) => typed::timestamp(source, dtype),
+            (Kind::Tags, DataType::String) => Some(tags_from_json(source)),
+            (Kind::Tags, _) => Some(tags_from_map(source)),
+            (Kind::Text, _) => Some(typed::text(source)),
+        };
+        let expected = match column.kind {
+            Kind::Money | Kind::Quantity => "numbers",
+            Kind::Timestamp => "timestamps",
+            Kind::Tags | Kind::Text => "text",
+        };
+        let typed = typed.ok_or_else(|| {
+            Error::column(
+                path,
+                name.as_str(),
+                format!("expected {expected}, found a column of type {dtype}"),
+            )
+        })?;
+        sources.push((column.name, typed));
+    }
+    let projection = schema::project(|canonical| {
+        sources
+            .iter()
+            .find(|(name, _)| *name == canonical)
+            .map(|(_, expr)| expr.clone())
     });
     Ok(scan.select(projection))
 }

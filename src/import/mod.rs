@@ -16,6 +16,7 @@ mod cur_parquet;
 mod focus;
 pub mod s3;
 mod text;
+mod typed;
 
 use std::fs::File;
 use std::io::Read;
@@ -338,7 +339,7 @@ fn check_parquet_columns(
     }
     for name in numeric {
         if let Some(dtype) = file_schema.get(name) {
-            if !(dtype.is_primitive_numeric() || dtype.is_null()) {
+            if !typed::is_money_type(dtype) {
                 return Err(Error::column(
                     path,
                     *name,

@@ -70,16 +70,16 @@ pub fn previous_month(out_dir: &Path, period: &Period) -> Option<PreviousMonth> 
     match serde_json::from_str::<Summary>(&text) {
         Ok(s) => Some(PreviousMonth {
             label: s.period,
-            total: s.totals.effective_cost,
+            total: s.totals.effective_cost.to_f64(),
             by_service: s
                 .by_service
                 .into_iter()
-                .map(|n| (n.name, n.effective_cost))
+                .map(|n| (n.name, n.effective_cost.to_f64()))
                 .collect(),
             by_account: s
                 .by_account
                 .into_iter()
-                .map(|n| (n.name, n.effective_cost))
+                .map(|n| (n.name, n.effective_cost.to_f64()))
                 .collect(),
         }),
         Err(e) => {
