@@ -6,6 +6,7 @@ use std::path::Path;
 
 use polars::prelude::*;
 
+use crate::engine::validate;
 use crate::error::{ErrContext, Error, Result};
 use crate::output;
 use crate::schema::{self, Kind};
@@ -48,11 +49,20 @@ pub fn write(frame: LazyFrame, out: &Path) -> Result<u64> {
     Ok(rows)
 }
 
-fn write_parquet(frame: LazyFrame, temp: &Path) -> Result<u64> {
-    let mut df = frame
+/// The canonical lines, collected, each with a currency and a start in range (see
+/// [`validate`]): a converted dataset never holds lines no total could count.
+fn collect_lines(frame: LazyFrame) -> Result<DataFrame> {
+    let df = frame
         .collect_with_engine(Engine::Streaming)
         .map(|r| r.unwrap_single())
         .err_context(|| "reading the input".into())?;
+    validate::check_lines(&df, schema::CHARGE_PERIOD_START)?;
+    validate::check_instants(&df, schema::CHARGE_PERIOD_END, false)?;
+    Ok(df)
+}
+
+fn write_parquet(frame: LazyFrame, temp: &Path) -> Result<u64> {
+    let mut df = collect_lines(frame)?;
     let file =
         std::fs::File::create(temp).err_context(|| format!("{}: creating", temp.display()))?;
     ParquetWriter::new(file)
@@ -71,10 +81,11 @@ fn write_csv(frame: LazyFrame, temp: &Path) -> Result<u64> {
             _ => col(c.name),
         })
         .collect();
-    let mut df = frame
+    let mut df = collect_lines(frame)?
+        .lazy()
         .select(text_columns)
         .collect()
-        .err_context(|| "reading the input".into())?;
+        .err_context(|| "writing the lines as text".into())?;
     let file =
         std::fs::File::create(temp).err_context(|| format!("{}: creating", temp.display()))?;
     CsvWriter::new(file)

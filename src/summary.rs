@@ -5,7 +5,7 @@ use polars::prelude::*;
 use serde::Serialize;
 
 use crate::engine::currency::choose_currency;
-use crate::engine::frame;
+use crate::engine::{frame, validate};
 use crate::error::Result;
 use crate::money::Money;
 use crate::schema::{
@@ -43,6 +43,8 @@ pub fn summarize(lf: LazyFrame, currency: Option<&str>, top: usize) -> Result<Su
         [
             len().alias("rows"),
             col(CHARGE_PERIOD_START).min().alias("start"),
+            col(CHARGE_PERIOD_START).max().alias("last_start"),
+            col(CHARGE_PERIOD_START).null_count().alias("no_start"),
             col(CHARGE_PERIOD_END).max().alias("end"),
         ]
         .into_iter()
@@ -66,6 +68,15 @@ pub fn summarize(lf: LazyFrame, currency: Option<&str>, top: usize) -> Result<Su
         out.next().expect("three results"),
     );
 
+    validate::check_lines(&totals, "start")?;
+    validate::check_instants(&totals, "last_start", true)?;
+    validate::check_instants(&totals, "end", false)?;
+    if frame::ints(&totals, "no_start")?
+        .iter()
+        .any(|n| n.unwrap_or(0) > 0)
+    {
+        validate::check_instant(CHARGE_PERIOD_START, None, true)?;
+    }
     let currencies: Vec<Option<String>> = frame::strings(&totals, BILLING_CURRENCY)?;
     let mut found: Vec<String> = currencies.iter().flatten().cloned().collect();
     found.sort();

@@ -413,10 +413,7 @@ pub fn build(
         })?
         .group_by([
             col(schema::BILLING_CURRENCY),
-            col(schema::CHARGE_PERIOD_START)
-                .dt()
-                .truncate(lit("1d"))
-                .alias(DAY),
+            frame::day_of(col(schema::CHARGE_PERIOD_START)).alias(DAY),
             col(schema::SUB_ACCOUNT_ID),
             col(schema::SERVICE_NAME),
             col(schema::CHARGE_CATEGORY),
@@ -564,6 +561,7 @@ pub fn build(
     .into_iter();
     let mut next = || out.next().expect("one frame per query");
     let (daily, resources, first_seen, hourly) = (next(), next(), next(), next());
+    super::validate::check_lines(&daily, DAY)?;
 
     let mut found: Vec<String> = frame::strings(&daily, schema::BILLING_CURRENCY)?
         .into_iter()

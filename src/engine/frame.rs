@@ -68,6 +68,12 @@ pub fn ms_into_day(timestamp: Expr) -> Expr {
     epoch_ms(timestamp) % lit(DAY_MS)
 }
 
+/// The timestamp's day (UTC midnight), by integer arithmetic: polars' `dt().truncate` checks
+/// for overflow in debug builds even on the slots of null values, which hold any number.
+pub fn day_of(timestamp: Expr) -> Expr {
+    (epoch_ms(timestamp.clone()) - ms_into_day(timestamp)).cast(schema::timestamp_dtype())
+}
+
 /// Milliseconds since the start of the timestamp's week, Monday 00:00 (UTC).
 pub fn ms_into_week(timestamp: Expr) -> Expr {
     // Day 0, 1970-01-01, was a Thursday: three days after a Monday.

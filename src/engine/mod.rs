@@ -12,6 +12,7 @@
 //! - [`aggregates`]: the queries of the pass and the typed rows they become.
 //! - [`currency`]: the one currency a report is in.
 //! - [`inventory`]: per-instance views over the resource rows, shared by several analysers.
+//! - [`validate`]: what every line must have for a total to be right (currency, start).
 //! - [`frame`]: polars plumbing (one pass over several queries, time arithmetic, readers).
 //!
 //! ## How to add an aggregate
@@ -26,3 +27,4 @@ pub mod currency;
 pub mod frame;
 pub mod inventory;
 pub mod rollup;
+pub mod validate;

@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use polars::prelude::*;
 
+use crate::engine::frame;
 use crate::schema;
 
 /// How many source lines a grouped row stands for (1 on the per-line route).
@@ -135,7 +136,7 @@ impl Rollup {
         match grouping.grain {
             Grain::Span => aggs.extend([start.min(), end.max()]),
             Grain::Day => {
-                by.push(start.dt().truncate(lit("1d")).alias(self.start.clone()));
+                by.push(frame::day_of(start).alias(self.start.clone()));
                 aggs.push(end.max());
             }
             Grain::Exact => by.extend([start, end]),

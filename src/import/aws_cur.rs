@@ -56,6 +56,9 @@ pub const TIMESTAMP_COLUMNS: &[&str] = &[
     "savings_plan_end_time",
 ];
 
+/// Columns every line must fill: a line without its currency or its start cannot be counted.
+pub const EVERY_LINE: &[&str] = &["line_item_usage_start_date", "line_item_currency_code"];
+
 /// Columns without which a file is not a usable CUR.
 pub const REQUIRED_COLUMNS: &[&str] = &[
     UNBLENDED_COST,

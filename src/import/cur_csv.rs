@@ -69,6 +69,9 @@ pub fn load(path: &Path) -> Result<LazyFrame> {
         if aws_cur::TIMESTAMP_COLUMNS.contains(&to.as_str()) {
             text::check_timestamps(&df, path, from)?;
         }
+        if aws_cur::EVERY_LINE.contains(&to.as_str()) {
+            text::check_present(&df, path, from)?;
+        }
     }
     for (from, to) in renames.iter().filter(|(from, to)| from != to) {
         df.rename(from, to.as_str().into())

@@ -31,7 +31,7 @@ pub fn is_focus<'a>(mut names: impl Iterator<Item = &'a str>) -> bool {
 
 /// File column name for each canonical column it has, matched case-insensitively (Athena
 /// lower-cases FOCUS names).
-fn match_columns(file_names: &[String]) -> Vec<(&'static schema::Column, String)> {
+pub(super) fn match_columns(file_names: &[String]) -> Vec<(&'static schema::Column, String)> {
     schema::COLUMNS
         .iter()
         .filter_map(|c| {
@@ -72,6 +72,9 @@ pub fn load_csv(path: &Path) -> Result<LazyFrame> {
             Kind::Timestamp => text::check_timestamps(&df, path, name)?,
             Kind::Tags => check_tags(&df, path, name)?,
             Kind::Text => {}
+        }
+        if [schema::BILLING_CURRENCY, schema::CHARGE_PERIOD_START].contains(&column.name) {
+            text::check_present(&df, path, name)?;
         }
     }
     let projection = schema::project(|canonical| {

@@ -30,6 +30,42 @@ fn is_gzip(path: &Path) -> Result<bool> {
     Ok(n == 2 && magic == [0x1f, 0x8b])
 }
 
+/// How much of a text file is looked at before it is read: enough for any real header and
+/// first lines, and a bounded read whatever the file holds (a sparse file, a binary blob).
+const SNIFF_BYTES: usize = 64 << 10;
+
+/// Where the first NUL byte is: CSV text never has one, a sparse hole or a binary file does.
+fn first_nul(bytes: &[u8]) -> Option<usize> {
+    bytes.iter().position(|b| *b == 0)
+}
+
+fn binary(path: &Path, at: usize) -> Error {
+    Error::input(
+        path,
+        format!("binary content (a NUL byte at byte {at}): not CSV text"),
+    )
+}
+
+/// Refuses a file whose first bytes are not UTF-8 text, within a bounded read.
+pub fn check_is_text(path: &Path, gzip: bool) -> Result<()> {
+    let mut start = Vec::with_capacity(SNIFF_BYTES);
+    open(path, gzip)?
+        .take(SNIFF_BYTES as u64)
+        .read_to_end(&mut start)
+        .map_err(|e| Error::input(path, format!("cannot read: {e}")))?;
+    if let Some(at) = first_nul(&start) {
+        return Err(binary(path, at));
+    }
+    match std::str::from_utf8(&start) {
+        // A character cut by the end of the read is fine.
+        Err(e) if e.error_len().is_some() => Err(Error::input(
+            path,
+            format!("not UTF-8 text (byte {}): not a CSV file", e.valid_up_to()),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// The header row's column names.
 pub fn read_header(path: &Path, gzip: bool) -> Result<Vec<String>> {
     let mut line = String::new();
@@ -57,13 +93,25 @@ pub fn read_header(path: &Path, gzip: bool) -> Result<Vec<String>> {
 pub fn read_all_text(path: &Path) -> Result<DataFrame> {
     let gzip = is_gzip(path)?;
     let mut bytes = Vec::new();
-    open(path, gzip)?.read_to_end(&mut bytes).map_err(|e| {
-        if gzip {
-            Error::input(path, format!("corrupt or truncated gzip: {e}"))
-        } else {
-            Error::input(path, format!("cannot read: {e}"))
+    let mut reader = open(path, gzip)?;
+    let mut chunk = vec![0u8; 1 << 20];
+    loop {
+        let n = reader.read(&mut chunk).map_err(|e| {
+            if gzip {
+                Error::input(path, format!("corrupt or truncated gzip: {e}"))
+            } else {
+                Error::input(path, format!("cannot read: {e}"))
+            }
+        })?;
+        if n == 0 {
+            break;
         }
-    })?;
+        // Stops at the first NUL: a sparse or binary tail is refused, not read into memory.
+        if let Some(at) = first_nul(&chunk[..n]) {
+            return Err(binary(path, bytes.len() + at));
+        }
+        bytes.extend_from_slice(&chunk[..n]);
+    }
     if bytes.starts_with(b"\xef\xbb\xbf") {
         bytes.drain(..3);
     }
@@ -115,6 +163,28 @@ fn check_cells(
         }
     }
     Ok(())
+}
+
+/// Fails on the first line whose `column` is empty: a line without its currency or its start
+/// cannot be counted in any total.
+pub fn check_present(df: &DataFrame, path: &Path, column: &str) -> Result<()> {
+    let Ok(values) = df.column(column) else {
+        return Ok(());
+    };
+    let text = values.str().err_context(|| path.display().to_string())?;
+    match text
+        .iter()
+        .position(|cell| cell.is_none_or(|c| c.trim().is_empty()))
+    {
+        Some(row) => Err(Error::Cell {
+            path: path.into(),
+            line: line_of(row),
+            column: column.into(),
+            expected: "a value (every line needs one)".into(),
+            found: text.get(row).unwrap_or_default().into(),
+        }),
+        None => Ok(()),
+    }
 }
 
 /// Fails on the first cell of `column` that is present but not a finite number.
