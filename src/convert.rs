@@ -8,6 +8,7 @@ use polars::prelude::*;
 
 use crate::engine::validate;
 use crate::error::{ErrContext, Error, Result};
+use crate::money::Money;
 use crate::output;
 use crate::schema::{self, Kind};
 
@@ -78,6 +79,7 @@ fn write_csv(frame: LazyFrame, temp: &Path) -> Result<u64> {
         .map(|c| match c.kind {
             Kind::Timestamp => col(c.name).dt().to_string("%Y-%m-%dT%H:%M:%SZ"),
             Kind::Tags => tags_to_json(col(c.name)),
+            Kind::Money => money_to_text(col(c.name)),
             _ => col(c.name),
         })
         .collect();
@@ -93,6 +95,23 @@ fn write_csv(frame: LazyFrame, temp: &Path) -> Result<u64> {
         .finish(&mut df)
         .err_context(|| format!("{}: writing CSV", temp.display()))?;
     Ok(df.height() as u64)
+}
+
+/// Money as its exact decimal text, without the trailing zeros of the 12-decimal column
+/// (`3`, `2.5`, `0.000000000001`).
+fn money_to_text(money: Expr) -> Expr {
+    money.map(
+        |column| {
+            let decimals = column.decimal()?;
+            let text: StringChunked = decimals
+                .physical()
+                .iter()
+                .map(|pico| pico.map(|p| Money::from_pico(p).to_string()))
+                .collect();
+            Ok(text.with_name(column.name().clone()).into_column())
+        },
+        |_, field| Ok(Field::new(field.name().clone(), DataType::String)),
+    )
 }
 
 /// The canonical tag list as a FOCUS JSON object (keys sorted, so output is deterministic).
