@@ -109,7 +109,7 @@ pub fn load_parquet(path: &Path, scan: LazyFrame, file_schema: &Schema) -> Resul
             (Kind::Text, _) => Some(typed::text(source)),
         };
         let expected = match column.kind {
-            Kind::Money | Kind::Quantity => "numbers",
+            Kind::Money | Kind::Quantity => typed::MONEY_TYPES,
             Kind::Timestamp => "timestamps",
             Kind::Tags | Kind::Text => "text",
         };

@@ -319,7 +319,10 @@ fn check_parquet_columns(
                 return Err(Error::column(
                     path,
                     *name,
-                    format!("expected numbers, found a column of type {dtype}"),
+                    format!(
+                        "expected {}, found a column of type {dtype}",
+                        typed::MONEY_TYPES
+                    ),
                 ));
             }
         }

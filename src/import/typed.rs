@@ -13,9 +13,14 @@ use super::text;
 use crate::money::{self, Money};
 use crate::schema;
 
-/// Whether a column of this type can hold money.
+/// What a money column may be, for messages.
+pub const MONEY_TYPES: &str = "numbers (integers, floats or DECIMAL of up to 38 digits)";
+
+/// Whether a column of this type can hold money (polars holds DECIMAL of up to 38 digits).
 pub fn is_money_type(dtype: &DataType) -> bool {
-    dtype.is_primitive_numeric() || dtype.is_decimal() || dtype.is_null()
+    dtype.is_primitive_numeric()
+        || dtype.is_null()
+        || matches!(dtype, DataType::Decimal(precision, _) if *precision <= 38)
 }
 
 /// The money dtype a single line must fit: below 10¹⁵ in magnitude, 12 decimals.
@@ -27,6 +32,9 @@ fn line_dtype() -> DataType {
 /// money (text: parsed cell by cell by the text importers instead). A value that is not a
 /// finite amount below the line limit fails the query (see `import::diagnose`).
 pub fn money(source: Expr, dtype: &DataType) -> Option<Expr> {
+    if !is_money_type(dtype) {
+        return None;
+    }
     let canonical = schema::money_dtype();
     Some(match dtype {
         DataType::Float32 | DataType::Float64 => money_from_floats(source),

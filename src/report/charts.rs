@@ -631,7 +631,9 @@ fn x_axis(root: &Area, chart: &Chart, fmt: &Fmt, title: &str, cap: Option<f64>) 
     }
     let step = step_of(&ticks);
     for v in ticks {
-        let x = chart.backend_coord(&(v, range.start)).0;
+        // Only the x pixel is used; the y value must be in the chart's y range, or plotters'
+        // pixel arithmetic overflows (a large credit put range.start far below it).
+        let x = chart.backend_coord(&(v, chart.y_range().start)).0;
         root.draw(&PathElement::new(vec![(x, top), (x, bottom)], GRID))?;
         root.draw(&PathElement::new(vec![(x, bottom), (x, bottom + 5)], INK))?;
         text(
