@@ -172,13 +172,6 @@ impl std::ops::AddAssign for Money {
     }
 }
 
-impl std::ops::Sub for Money {
-    type Output = Money;
-    fn sub(self, other: Money) -> Money {
-        Money(self.0 - other.0)
-    }
-}
-
 impl std::iter::Sum for Money {
     fn sum<I: Iterator<Item = Money>>(iter: I) -> Money {
         iter.fold(Money::ZERO, |a, b| a + b)
