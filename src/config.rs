@@ -101,25 +101,38 @@ impl TagPolicy {
 #[serde(default, deny_unknown_fields)]
 pub struct UsageRules {
     /// Flag snapshots first seen more than this many days before the end of the data.
+    #[serde(deserialize_with = "range::days")]
     pub snapshot_age_days: u32,
     /// Non-production instances running at least this share of the period's hours are
     /// scheduling candidates.
+    #[serde(deserialize_with = "range::pct")]
     pub offhours_min_uptime_pct: f64,
     /// The schedule non-production instances should keep: hours (UTC) on weekdays.
+    #[serde(deserialize_with = "range::hour")]
     pub business_hours_start: u32,
+    #[serde(deserialize_with = "range::hour")]
     pub business_hours_end: u32,
     /// Utilisation: idle below this CPU maximum.
+    #[serde(deserialize_with = "range::pct")]
     pub idle_cpu_max_pct: f64,
     /// Utilisation: one size smaller when CPU p95 and memory p95 are both below these.
+    #[serde(deserialize_with = "range::pct")]
     pub downsize_cpu_p95_pct: f64,
+    #[serde(deserialize_with = "range::pct")]
     pub downsize_mem_p95_pct: f64,
     /// EBS list prices per GB-month (us-east-1, aws.amazon.com/ebs/pricing).
+    #[serde(deserialize_with = "range::non_negative")]
     pub ebs_gp2_gb_month: f64,
+    #[serde(deserialize_with = "range::non_negative")]
     pub ebs_gp3_gb_month: f64,
+    #[serde(deserialize_with = "range::non_negative")]
     pub ebs_io1_gb_month: f64,
+    #[serde(deserialize_with = "range::non_negative")]
     pub ebs_io1_iops_month: f64,
     /// gp3 includes 3,000 IOPS; above that this price per IOPS-month.
+    #[serde(deserialize_with = "range::non_negative")]
     pub ebs_gp3_iops_month: f64,
+    #[serde(deserialize_with = "range::non_negative")]
     pub ebs_gp3_free_iops: f64,
 }
 
@@ -153,8 +166,10 @@ pub struct Discount {
     /// `azure-savings-plan`, `azure-reservation` (Azure), `google-flexible-cud`,
     /// `google-resource-cud` (Google Cloud).
     pub kind: CommitmentKind,
+    #[serde(deserialize_with = "range::term_years")]
     pub term_years: u32,
     /// Discount off on-demand, in percent.
+    #[serde(deserialize_with = "range::discount_pct")]
     pub discount_pct: f64,
 }
 
@@ -194,15 +209,20 @@ impl CommitmentKind {
 #[serde(default, deny_unknown_fields)]
 pub struct RateRules {
     /// Commitments ending within this many days of the end of the data are findings.
+    #[serde(deserialize_with = "range::days")]
     pub expiry_window_days: u32,
     /// Commitments used below this share are findings.
+    #[serde(deserialize_with = "range::pct")]
     pub underused_below_pct: f64,
     /// Spot discount assumed for Spot candidates (AWS advertises up to 90%; 60–70% is
     /// typical for general-purpose families in the Spot Instance Advisor).
+    #[serde(deserialize_with = "range::discount_pct")]
     pub spot_discount_pct: f64,
     /// Instances that live less than this many hours and recur are Spot candidates.
+    #[serde(deserialize_with = "range::positive")]
     pub short_lived_hours: f64,
     /// ...when such runs are seen on at least this many distinct days.
+    #[serde(deserialize_with = "range::month_days")]
     pub short_lived_min_days: u32,
     /// The products purchase sizing considers (defaults: AWS's published typical discounts
     /// for m5/c5-class Linux in us-east-1, Savings Plans and RI pricing pages; Google's
@@ -374,10 +394,13 @@ impl Default for RateRules {
 #[serde(default, deny_unknown_fields)]
 pub struct AnomalyRules {
     /// Days of history the baseline (rolling median) looks back over.
+    #[serde(deserialize_with = "range::window_days")]
     pub window_days: u32,
     /// A day is anomalous when it is this many scaled MADs above the median...
+    #[serde(deserialize_with = "range::positive")]
     pub sensitivity: f64,
     /// ...and its excess over the median is at least this much money.
+    #[serde(deserialize_with = "range::non_negative")]
     pub min_impact: f64,
 }
 
@@ -396,6 +419,7 @@ impl Default for AnomalyRules {
 #[serde(deny_unknown_fields)]
 pub struct Budget {
     pub name: String,
+    #[serde(deserialize_with = "range::positive")]
     pub amount: f64,
     /// The SubAccountId the budget applies to...
     pub account: Option<String>,
@@ -407,9 +431,13 @@ pub struct Budget {
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct Gates {
+    #[serde(deserialize_with = "range::opt_pct")]
     pub min_tag_coverage_pct: Option<f64>,
+    #[serde(deserialize_with = "range::opt_growth_pct")]
     pub max_mom_growth_pct: Option<f64>,
+    #[serde(deserialize_with = "range::opt_pct")]
     pub min_commitment_utilization_pct: Option<f64>,
+    #[serde(deserialize_with = "range::opt_non_negative")]
     pub max_anomaly_impact: Option<f64>,
     /// Breach when any budget is breached.
     pub budgets: Option<bool>,
@@ -441,20 +469,11 @@ impl Config {
     fn validate(&self, origin: &Path) -> Result<()> {
         let bad = |what: String| Err(Error::Config(format!("{}: {what}", origin.display())));
         let u = &self.usage;
-        if u.business_hours_start >= u.business_hours_end || u.business_hours_end > 24 {
+        if u.business_hours_start >= u.business_hours_end {
             return bad(format!(
-                "usage.business_hours_start ({}) must be before usage.business_hours_end ({}), \
-                 within 0..=24",
+                "usage.business_hours_start ({}) must be before usage.business_hours_end ({})",
                 u.business_hours_start, u.business_hours_end
             ));
-        }
-        for d in &self.rate.discounts {
-            if !(0.0..100.0).contains(&d.discount_pct) {
-                return bad(format!(
-                    "rate.discounts '{}': discount_pct must be in 0..100",
-                    d.product
-                ));
-            }
         }
         for b in &self.budgets {
             if b.account.is_some() == b.tag_value.is_some() {
@@ -464,11 +483,59 @@ impl Config {
                 ));
             }
         }
-        if self.anomaly.window_days < 3 {
-            return bad("anomaly.window_days must be at least 3".into());
-        }
         Ok(())
     }
+}
+
+/// The documented range of every numeric option (see `data/costlens.example.toml`), checked
+/// as the value is read: a NaN, an infinity or a value outside is an error that names the key
+/// and its line, like a wrong type. A NaN gate would never breach, so cron would stay silent.
+mod range {
+    use std::fmt::Display;
+
+    use serde::{de::Error, Deserialize, Deserializer};
+
+    fn within<T: Display, E: Error>(value: T, ok: bool, range: &str) -> Result<T, E> {
+        if ok {
+            Ok(value)
+        } else {
+            Err(E::custom(format!(
+                "{value} is out of range (expected {range})"
+            )))
+        }
+    }
+
+    /// `$name` reads a `$t` that `$ok` accepts (`option`: an optional one).
+    macro_rules! ranged {
+        ($name:ident: $t:ty, $ok:expr, $range:literal) => {
+            pub fn $name<'de, D: Deserializer<'de>>(d: D) -> Result<$t, D::Error> {
+                let ok: fn($t) -> bool = $ok;
+                let value = <$t>::deserialize(d)?;
+                within(value, ok(value), $range)
+            }
+        };
+        (option $name:ident: $t:ty, $ok:expr, $range:literal) => {
+            pub fn $name<'de, D: Deserializer<'de>>(d: D) -> Result<Option<$t>, D::Error> {
+                let ok: fn($t) -> bool = $ok;
+                Option::<$t>::deserialize(d)?
+                    .map(|value| within(value, ok(value), $range))
+                    .transpose()
+            }
+        };
+    }
+
+    ranged!(pct: f64, |v| (0.0..=100.0).contains(&v), "0 to 100");
+    ranged!(option opt_pct: f64, |v| (0.0..=100.0).contains(&v), "0 to 100");
+    ranged!(discount_pct: f64, |v| (0.0..100.0).contains(&v), "0 to below 100");
+    ranged!(option opt_growth_pct: f64, |v| v.is_finite() && v >= -100.0, "-100 or more, finite");
+    ranged!(non_negative: f64, |v| v.is_finite() && v >= 0.0, "0 or more, finite");
+    ranged!(option opt_non_negative: f64, |v| v.is_finite() && v >= 0.0, "0 or more, finite");
+    ranged!(positive: f64, |v| v.is_finite() && v > 0.0, "above 0, finite");
+    ranged!(days: u32, |v| v <= 3650, "0 to 3650 days");
+    ranged!(hour: u32, |v| v <= 24, "0 to 24");
+    ranged!(term_years: u32, |v| (1..=5).contains(&v), "1 to 5 years");
+    ranged!(month_days: u32, |v| (1..=31).contains(&v), "1 to 31 days");
+    ranged!(window_days: u32, |v| (3..=366).contains(&v), "3 to 366 days");
 }
 
 /// A commented example, written by `costlens init`.
@@ -526,6 +593,68 @@ max_anomaly_impact = 500
         let c = Config::from_toml(EXAMPLE, Path::new("example")).unwrap();
         assert_eq!(c.rate, RateRules::default());
         assert_eq!(c.usage, UsageRules::default());
+    }
+
+    #[test]
+    fn numbers_outside_their_range_name_the_key_and_line() {
+        for (text, key, line) in [
+            (
+                "[gates]\nmin_tag_coverage_pct = nan\n",
+                "min_tag_coverage_pct",
+                2,
+            ),
+            (
+                "[gates]\n\nmax_mom_growth_pct = inf\n",
+                "max_mom_growth_pct",
+                3,
+            ),
+            (
+                "[gates]\nmax_anomaly_impact = -1\n",
+                "max_anomaly_impact",
+                2,
+            ),
+            (
+                "[gates]\nmin_commitment_utilization_pct = 100.5\n",
+                "min_commitment_utilization_pct",
+                2,
+            ),
+            ("[usage]\nidle_cpu_max_pct = -0.1\n", "idle_cpu_max_pct", 2),
+            ("[usage]\nebs_gp2_gb_month = nan\n", "ebs_gp2_gb_month", 2),
+            (
+                "[usage]\nbusiness_hours_end = 25\n",
+                "business_hours_end",
+                2,
+            ),
+            ("[rate]\nspot_discount_pct = 100\n", "spot_discount_pct", 2),
+            ("[rate]\nshort_lived_hours = 0\n", "short_lived_hours", 2),
+            ("[anomaly]\nsensitivity = -inf\n", "sensitivity", 2),
+            ("[anomaly]\nwindow_days = 2\n", "window_days", 2),
+            (
+                "[[budgets]]\nname = \"x\"\naccount = \"1\"\namount = nan\n",
+                "amount",
+                4,
+            ),
+            (
+                "[[rate.discounts]]\nproduct = \"p\"\nkind = \"reserved-instance\"\n\
+                 term_years = 1\ndiscount_pct = 120\n",
+                "discount_pct",
+                5,
+            ),
+        ] {
+            let err = Config::from_toml(text, Path::new("c.toml"))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains(key) && err.contains(&format!("line {line}")),
+                "{text}: {err}"
+            );
+            assert!(err.contains("out of range"), "{text}: {err}");
+        }
+        // The edges are inside.
+        let edges = "[gates]\nmin_tag_coverage_pct = 100\nmax_mom_growth_pct = -100\n\
+                     max_anomaly_impact = 0\n[usage]\nbusiness_hours_start = 0\n\
+                     business_hours_end = 24\n";
+        assert!(Config::from_toml(edges, Path::new("c.toml")).is_ok());
     }
 
     #[test]

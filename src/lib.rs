@@ -34,6 +34,7 @@ pub mod findings;
 pub mod import;
 pub mod lock;
 pub mod logging;
+pub mod money;
 pub mod output;
 pub mod period;
 pub mod report;

@@ -118,7 +118,7 @@ fn the_acme_report_has_every_chart_and_a_self_contained_html() {
     let top = &html[at("Top 10 findings")..at("Savings by category")];
     let mut from = 0;
     for f in findings.iter().take(10) {
-        let saving = money(f["monthly_saving"].parse().unwrap());
+        let saving = money(f["monthly_saving"].parse::<f64>().unwrap());
         let cell = format!("<td class=\"num\">{saving}</td>");
         let found = top[from..]
             .find(&cell)

@@ -29,14 +29,16 @@ use crate::engine::inventory;
 
 use crate::config::Config;
 use crate::findings::{Category, Finding, HOURS_PER_MONTH};
+use crate::money::Money;
 use crate::period::Period;
 use crate::utilization::Utilization;
 
+/// Exact sums of the period's lines (see [`crate::money`]).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Totals {
-    pub billed: f64,
-    pub effective: f64,
-    pub list: f64,
+    pub billed: Money,
+    pub effective: Money,
+    pub list: Money,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -44,17 +46,17 @@ pub struct CostLine {
     pub name: String,
     /// The account's name, for accounts.
     pub label: Option<String>,
-    pub billed: f64,
-    pub effective: f64,
-    pub list: f64,
+    pub billed: Money,
+    pub effective: Money,
+    pub list: Money,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct DailyCost {
     pub day: i64,
     pub service: String,
-    pub billed: f64,
-    pub effective: f64,
+    pub billed: Money,
+    pub effective: Money,
 }
 
 /// A resource's cost in the period.
@@ -145,7 +147,7 @@ fn top_resources(aggs: &Aggregates) -> Vec<ResourceCost> {
 fn sort_lines(lines: &mut [CostLine]) {
     lines.sort_by(|a, b| {
         b.effective
-            .total_cmp(&a.effective)
+            .cmp(&a.effective)
             .then_with(|| a.name.cmp(&b.name))
     });
 }
@@ -154,7 +156,7 @@ fn cost_tables(aggs: &Aggregates) -> (Totals, Vec<CostLine>, Vec<CostLine>, Vec<
     let mut totals = Totals::default();
     let mut services: BTreeMap<String, Totals> = BTreeMap::new();
     let mut accounts: BTreeMap<String, Totals> = BTreeMap::new();
-    let mut daily: BTreeMap<(i64, String), (f64, f64)> = BTreeMap::new();
+    let mut daily: BTreeMap<(i64, String), (Money, Money)> = BTreeMap::new();
     for row in aggs.daily.iter().filter(|r| aggs.period.contains(r.day)) {
         for t in [
             &mut totals,

@@ -43,8 +43,9 @@ fn write(dir: &Path, name: &str, header: &[&str], rows: &[Vec<Cell>]) -> Result<
     Ok(())
 }
 
-fn money(x: f64) -> Cell {
-    Cell::Number(x)
+/// A money cell: exact amounts with every digit, estimates at f64's full precision.
+fn money(x: impl Into<Cell>) -> Cell {
+    x.into()
 }
 
 fn finding_cells(f: &Finding) -> Vec<Cell> {
@@ -148,7 +149,7 @@ fn write_tables(a: &Analysis, dir: &Path) -> Result<()> {
     daily.sort_by(|x, y| {
         x.day
             .cmp(&y.day)
-            .then(y.effective.total_cmp(&x.effective))
+            .then(y.effective.cmp(&x.effective))
             .then_with(|| x.service.cmp(&y.service))
     });
     write(

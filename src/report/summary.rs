@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::analyse::gates::Gate;
 use crate::analyse::Analysis;
 use crate::findings::Category;
+use crate::money::Money;
 use crate::period::iso_timestamp;
 
 /// Bumped when a key changes meaning or disappears.
@@ -48,9 +49,9 @@ pub const KPI_FORMULAS: [(&str, &str); 7] = [
 
 #[derive(Debug, Serialize, Deserialize, PartialEq)]
 pub struct Totals {
-    pub billed_cost: f64,
-    pub effective_cost: f64,
-    pub list_cost: f64,
+    pub billed_cost: Money,
+    pub effective_cost: Money,
+    pub list_cost: Money,
 }
 
 #[derive(Debug, Serialize, Deserialize, PartialEq)]
@@ -67,7 +68,7 @@ pub struct Kpis {
 #[derive(Debug, Serialize, Deserialize, PartialEq)]
 pub struct Named {
     pub name: String,
-    pub effective_cost: f64,
+    pub effective_cost: Money,
 }
 
 #[derive(Debug, Serialize, Deserialize, PartialEq)]
@@ -283,10 +284,15 @@ fn pct(x: Option<f64>) -> String {
 }
 
 /// Money with thousands separators and 2 decimals: `12,345.67`.
-pub fn money(x: f64) -> String {
-    let negative = x < 0.0 && (x * 100.0).round() != 0.0;
-    let cents = (x.abs() * 100.0).round() as u64;
-    let whole = (cents / 100).to_string();
+/// An amount for a human file: rounded to the cent, thousands grouped (`1,234,567.89`);
+/// exact amounts are rounded exactly, estimates through f64.
+pub fn money(x: impl Amount) -> String {
+    let cents = x.in_cents();
+    let (negative, whole) = match cents.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, cents.as_str()),
+    };
+    let (whole, fraction) = whole.split_once('.').unwrap_or((whole, "00"));
     let mut grouped = String::new();
     for (i, ch) in whole.chars().enumerate() {
         if i > 0 && (whole.len() - i).is_multiple_of(3) {
@@ -294,11 +300,27 @@ pub fn money(x: f64) -> String {
         }
         grouped.push(ch);
     }
-    format!(
-        "{}{grouped}.{:02}",
-        if negative { "-" } else { "" },
-        cents % 100
-    )
+    format!("{}{grouped}.{fraction}", if negative { "-" } else { "" })
+}
+
+/// What [`money`] shows: an exact [`Money`] or an f64 estimate.
+pub trait Amount {
+    /// The amount rounded half away from zero to two decimals, as `-1234.50`.
+    fn in_cents(&self) -> String;
+}
+
+impl Amount for Money {
+    fn in_cents(&self) -> String {
+        self.round_to(2)
+    }
+}
+
+impl Amount for f64 {
+    fn in_cents(&self) -> String {
+        let cents = (self.abs() * 100.0).round() as u64;
+        let sign = if *self < 0.0 && cents != 0 { "-" } else { "" };
+        format!("{sign}{}.{:02}", cents / 100, cents % 100)
+    }
 }
 
 /// Text from the data for summary.md, shown as the text it is in any markdown viewer, HTML
@@ -520,6 +542,9 @@ mod tests {
     #[test]
     fn money_format() {
         assert_eq!(money(1234567.891), "1,234,567.89");
+        let exact = Money::parse_line("12345678901234.565").unwrap();
+        assert_eq!(money(exact), "12,345,678,901,234.57");
+        assert_eq!(money(Money::parse_line("-0.004").unwrap()), "0.00");
         assert_eq!(money(-0.004), "0.00");
         assert_eq!(money(-12.5), "-12.50");
         assert_eq!(money(999.999), "1,000.00");

@@ -7,12 +7,15 @@
 use std::io::Write;
 
 use crate::error::{Error, Result};
+use crate::money::Money;
 
 /// One cell; the kind decides how it is written and whether it is protected.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
     Text(String),
     Number(f64),
+    /// Exact money, every digit.
+    Money(Money),
     Integer(i64),
     Bool(bool),
     /// Epoch milliseconds, written as an ISO-8601 UTC timestamp.
@@ -52,6 +55,18 @@ pub fn is_formula_like(text: &str) -> bool {
             .starts_with(|c: char| FORMULA_STARTS.contains(&c))
 }
 
+impl From<f64> for Cell {
+    fn from(x: f64) -> Cell {
+        Cell::Number(x)
+    }
+}
+
+impl From<Money> for Cell {
+    fn from(x: Money) -> Cell {
+        Cell::Money(x)
+    }
+}
+
 /// A text cell a spreadsheet would evaluate gets a leading apostrophe.
 pub fn neutralize(text: &str) -> String {
     if is_formula_like(text) {
@@ -85,6 +100,7 @@ fn render(cell: &Cell) -> String {
     match cell {
         Cell::Text(s) => neutralize(s),
         Cell::Number(x) => number(*x),
+        Cell::Money(x) => x.to_string(),
         Cell::Integer(i) => i.to_string(),
         Cell::Bool(b) => b.to_string(),
         Cell::Time(ms) => crate::period::iso_timestamp(*ms),
