@@ -137,6 +137,9 @@ pub struct Summary {
     pub kpi_formulas: BTreeMap<String, String>,
     /// `total_monthly` and one entry per category (deduplicated: no dollar counted twice).
     pub savings: BTreeMap<String, f64>,
+    /// How the deduplicated total is built, in one sentence.
+    #[serde(default)]
+    pub savings_method: String,
     /// Number of findings per category.
     pub findings: BTreeMap<String, usize>,
     pub untaggable_cost: f64,
@@ -223,6 +226,7 @@ pub fn build(a: &Analysis) -> Summary {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect(),
         savings,
+        savings_method: crate::analyse::SAVINGS_METHOD.to_string(),
         findings,
         untaggable_cost: a.allocation.untaggable_cost,
         by_service: named(&a.by_service),
@@ -470,6 +474,7 @@ pub fn to_markdown(a: &Analysis) -> String {
     }
 
     let _ = writeln!(out, "\n## Savings by category (counted once)\n");
+    let _ = writeln!(out, "{}\n", crate::analyse::SAVINGS_METHOD);
     for cat in Category::ALL {
         let n = s.findings.get(cat.as_str()).copied().unwrap_or(0);
         let saving = s.savings.get(cat.as_str()).copied().unwrap_or(0.0);
