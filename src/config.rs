@@ -134,6 +134,32 @@ pub struct UsageRules {
     pub ebs_gp3_iops_month: f64,
     #[serde(deserialize_with = "range::non_negative")]
     pub ebs_gp3_free_iops: f64,
+    /// RDS storage list prices (us-east-1 Single-AZ, aws.amazon.com/rds/pricing): io1 per
+    /// GB-month and per provisioned IOPS-month, gp3 per GB-month and per IOPS-month above its
+    /// included IOPS (3,000 below 400 GB, 12,000 from 400 GB).
+    #[serde(deserialize_with = "range::non_negative")]
+    pub rds_io1_gb_month: f64,
+    #[serde(deserialize_with = "range::non_negative")]
+    pub rds_io1_iops_month: f64,
+    #[serde(deserialize_with = "range::non_negative")]
+    pub rds_gp3_gb_month: f64,
+    #[serde(deserialize_with = "range::non_negative")]
+    pub rds_gp3_iops_month: f64,
+    /// S3 list prices per GB-month (us-east-1, aws.amazon.com/s3/pricing): Standard and
+    /// Standard-Infrequent Access. A bucket whose Standard data is never read in the period
+    /// saves the difference in Standard-IA.
+    #[serde(deserialize_with = "range::positive")]
+    pub s3_standard_gb_month: f64,
+    #[serde(deserialize_with = "range::non_negative")]
+    pub s3_ia_gb_month: f64,
+    /// A NAT gateway or load balancer provisioned at least this many hours in the period with
+    /// nothing processed is idle (AWS Well-Architected's idle-NAT query: 336, two weeks).
+    #[serde(deserialize_with = "range::positive")]
+    pub idle_gateway_min_hours: f64,
+    /// Data transfer of one account, region and direction costing at least this share of all
+    /// data transfer is a hot spot to look at.
+    #[serde(deserialize_with = "range::pct")]
+    pub transfer_hotspot_min_pct: f64,
 }
 
 impl Default for UsageRules {
@@ -152,6 +178,14 @@ impl Default for UsageRules {
             ebs_io1_iops_month: 0.065,
             ebs_gp3_iops_month: 0.005,
             ebs_gp3_free_iops: 3000.0,
+            rds_io1_gb_month: 0.125,
+            rds_io1_iops_month: 0.10,
+            rds_gp3_gb_month: 0.115,
+            rds_gp3_iops_month: 0.02,
+            s3_standard_gb_month: 0.023,
+            s3_ia_gb_month: 0.0125,
+            idle_gateway_min_hours: 336.0,
+            transfer_hotspot_min_pct: 20.0,
         }
     }
 }

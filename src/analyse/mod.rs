@@ -18,8 +18,10 @@ pub mod allocation;
 pub mod budgets;
 pub mod gates;
 pub mod history;
+mod network;
 pub mod rate;
 pub mod sizing;
+mod storage;
 pub mod trends;
 pub mod usage;
 

@@ -136,7 +136,11 @@ pub fn classify(f: &Facts) -> LineKind {
         });
     }
     if any_of(&text, h.load_balancer) {
-        return LineKind::LoadBalancer;
+        return LineKind::LoadBalancer(if is_hours(f.pricing_unit) {
+            GatewayPart::Hours
+        } else {
+            GatewayPart::Bytes
+        });
     }
     if f.service_subcategory == Some("Object Storage")
         || resource_type.contains("bucket")
@@ -181,6 +185,10 @@ fn object_storage(f: &Facts, text: &str) -> LineKind {
         ObjectPart::Storage
     } else if text.contains("retrieval") {
         ObjectPart::Retrieval
+    } else if ["get ", "read"].iter().any(|w| text.contains(w)) {
+        ObjectPart::Reads
+    } else if ["put", "write", "list"].iter().any(|w| text.contains(w)) {
+        ObjectPart::Writes
     } else if ["request", "operation", "transaction"]
         .iter()
         .any(|w| unit.contains(w) || text.contains(w))

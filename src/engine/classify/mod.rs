@@ -301,6 +301,17 @@ pub fn gap(provider: Provider, signal: Signal) -> Option<&'static str> {
     }
 }
 
+/// The name of `provider`'s infrequent-access object-storage class.
+pub fn infrequent_access_class(provider: Provider) -> &'static str {
+    match provider {
+        Provider::Aws => "S3 Standard-IA",
+        Provider::Azure => "the Cool access tier",
+        Provider::Google => "Nearline storage",
+        Provider::Oracle => "the Infrequent Access tier",
+        Provider::Other => "an infrequent-access class",
+    }
+}
+
 /// Why the volume `resource_id` of `provider` cannot change to `successor`, if it cannot.
 pub fn volume_change_blocked(
     provider: Provider,
