@@ -160,6 +160,9 @@ pub struct UsageRules {
     /// data transfer is a hot spot to look at.
     #[serde(deserialize_with = "range::pct")]
     pub transfer_hotspot_min_pct: f64,
+    /// A service at least this share of the period's cost that no rule looks at is called out.
+    #[serde(deserialize_with = "range::pct")]
+    pub unreviewed_service_min_pct: f64,
 }
 
 impl Default for UsageRules {
@@ -186,6 +189,7 @@ impl Default for UsageRules {
             s3_ia_gb_month: 0.0125,
             idle_gateway_min_hours: 336.0,
             transfer_hotspot_min_pct: 20.0,
+            unreviewed_service_min_pct: 10.0,
         }
     }
 }

@@ -20,6 +20,7 @@ pub mod gates;
 pub mod history;
 mod network;
 pub mod rate;
+pub mod review;
 pub mod sizing;
 mod storage;
 pub mod trends;
@@ -121,6 +122,8 @@ pub struct Analysis {
     /// Every finding, ranked by monthly saving; `counted` marks those the total includes.
     pub findings: Vec<Finding>,
     pub savings: Savings,
+    /// Each service with the rule groups that looked at it and what they found.
+    pub bill_coverage: Vec<review::ServiceReview>,
     /// Set by the caller, which reads the previous report.
     pub history: Option<history::History>,
     pub notes: Vec<String>,
@@ -377,6 +380,9 @@ pub fn run(aggs: &Aggregates, config: &Config, inputs: Inputs) -> Analysis {
         );
     }
     notes.extend(rate.notes.iter().cloned());
+    let (bill_coverage, unreviewed) =
+        review::review(aggs, &findings, config.usage.unreviewed_service_min_pct);
+    notes.extend(unreviewed);
     if aggs.is_partial() {
         notes.push(format!(
             "The data ends before the period does: figures for {} are partial (month to date); \
@@ -405,6 +411,7 @@ pub fn run(aggs: &Aggregates, config: &Config, inputs: Inputs) -> Analysis {
         gates,
         findings,
         savings,
+        bill_coverage,
         history: None,
         notes,
     }

@@ -1811,6 +1811,7 @@ pub(crate) mod fixture {
             }],
             findings,
             savings,
+            bill_coverage: vec![],
             history: None,
             notes: vec!["a note".into()],
         }
