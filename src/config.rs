@@ -56,6 +56,9 @@ pub struct TagPolicy {
     pub allocation_key: Option<String>,
     /// Also share untaggable cost (tax, support, credits, fees) across the allocation values.
     pub allocate_untaggable: bool,
+    /// Share the cost of taggable lines without the allocation key across the allocation
+    /// values (in proportion to their direct cost); by default it is its own `(untagged)` line.
+    pub share_untagged: bool,
     /// The key that holds the environment (for non-production rules).
     pub environment_key: String,
     /// Environment values that mean non-production.
@@ -71,6 +74,7 @@ impl Default for TagPolicy {
             case_sensitive_keys: false,
             allocation_key: None,
             allocate_untaggable: false,
+            share_untagged: false,
             environment_key: "environment".into(),
             non_production_values: ["dev", "development", "test", "qa", "staging", "sandbox"]
                 .map(String::from)

@@ -371,7 +371,8 @@ pub fn run(aggs: &Aggregates, config: &Config, inputs: Inputs) -> Analysis {
         budgets_configured: budget_statuses.len(),
     };
     let gates = gates::evaluate(&config.gates, &figures);
-    let mut notes = usage.notes.clone();
+    let mut notes = allocation.notes.clone();
+    notes.extend(usage.notes.iter().cloned());
     if !aggs.has_resources {
         notes.push(
             "Tag coverage, untagged resources, showback and Spot candidates need resource-level \

@@ -666,6 +666,10 @@ fn rate(out: &mut String, a: &Analysis, charts: &[(&str, Vec<u8>)]) {
                 money(k.negotiated_savings),
             ],
             vec![
+                format!("Free tier and promotional usage, not negotiated ({cur})"),
+                money(k.free_usage),
+            ],
+            vec![
                 format!("Commitment savings ({cur})"),
                 money(k.commitment_savings),
             ],
