@@ -275,6 +275,102 @@ fn each_gate_breaches_and_passes_with_the_exit_code() {
     }
 }
 
+#[test]
+fn quiet_cron_runs_print_nothing_on_success_and_one_line_per_breached_gate() {
+    let dir = tempfile::tempdir().unwrap();
+    write_data(dir.path(), "bill.csv", &[9, 10]);
+    config(dir.path(), "[gates]\nmax_mom_growth_pct = 31\n");
+    let ok = costlens(&["--quiet", "analyze", "bill.csv"], dir.path());
+    assert_eq!(
+        (ok.code, ok.stdout.as_str(), ok.stderr.as_str()),
+        (0, "", "")
+    );
+
+    // September 3333.60 → October 4344.72: +30.33%, above a 15% maximum.
+    config(
+        dir.path(),
+        "[gates]\nmax_mom_growth_pct = 15\nmin_tag_coverage_pct = 0\n",
+    );
+    let breached = costlens(&["--quiet", "analyze", "bill.csv"], dir.path());
+    assert_eq!(breached.code, 1);
+    assert_eq!(breached.stdout, "");
+    assert_eq!(
+        breached.stderr,
+        "costlens: policy gate breached: max_mom_growth_pct 30.33, above the maximum 15; \
+         report: reports/2026-10\n"
+    );
+}
+
+#[test]
+fn json_logs_are_json_lines_with_numbers_as_numbers_errors_included() {
+    let dir = tempfile::tempdir().unwrap();
+    write_data(dir.path(), "bill.csv", &[9, 10]);
+    config(dir.path(), "[gates]\nmax_mom_growth_pct = 15\n");
+    let growth = (OCTOBER - SEPTEMBER) / SEPTEMBER * 100.0;
+    let lines = |run: &Run| -> Vec<serde_json::Value> {
+        assert!(!run.stderr.is_empty());
+        run.stderr.lines().map(json).collect()
+    };
+    for quiet in [true, false] {
+        let mut args = vec!["--log-format", "json", "-v", "analyze", "bill.csv"];
+        if quiet {
+            args.retain(|a| *a != "-v");
+            args.insert(0, "--quiet");
+        }
+        let run = costlens(&args, dir.path());
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        let events = lines(&run);
+        let breach: Vec<_> = events
+            .iter()
+            .filter(|e| e["fields"]["gate"] == "max_mom_growth_pct")
+            .collect();
+        assert_eq!(breach.len(), 1, "{}", run.stderr);
+        let fields = &breach[0]["fields"];
+        assert_eq!(breach[0]["level"], "WARN");
+        assert!((fields["value"].as_f64().unwrap() - growth).abs() < 1e-9);
+        assert_eq!(fields["threshold"].as_f64(), Some(15.0));
+        assert_eq!(fields["report"], "reports/2026-10");
+        if quiet {
+            assert_eq!(events.len(), 1, "{}", run.stderr);
+        } else {
+            // The stage timings carry their figures as numbers too.
+            let done = events
+                .iter()
+                .find(|e| e["fields"]["message"] == "done")
+                .expect("the run's last log line");
+            assert!(done["fields"]["elapsed_ms"].is_u64(), "{done}");
+            assert!(
+                events.iter().all(|e| e["fields"]
+                    .as_object()
+                    .unwrap()
+                    .values()
+                    .all(|v| !v.as_str().is_some_and(|s| s.starts_with("Some(")))),
+                "{}",
+                run.stderr
+            );
+        }
+    }
+    std::fs::write(dir.path().join("not-a-folder"), "").unwrap();
+    let run = costlens(
+        &[
+            "--log-format",
+            "json",
+            "analyze",
+            "bill.csv",
+            "--out",
+            "not-a-folder/x",
+        ],
+        dir.path(),
+    );
+    assert_eq!(run.code, 2);
+    let events = lines(&run);
+    assert_eq!(events.len(), 1, "{}", run.stderr);
+    assert_eq!(events[0]["level"], "ERROR");
+    let message = events[0]["fields"]["message"].as_str().unwrap();
+    assert!(message.starts_with("not-a-folder/x"), "{message}");
+    assert_eq!(message.matches("Not a directory").count(), 1, "{message}");
+}
+
 fn findings_by_rule(dir: &Path, period: &str) -> Vec<BTreeMap<String, String>> {
     csv_rows(&dir.join("reports").join(period).join("findings.csv"))
 }
