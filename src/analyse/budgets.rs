@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::config::Budget;
 use crate::engine::aggregates::Aggregates;
-use crate::findings::{Category, Confidence, Finding};
+use crate::findings::{amount, Category, Confidence, Finding};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -95,10 +95,10 @@ pub fn analyse(
             let mut f = Finding::new(Category::Budget, "budget", &b.name);
             f.account_id.clone_from(&b.account);
             f.current = format!(
-                "{} {:.2} of {:.2} ({used_pct:.0}%){}",
+                "{} {} of {} ({used_pct:.0}%){}",
                 if scale > 1.0 { "forecast" } else { "spent" },
-                forecast,
-                b.amount,
+                amount(forecast),
+                amount(b.amount),
                 if scale > 1.0 {
                     ", run rate to month end"
                 } else {

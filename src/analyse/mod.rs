@@ -49,6 +49,17 @@ pub struct CostLine {
     pub list: f64,
 }
 
+/// One service's cost in one account, for pivot tables.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServiceAccountCost {
+    pub service: String,
+    pub account: String,
+    pub account_name: Option<String>,
+    pub billed: f64,
+    pub effective: f64,
+    pub list: f64,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct DailyCost {
     pub day: i64,
@@ -98,6 +109,8 @@ pub struct Analysis {
     pub totals: Totals,
     pub by_service: Vec<CostLine>,
     pub by_account: Vec<CostLine>,
+    /// Per service and account, largest effective cost first.
+    pub by_service_account: Vec<ServiceAccountCost>,
     pub daily: Vec<DailyCost>,
     /// The most expensive resources, by effective cost.
     pub top_resources: Vec<ResourceCost>,
@@ -150,20 +163,30 @@ fn sort_lines(lines: &mut [CostLine]) {
     });
 }
 
-fn cost_tables(aggs: &Aggregates) -> (Totals, Vec<CostLine>, Vec<CostLine>, Vec<DailyCost>) {
+/// The period's cost tables: totals, per service, per account, per service and account, per
+/// day and service.
+struct CostTables {
+    totals: Totals,
+    by_service: Vec<CostLine>,
+    by_account: Vec<CostLine>,
+    by_service_account: Vec<ServiceAccountCost>,
+    daily: Vec<DailyCost>,
+}
+
+fn cost_tables(aggs: &Aggregates) -> CostTables {
     let mut totals = Totals::default();
     let mut services: BTreeMap<String, Totals> = BTreeMap::new();
     let mut accounts: BTreeMap<String, Totals> = BTreeMap::new();
+    let mut pairs: BTreeMap<(String, String), Totals> = BTreeMap::new();
     let mut daily: BTreeMap<(i64, String), (f64, f64)> = BTreeMap::new();
     for row in aggs.daily.iter().filter(|r| aggs.period.contains(r.day)) {
+        let service = row.service.clone().unwrap_or_default();
+        let account = row.account.clone().unwrap_or_default();
         for t in [
             &mut totals,
-            services
-                .entry(row.service.clone().unwrap_or_default())
-                .or_default(),
-            accounts
-                .entry(row.account.clone().unwrap_or_default())
-                .or_default(),
+            services.entry(service.clone()).or_default(),
+            accounts.entry(account.clone()).or_default(),
+            pairs.entry((service, account)).or_default(),
         ] {
             t.billed += row.billed;
             t.effective += row.effective;
@@ -191,6 +214,19 @@ fn cost_tables(aggs: &Aggregates) -> (Totals, Vec<CostLine>, Vec<CostLine>, Vec<
     let mut by_account: Vec<CostLine> = accounts.into_iter().map(line).collect();
     sort_lines(&mut by_service);
     sort_lines(&mut by_account);
+    let mut by_service_account: Vec<ServiceAccountCost> = pairs
+        .into_iter()
+        .map(|((service, account), t)| ServiceAccountCost {
+            account_name: names.get(account.as_str()).map(|s| s.to_string()),
+            service,
+            account,
+            billed: t.billed,
+            effective: t.effective,
+            list: t.list,
+        })
+        .collect();
+    // Stable: the map gave (service, account) order, kept among equal costs.
+    by_service_account.sort_by(|a, b| b.effective.total_cmp(&a.effective));
     let daily = daily
         .into_iter()
         .map(|((day, service), (billed, effective))| DailyCost {
@@ -200,7 +236,13 @@ fn cost_tables(aggs: &Aggregates) -> (Totals, Vec<CostLine>, Vec<CostLine>, Vec<
             effective,
         })
         .collect();
-    (totals, by_service, by_account, daily)
+    CostTables {
+        totals,
+        by_service,
+        by_account,
+        by_service_account,
+        daily,
+    }
 }
 
 /// Per resource, only the finding with the largest saving counts (downsize, Spot and a
@@ -259,7 +301,13 @@ fn timed<T>(analyser: &str, run: impl FnOnce() -> T) -> T {
 }
 
 pub fn run(aggs: &Aggregates, config: &Config, inputs: Inputs) -> Analysis {
-    let (totals, by_service, by_account, daily) = timed("costs", || cost_tables(aggs));
+    let CostTables {
+        totals,
+        by_service,
+        by_account,
+        by_service_account,
+        daily,
+    } = timed("costs", || cost_tables(aggs));
     let allocation = timed("allocation", || allocation::analyse(aggs, &config.tags));
     let usage = timed("usage", || {
         usage::analyse(aggs, &config.usage, &config.tags, inputs.utilization)
@@ -360,6 +408,7 @@ pub fn run(aggs: &Aggregates, config: &Config, inputs: Inputs) -> Analysis {
         totals,
         by_service,
         by_account,
+        by_service_account,
         daily,
         top_resources: top_resources(aggs),
         allocation,

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use crate::config::AnomalyRules;
 use crate::engine::aggregates::Aggregates;
-use crate::findings::{Category, Confidence, Finding};
+use crate::findings::{amount, Category, Confidence, Finding};
 use crate::schema::charge_category;
 
 const DAY_MS: i64 = 86_400_000;
@@ -175,8 +175,9 @@ pub fn analyse(
         f.account_id = Some(a.account.clone());
         f.service = Some(a.service.clone());
         f.current = format!(
-            "{day}: {:.2} against a baseline of {:.2}",
-            a.cost, a.baseline
+            "{day}: {} against a baseline of {}",
+            amount(a.cost),
+            amount(a.baseline)
         );
         f.recommendation =
             "find the cause (a new workload, a runaway job, a pricing change)".into();
@@ -185,8 +186,9 @@ pub fn analyse(
         f.counted = false;
         f.confidence = Confidence::Medium;
         f.evidence = format!(
-            "impact {:.2} above the median of the previous {} days",
-            a.impact, rules.window_days
+            "impact {} above the median of the previous {} days",
+            amount(a.impact),
+            rules.window_days
         );
         trends.findings.push(f);
     }

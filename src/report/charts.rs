@@ -1779,6 +1779,7 @@ pub(crate) mod fixture {
             },
             by_service,
             by_account,
+            by_service_account: vec![],
             daily,
             top_resources: vec![],
             allocation,

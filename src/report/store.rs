@@ -14,6 +14,10 @@ use crate::report::summary::Summary;
 pub const FINDINGS_CSV: &str = "findings.csv";
 pub const SUMMARY_JSON: &str = "summary.json";
 pub const SUMMARY_MD: &str = "summary.md";
+pub const ALLOCATION_CSV: &str = "allocation.csv";
+pub const COMMITMENTS_CSV: &str = "commitments.csv";
+pub const TAG_COVERAGE_CSV: &str = "tag_coverage.csv";
+pub const COST_BY_SERVICE_AND_ACCOUNT_CSV: &str = "cost_by_service_and_account.csv";
 
 /// The folder a period's report is written to.
 pub fn report_dir(out_dir: &Path, period: &Period) -> PathBuf {

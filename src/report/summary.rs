@@ -263,17 +263,73 @@ pub fn build(a: &Analysis) -> Summary {
 }
 
 pub fn to_json(a: &Analysis) -> String {
-    serde_json::to_string_pretty(&build(a)).expect("the summary serialises") + "\n"
+    let mut out = Vec::new();
+    let mut json = serde_json::Serializer::with_formatter(
+        &mut out,
+        NoNegativeZero(serde_json::ser::PrettyFormatter::new()),
+    );
+    build(a)
+        .serialize(&mut json)
+        .expect("the summary serialises");
+    String::from_utf8(out).expect("JSON is UTF-8") + "\n"
+}
+
+/// serde_json's pretty output with `-0.0` (an empty or cancelling sum) written as `0.0`: a
+/// signed zero means nothing in a report, and a script comparing the text with 0 trips on it.
+struct NoNegativeZero(serde_json::ser::PrettyFormatter<'static>);
+
+impl serde_json::ser::Formatter for NoNegativeZero {
+    fn write_f64<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        value: f64,
+    ) -> std::io::Result<()> {
+        self.0.write_f64(w, value + 0.0)
+    }
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_array(w)
+    }
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array(w)
+    }
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_array_value(w, first)
+    }
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array_value(w)
+    }
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object(w)
+    }
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object(w)
+    }
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_object_key(w, first)
+    }
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object_value(w)
+    }
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object_value(w)
+    }
 }
 
 fn pct(x: Option<f64>) -> String {
     x.map_or("n/a".into(), |v| format!("{v:.1}%"))
 }
 
-/// Money with thousands separators and 2 decimals: `12,345.67`.
+/// Money with thousands separators and 2 decimals: `12,345.67`, rounded as in the CSVs.
 pub fn money(x: f64) -> String {
-    let negative = x < 0.0 && (x * 100.0).round() != 0.0;
-    let cents = (x.abs() * 100.0).round() as u64;
+    let (cents, negative) = super::table::scaled(x, 2).unwrap_or((0, false));
     let whole = (cents / 100).to_string();
     let mut grouped = String::new();
     for (i, ch) in whole.chars().enumerate() {
@@ -508,6 +564,20 @@ mod tests {
         assert_eq!(money(-0.004), "0.00");
         assert_eq!(money(-12.5), "-12.50");
         assert_eq!(money(999.999), "1,000.00");
+    }
+
+    #[test]
+    fn summary_json_never_holds_a_negative_zero() {
+        let mut a = crate::report::charts::fixture::analysis();
+        // An empty sum of credits is -0.0 in Rust.
+        a.savings.total_monthly = -0.0;
+        a.totals.list = -0.0;
+        let json = to_json(&a);
+        assert!(!json.contains("-0.0"), "{json}");
+        assert!(json.contains("\"total_monthly\": 0.0"), "{json}");
+        assert!(json.contains("\"list_cost\": 0.0"), "{json}");
+        // Still the pretty layout scripts and humans read.
+        assert!(json.starts_with("{\n  \"schema_version\": 1,\n"), "{json}");
     }
 
     #[test]
