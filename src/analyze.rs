@@ -182,6 +182,7 @@ pub fn run(request: &Request) -> Result<Outcome> {
             utilization: utilization.as_deref(),
             previous_month: previous.as_ref(),
             external_findings,
+            no_resource_ids: Some(import::why_no_resource_ids(&sources)),
         },
     );
     analysis.notes.extend(stray_note);

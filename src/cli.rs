@@ -56,8 +56,13 @@ pub enum Command {
     /// Exit codes: 0 all gates ok; 1 report written and at least one policy gate breached;
     /// 2 error (nothing half-written).
     Analyze(AnalyzeArgs),
-    /// Write a commented example configuration (costlens.toml).
+    /// Write a commented configuration (costlens.toml): every option with its default, or with
+    /// --from, the tag policy of the data's own tag keys.
     Init(InitArgs),
+    /// What billing data holds: each file's format and version, the period, the currency, the
+    /// accounts with their names, the services, and the tag keys with their spend-weighted
+    /// coverage and top values. Run it first on your own bill.
+    Inspect(InspectArgs),
     /// Rows, period, currency, cost totals, top services and accounts of billing files.
     Summary(SummaryArgs),
     /// Write billing files as one canonical FOCUS dataset (.parquet or .csv by extension).
@@ -300,11 +305,33 @@ pub struct AnalyzeArgs {
 
 #[derive(Debug, Args)]
 pub struct InitArgs {
-    /// Where to write the example.
+    /// Where to write the configuration.
     #[arg(default_value = "costlens.toml")]
     pub path: PathBuf,
 
     /// Overwrite an existing file.
     #[arg(long)]
     pub force: bool,
+
+    /// Billing data to take the tag policy from: its user tag keys covering at least 10% of
+    /// the taggable cost become the required tags (as `costlens inspect` shows them).
+    #[arg(long, num_args = 1.., value_name = "INPUT", help_heading = "Input")]
+    pub from: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Table, help_heading = "Output")]
+    pub format: SummaryFormat,
+
+    /// How many accounts, services and tag keys the table lists (JSON lists them all).
+    #[arg(long, default_value_t = 10, help_heading = "Output")]
+    pub top: usize,
 }

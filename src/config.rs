@@ -23,6 +23,7 @@ pub struct Config {
     pub anomaly: AnomalyRules,
     pub budgets: Vec<Budget>,
     pub gates: Gates,
+    pub report: ReportRules,
 }
 
 impl Default for Config {
@@ -36,7 +37,23 @@ impl Default for Config {
             anomaly: AnomalyRules::default(),
             budgets: Vec::new(),
             gates: Gates::default(),
+            report: ReportRules::default(),
         }
+    }
+}
+
+/// What the report puts first.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReportRules {
+    /// Findings saving less than this per month (in the report's currency) never fill the Top
+    /// 10 or the first screen's actions; findings.csv lists them all.
+    pub min_saving: f64,
+}
+
+impl Default for ReportRules {
+    fn default() -> Self {
+        ReportRules { min_saving: 1.0 }
     }
 }
 
@@ -467,6 +484,9 @@ impl Config {
         if self.anomaly.window_days < 3 {
             return bad("anomaly.window_days must be at least 3".into());
         }
+        if !(self.report.min_saving.is_finite() && self.report.min_saving >= 0.0) {
+            return bad("report.min_saving must be a figure of 0 or more".into());
+        }
         Ok(())
     }
 }
@@ -526,6 +546,8 @@ max_anomaly_impact = 500
         let c = Config::from_toml(EXAMPLE, Path::new("example")).unwrap();
         assert_eq!(c.rate, RateRules::default());
         assert_eq!(c.usage, UsageRules::default());
+        assert_eq!(c.report, ReportRules::default());
+        assert!(EXAMPLE.contains("\n[report]\nmin_saving = 1.0\n"));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use costlens::aws::recommendations::{self, RecommendationQuery};
 use costlens::cli::{Cli, Command, FetchSource, LogArgs, LogFormat, SummaryFormat};
 use costlens::error::{ErrContext, EXIT_ERROR, EXIT_GATE_BREACHED, EXIT_OK};
 use costlens::import::cost_explorer::{self, CostQuery};
-use costlens::{analyze, config, convert, import, logging, output, sample, summary};
+use costlens::{analyze, config, convert, import, inspect, logging, output, sample, summary};
 
 fn init_logging(args: &LogArgs) {
     let default = match (args.quiet, args.verbose) {
@@ -118,16 +118,42 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
                     args.path.display()
                 );
             }
+            let (text, chosen) = if args.from.is_empty() {
+                (config::EXAMPLE.to_string(), Vec::new())
+            } else {
+                let found = inspect::inspect(&args.from, &args.aws.options())?;
+                for text in &found.notes {
+                    note(log, text);
+                }
+                inspect::suggest_config(&found)?
+            };
             output::write_file(&args.path, |temp| {
-                std::fs::write(temp, config::EXAMPLE)
+                std::fs::write(temp, &text)
                     .map_err(|e| costlens::Error::io(temp.display().to_string(), e))
             })?;
             if !log.quiet {
-                print_stdout(&format!(
-                    "wrote {}: every option with its default, commented\n",
-                    args.path.display()
-                ))?;
+                let what = if chosen.is_empty() {
+                    "every option with its default, commented".to_string()
+                } else {
+                    format!("from the data: {}", chosen.join("; "))
+                };
+                print_stdout(&format!("wrote {}: {what}\n", args.path.display()))?;
             }
+        }
+        Command::Inspect(args) => {
+            let mut found = inspect::inspect(&args.input.inputs, &args.input.aws.options())?;
+            if let Some(wanted) = &args.input.currency {
+                found
+                    .currencies
+                    .retain(|c| c.currency.eq_ignore_ascii_case(wanted));
+            }
+            let text = match args.format {
+                SummaryFormat::Json => serde_json::to_string_pretty(&found)? + "\n",
+                SummaryFormat::Table => {
+                    logging::for_terminal(&inspect::render_table(&found, args.top))
+                }
+            };
+            print_stdout(&text)?;
         }
         Command::Summary(args) => {
             let dataset = load(&args.input.inputs, &args.input.aws)?;

@@ -96,6 +96,9 @@ pub struct Inputs<'a> {
     pub previous_month: Option<&'a trends::PreviousMonth>,
     /// Findings from elsewhere (AWS's own recommendations), reported beside costlens's.
     pub external_findings: Vec<Finding>,
+    /// Why the data names no resource and how to get resource ids, from the importers (which
+    /// know the formats), for the note of a dataset without them.
+    pub no_resource_ids: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -123,9 +126,21 @@ pub struct Analysis {
     /// Every finding, ranked by monthly saving; `counted` marks those the total includes.
     pub findings: Vec<Finding>,
     pub savings: Savings,
+    /// Findings saving less a month are never among the first shown ([`Analysis::actionable`]).
+    pub min_saving: f64,
     /// Set by the caller, which reads the previous report.
     pub history: Option<history::History>,
     pub notes: Vec<String>,
+}
+
+impl Analysis {
+    /// The findings worth acting on first: those saving at least `min_saving` a month, in rank
+    /// order. The Top 10 and the first screen's actions show these; findings.csv has them all.
+    pub fn actionable(&self) -> impl Iterator<Item = &Finding> {
+        self.findings
+            .iter()
+            .filter(|f| f.monthly_saving >= self.min_saving)
+    }
 }
 
 fn top_resources(aggs: &Aggregates) -> Vec<ResourceCost> {
@@ -383,11 +398,14 @@ pub fn run(aggs: &Aggregates, config: &Config, inputs: Inputs) -> Analysis {
     let gates = gates::evaluate(&config.gates, &figures);
     let mut notes = usage.notes.clone();
     if !aggs.has_resources {
-        notes.push(
-            "Tag coverage, untagged resources, showback and Spot candidates need resource-level \
-             data: not available from Cost Explorer data."
-                .into(),
-        );
+        notes.push(format!(
+            "Tag coverage, untagged resources, showback, the usage rules and Spot candidates \
+             need resource-level data: {}.",
+            inputs
+                .no_resource_ids
+                .as_deref()
+                .unwrap_or("no line of the data names a resource (ResourceId is empty)")
+        ));
     }
     notes.extend(rate.notes.iter().cloned());
     if aggs.is_partial() {
@@ -419,6 +437,7 @@ pub fn run(aggs: &Aggregates, config: &Config, inputs: Inputs) -> Analysis {
         gates,
         findings,
         savings,
+        min_saving: config.report.min_saving,
         history: None,
         notes,
     }

@@ -1795,6 +1795,7 @@ pub(crate) mod fixture {
             }],
             findings,
             savings,
+            min_saving: 1.0,
             history: None,
             notes: vec!["a note".into()],
         }

@@ -317,18 +317,22 @@ fn headline(out: &mut String, a: &Analysis) {
 
 fn top_findings(out: &mut String, a: &Analysis) {
     heading(out, "top-findings", "Top 10 findings");
+    let below = a.findings.len() - a.actionable().count();
     para(
         out,
         "hint",
         &format!(
-            "Ranked by estimated saving per month (730 hours). {} findings in all, in findings.csv; \
-             where findings overlap on one resource only the largest counts in the total.",
-            a.findings.len()
+            "Ranked by estimated saving per month (730 hours). {} findings in all, in findings.csv, \
+             {below} of them saving less than {} {} a month (not listed here); where findings \
+             overlap on one resource only the largest counts in the total.",
+            a.findings.len(),
+            money(a.min_saving),
+            a.currency
         ),
     );
-    let top: Vec<&Finding> = a.findings.iter().take(10).collect();
+    let top: Vec<&Finding> = a.actionable().take(10).collect();
     if top.is_empty() {
-        para(out, "hint", "No findings in the period.");
+        para(out, "hint", "No finding saves that much in the period.");
     } else {
         findings_table(out, &a.currency, &top);
     }

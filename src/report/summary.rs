@@ -449,7 +449,7 @@ pub fn to_markdown(a: &Analysis) -> String {
     }
 
     let _ = writeln!(out, "\n## Top 10 findings\n\n| saving / month | rule | resource | recommendation |\n|---:|---|---|---|");
-    for f in a.findings.iter().take(10) {
+    for f in a.actionable().take(10) {
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} |",
