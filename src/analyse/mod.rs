@@ -28,7 +28,7 @@ use crate::engine::aggregates::Aggregates;
 use crate::engine::inventory;
 
 use crate::config::Config;
-use crate::findings::{Category, Finding, HOURS_PER_MONTH};
+use crate::findings::{Category, Finding, HOURS_PER_MONTH, SOURCE_COSTLENS};
 use crate::period::Period;
 use crate::utilization::Utilization;
 
@@ -82,6 +82,25 @@ pub struct ResourceCost {
 /// How many resources `top_resources.csv` lists.
 pub const TOP_RESOURCES: usize = 100;
 
+/// How many actions the plan puts first.
+pub const ACTIONS: usize = 5;
+
+/// One of the plan's first actions: a finding the savings total counts, worth acting on, and
+/// who owns what it is about.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Action {
+    pub finding_id: String,
+    pub rule: String,
+    pub recommendation: String,
+    /// The resource, or what the finding is about when it has none (a commitment's scope).
+    pub target: String,
+    pub monthly_saving: f64,
+    pub account: Option<String>,
+    pub account_name: Option<String>,
+    /// The resource's allocation tag (`team=data`), when it has one.
+    pub owner: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Savings {
     pub total_monthly: f64,
@@ -99,6 +118,8 @@ pub struct Inputs<'a> {
     /// Why the data names no resource and how to get resource ids, from the importers (which
     /// know the formats), for the note of a dataset without them.
     pub no_resource_ids: Option<String>,
+    /// The effective cost of each earlier month that has a report, for the trend.
+    pub report_months: Vec<(String, f64)>,
 }
 
 #[derive(Debug, Clone)]
@@ -126,6 +147,8 @@ pub struct Analysis {
     /// Every finding, ranked by monthly saving; `counted` marks those the total includes.
     pub findings: Vec<Finding>,
     pub savings: Savings,
+    /// The first [`ACTIONS`] counted findings worth acting on, with their owners.
+    pub actions: Vec<Action>,
     /// Findings saving less a month are never among the first shown ([`Analysis::actionable`]).
     pub min_saving: f64,
     /// Set by the caller, which reads the previous report.
@@ -141,6 +164,89 @@ impl Analysis {
             .iter()
             .filter(|f| f.monthly_saving >= self.min_saving)
     }
+
+    /// The name the data gives an account, if any.
+    pub fn account_name(&self, id: &str) -> Option<&str> {
+        self.by_account
+            .iter()
+            .find(|l| l.name == id)
+            .and_then(|l| l.label.as_deref())
+            .filter(|name| !name.is_empty())
+    }
+
+    /// Why a finding is or is not in the savings total, for a reader of the report.
+    pub fn counted_reason(&self, f: &Finding) -> String {
+        if f.counted {
+            return "yes".into();
+        }
+        if f.source != SOURCE_COSTLENS {
+            return "no: the provider's own recommendation, shown beside costlens's".into();
+        }
+        if f.monthly_saving <= 0.0 {
+            return "no: nothing to save (a finding to act on, without a saving)".into();
+        }
+        if f.rule.starts_with("commitment-") {
+            return "no: an alternative; the counted purchases cover the same usage".into();
+        }
+        let larger = f.resource_id.as_ref().and_then(|id| {
+            self.findings.iter().find(|o| {
+                o.counted && o.finding_id != f.finding_id && o.resource_id.as_ref() == Some(id)
+            })
+        });
+        match larger {
+            Some(o) => format!(
+                "no: same resource as {}, which saves more and is counted",
+                o.rule
+            ),
+            None => "no: overlaps a counted finding".into(),
+        }
+    }
+}
+
+/// The plan's first actions: counted findings saving at least `min_saving` a month, each with
+/// its account's name and the allocation tag of its resource.
+fn actions(
+    findings: &[Finding],
+    aggs: &Aggregates,
+    policy: &crate::config::TagPolicy,
+    names: &HashMap<&str, &str>,
+    min_saving: f64,
+) -> Vec<Action> {
+    let owners: HashMap<&str, String> = match (aggs.allocation_key, policy.allocation_key()) {
+        (Some(index), Some(key)) => aggs
+            .resources
+            .iter()
+            .filter_map(|r| {
+                let value = r.tags.get(index)?.as_deref()?.trim();
+                let id = r.resource_id.as_deref()?;
+                (!value.is_empty()).then(|| (id, format!("{key}={value}")))
+            })
+            .collect(),
+        _ => HashMap::new(),
+    };
+    findings
+        .iter()
+        .filter(|f| f.counted && f.monthly_saving >= min_saving)
+        .take(ACTIONS)
+        .map(|f| Action {
+            finding_id: f.finding_id.clone(),
+            rule: f.rule.clone(),
+            recommendation: f.recommendation.clone(),
+            target: f.resource_id.clone().unwrap_or_else(|| f.current.clone()),
+            monthly_saving: f.monthly_saving,
+            account: f.account_id.clone(),
+            account_name: f
+                .account_id
+                .as_deref()
+                .and_then(|a| names.get(a))
+                .map(|n| n.to_string()),
+            owner: f
+                .resource_id
+                .as_deref()
+                .and_then(|id| owners.get(id))
+                .cloned(),
+        })
+        .collect()
 }
 
 fn top_resources(aggs: &Aggregates) -> Vec<ResourceCost> {
@@ -348,10 +454,20 @@ pub fn run(aggs: &Aggregates, config: &Config, inputs: Inputs) -> Analysis {
     }
     let rate = timed("rate", || rate::analyse(aggs, &config.rate, &removed));
     let trends = timed("trends", || {
-        trends::analyse(aggs, &config.anomaly, inputs.previous_month)
+        trends::analyse(
+            aggs,
+            &config.anomaly,
+            inputs.previous_month,
+            &inputs.report_months,
+        )
     });
     let (budget_statuses, budget_findings) = timed("budgets", || {
-        budgets::analyse(aggs, &config.budgets, config.tags.allocation_key())
+        budgets::analyse(
+            aggs,
+            &config.budgets,
+            config.tags.allocation_key(),
+            &allocation.allocation,
+        )
     });
 
     let mut findings = allocation.findings.clone();
@@ -374,6 +490,17 @@ pub fn run(aggs: &Aggregates, config: &Config, inputs: Inputs) -> Analysis {
         f.first_seen.clone_from(&aggs.period.label);
     }
 
+    let names: HashMap<&str, &str> = by_account
+        .iter()
+        .filter_map(|l| Some((l.name.as_str(), l.label.as_deref()?)))
+        .collect();
+    let actions = actions(
+        &findings,
+        aggs,
+        &config.tags,
+        &names,
+        config.report.min_saving,
+    );
     let mut savings = Savings::default();
     for f in findings.iter().filter(|f| f.counted) {
         savings.total_monthly += f.monthly_saving;
@@ -437,6 +564,7 @@ pub fn run(aggs: &Aggregates, config: &Config, inputs: Inputs) -> Analysis {
         gates,
         findings,
         savings,
+        actions,
         min_saving: config.report.min_saving,
         history: None,
         notes,

@@ -13,6 +13,7 @@
 pub mod charts;
 pub mod html;
 pub mod store;
+pub mod story;
 pub mod summary;
 pub mod table;
 pub mod xlsx;

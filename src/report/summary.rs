@@ -14,6 +14,9 @@ use crate::period::iso_timestamp;
 /// Bumped when a key changes meaning or disappears.
 pub const SCHEMA_VERSION: u32 = 1;
 
+/// How many drivers of the change the report lists first.
+pub const DRIVERS: usize = 5;
+
 /// Where every KPI comes from, stated in the report so finance can reproduce it.
 pub const KPI_FORMULAS: [(&str, &str); 5] = [
     (
@@ -64,9 +67,46 @@ pub struct Named {
 pub struct TrendSummary {
     pub previous_period: Option<String>,
     pub previous_effective_cost: Option<f64>,
+    /// This period's effective cost (a partial month's forecast) minus the previous period's.
+    #[serde(default)]
+    pub change: Option<f64>,
     pub mom_growth_pct: Option<f64>,
+    /// A partial month's run-rate forecast to its end.
+    #[serde(default)]
+    pub forecast: Option<f64>,
     pub anomalies: usize,
     pub anomaly_impact: f64,
+    /// The (service, account) pairs that moved the total most, largest change first.
+    #[serde(default)]
+    pub drivers: Vec<DriverSummary>,
+    /// The months seen so far, oldest first.
+    #[serde(default)]
+    pub months: Vec<MonthSummary>,
+}
+
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+pub struct DriverSummary {
+    pub service: String,
+    pub account: String,
+    pub previous: f64,
+    pub current: f64,
+    pub change: f64,
+}
+
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+pub struct MonthSummary {
+    pub month: String,
+    pub effective_cost: f64,
+    pub forecast: Option<f64>,
+    pub from_report: bool,
+}
+
+/// One service's effective cost in one account.
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+pub struct PairCost {
+    pub service: String,
+    pub account: String,
+    pub effective_cost: f64,
 }
 
 #[derive(Debug, Serialize, Deserialize, PartialEq)]
@@ -131,6 +171,9 @@ pub struct Summary {
     pub untaggable_cost: f64,
     pub by_service: Vec<Named>,
     pub by_account: Vec<Named>,
+    /// Per service and account: what next month's drivers are measured against.
+    #[serde(default)]
+    pub by_service_account: Vec<PairCost>,
     pub trends: TrendSummary,
     pub budgets: Vec<BudgetSummary>,
     pub gates: Vec<GateSummary>,
@@ -147,6 +190,10 @@ pub struct HistorySummary {
     pub open: usize,
     pub resolved: usize,
     pub resolved_monthly_saving: f64,
+    /// Gone since the previous report but not called resolved: its resource was not billed in
+    /// the compared range (the previous report is for another range).
+    #[serde(default)]
+    pub not_compared: usize,
     /// What was resolved since the previous report, largest saving first.
     pub resolved_findings: Vec<ResolvedSummary>,
     /// What of the previous report could not be read or trusted; absent before this existed.
@@ -214,12 +261,47 @@ pub fn build(a: &Analysis) -> Summary {
         untaggable_cost: a.allocation.untaggable_cost,
         by_service: named(&a.by_service),
         by_account: named(&a.by_account),
+        by_service_account: a
+            .by_service_account
+            .iter()
+            .map(|p| PairCost {
+                service: p.service.clone(),
+                account: p.account.clone(),
+                effective_cost: p.effective,
+            })
+            .collect(),
         trends: TrendSummary {
             previous_period: a.trends.previous_label.clone(),
             previous_effective_cost: a.trends.previous_total,
+            change: a.trends.change,
             mom_growth_pct: a.trends.mom_growth_pct,
+            forecast: a.trends.forecast,
             anomalies: a.trends.anomalies.len(),
             anomaly_impact: a.trends.anomalies.iter().map(|x| x.impact).sum(),
+            drivers: a
+                .trends
+                .drivers
+                .iter()
+                .take(DRIVERS)
+                .map(|d| DriverSummary {
+                    service: d.service.clone(),
+                    account: d.account.clone(),
+                    previous: d.previous,
+                    current: d.current,
+                    change: d.change,
+                })
+                .collect(),
+            months: a
+                .trends
+                .months
+                .iter()
+                .map(|m| MonthSummary {
+                    month: m.label.clone(),
+                    effective_cost: m.effective,
+                    forecast: m.forecast,
+                    from_report: m.from_report,
+                })
+                .collect(),
         },
         budgets: a
             .budgets
@@ -246,6 +328,7 @@ pub fn build(a: &Analysis) -> Summary {
             open: h.open,
             resolved: h.resolved.len(),
             resolved_monthly_saving: h.resolved_monthly_saving,
+            not_compared: h.not_compared,
             resolved_findings: h
                 .resolved
                 .iter()
@@ -323,8 +406,11 @@ impl serde_json::ser::Formatter for NoNegativeZero {
     }
 }
 
-fn pct(x: Option<f64>) -> String {
-    x.map_or("n/a".into(), |v| format!("{v:.1}%"))
+/// A percentage to one decimal, never "-0.0%" (an empty sum is −0 in Rust), or `n/a`.
+pub fn pct(x: Option<f64>) -> String {
+    x.map_or("n/a".into(), |v| {
+        format!("{:.1}%", (v * 10.0).round() / 10.0 + 0.0)
+    })
 }
 
 /// Money with thousands separators and 2 decimals: `12,345.67`, rounded as in the CSVs.
@@ -368,6 +454,70 @@ fn md(text: &str) -> String {
     out
 }
 
+/// A table of the story, its cells escaped.
+fn md_table(out: &mut String, rows: &super::story::Rows) {
+    let header: Vec<String> = rows.columns.iter().map(|c| md(c)).collect();
+    let align: Vec<&str> = rows
+        .numeric
+        .iter()
+        .map(|n| if *n { "---:" } else { "---" })
+        .collect();
+    let _ = writeln!(out, "| {} |\n|{}|", header.join(" | "), align.join("|"));
+    for row in &rows.rows {
+        let cells: Vec<String> = row.iter().map(|c| md(c)).collect();
+        let _ = writeln!(out, "| {} |", cells.join(" | "));
+    }
+}
+
+/// The first screen (see [`super::story`]) in markdown.
+fn story_markdown(out: &mut String, a: &Analysis) {
+    use super::story;
+    let _ = writeln!(out, "{}\n", md(&story::basis(a)));
+    let _ = write!(out, "**{}**", md(&story::total(a)));
+    match story::change(a) {
+        Some(change) => {
+            let _ = writeln!(out, ": **{}**.", md(&change));
+        }
+        None => {
+            let _ = writeln!(out, "; no previous period to compare with yet.");
+        }
+    }
+    if let Some(forecast) = story::forecast(a) {
+        let _ = writeln!(out, "\n{}.", md(&forecast));
+    }
+    let _ = writeln!(out, "\n{}.", md(&story::savings(a)));
+    if let Some(gates) = story::gates(a) {
+        let _ = writeln!(out, "\n{}.", md(&gates));
+    }
+    if let Some(rows) = story::drivers(a) {
+        let _ = writeln!(out, "\n## What moved the cost\n");
+        md_table(out, &rows);
+    }
+    if let Some(rows) = story::actions(a) {
+        let _ = writeln!(out, "\n## First actions\n");
+        md_table(out, &rows);
+    }
+    if a.trends.months.len() > 1 {
+        let _ = writeln!(
+            out,
+            "\n## Months so far\n\n| month | effective cost | |\n|---|---:|---|"
+        );
+        for m in &a.trends.months {
+            let note = match (m.forecast, m.from_report) {
+                (Some(f), _) => format!("so far; forecast {} to the month's end", money(f)),
+                (None, true) => "from that month's report".into(),
+                (None, false) => String::new(),
+            };
+            let _ = writeln!(
+                out,
+                "| {} | {} | {note} |",
+                md(&m.label),
+                money(m.effective)
+            );
+        }
+    }
+}
+
 pub fn to_markdown(a: &Analysis) -> String {
     let s = build(a);
     let c = &md(&a.currency);
@@ -378,32 +528,8 @@ pub fn to_markdown(a: &Analysis) -> String {
         s.period,
         if s.partial { " (partial)" } else { "" }
     );
-    let _ = writeln!(out, "| | |\n|---|---|");
-    let _ = writeln!(
-        out,
-        "| Effective cost (amortised) | {} {c} |",
-        money(s.totals.effective_cost)
-    );
-    let _ = writeln!(
-        out,
-        "| Billed cost (invoice) | {} {c} |",
-        money(s.totals.billed_cost)
-    );
-    let _ = writeln!(
-        out,
-        "| List cost (on-demand) | {} {c} |",
-        money(s.totals.list_cost)
-    );
-    if let Some(g) = s.trends.mom_growth_pct {
-        let _ = writeln!(
-            out,
-            "| Change vs {} | {g:+.1}% |",
-            s.trends
-                .previous_period
-                .as_deref()
-                .unwrap_or("previous month")
-        );
-    }
+    story_markdown(&mut out, a);
+    let _ = writeln!(out, "\n## Headline figures\n\n| | |\n|---|---|");
     let _ = writeln!(
         out,
         "| Potential savings per month | {} {c} |",

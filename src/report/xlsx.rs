@@ -95,6 +95,7 @@ pub fn summary_rows(a: &Analysis) -> Vec<SummaryRow> {
             "",
         ),
         summary_row("Currency", Cell::text(cur), ""),
+        summary_row("Cost basis", Cell::text(super::story::basis(a)), ""),
         summary_row(
             "Effective cost (amortised)",
             Cell::Money(a.totals.effective),
@@ -111,10 +112,20 @@ pub fn summary_rows(a: &Analysis) -> Vec<SummaryRow> {
             Cell::Money(previous),
             cur,
         ));
+        if let Some(change) = t.change {
+            rows.push(summary_row("Change", Cell::Money(change), cur));
+        }
         rows.push(summary_row(
-            "Change in effective cost",
+            "Change in percent",
             Cell::opt_percent(t.mom_growth_pct),
             "%",
+        ));
+    }
+    if let Some(forecast) = t.forecast {
+        rows.push(summary_row(
+            "Forecast to the month's end (run rate)",
+            Cell::Money(forecast),
+            cur,
         ));
     }
     rows.push(summary_row(
