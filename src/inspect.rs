@@ -20,7 +20,7 @@ use crate::engine::frame;
 use crate::error::{Error, Result};
 use crate::import::{self, Format};
 use crate::period::{iso_timestamp, Period};
-use crate::report::summary::money;
+use crate::report::summary::{money, pct};
 use crate::schema::{
     charge_category, BILLED_COST, BILLING_CURRENCY, CHARGE_CATEGORY, CHARGE_PERIOD_END,
     CHARGE_PERIOD_START, EFFECTIVE_COST, RESOURCE_ID, SERVICE_NAME, SUB_ACCOUNT_ID,
@@ -462,10 +462,6 @@ fn tag_keys(
             .then_with(|| a.key.cmp(&b.key))
     });
     Ok(out)
-}
-
-fn pct(x: Option<f64>) -> String {
-    x.map_or("n/a".into(), |v| format!("{:.1}%", v + 0.0))
 }
 
 /// `shown` of `total` rows were listed: say where the rest are.

@@ -21,7 +21,7 @@ use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
-use super::summary::money;
+use super::summary::{money, pct};
 use crate::analyse::allocation::ALL_REQUIRED;
 use crate::analyse::rate::Sizing;
 use crate::analyse::Analysis;
@@ -1154,18 +1154,15 @@ pub fn tag_coverage(a: &Analysis) -> Result<Vec<u8>> {
             .iter()
             .enumerate()
             .map(|(i, k)| {
-                let pct = al
+                let coverage = al
                     .coverage
                     .iter()
                     .find(|c| c.scope == scope && c.scope_value == value && c.key == *k)
                     .and_then(|c| c.coverage_pct);
                 Bar {
-                    value: pct,
+                    value: coverage,
                     color: color_of(k, i),
-                    // Never "-0.0%" (an empty sum is −0 in Rust).
-                    text: pct.map_or("n/a".into(), |p| {
-                        format!("{:.1}%", (p * 10.0).round() / 10.0 + 0.0)
-                    }),
+                    text: pct(coverage),
                 }
             })
             .collect(),

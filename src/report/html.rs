@@ -13,6 +13,7 @@ use base64::Engine as _;
 use super::charts;
 use super::story;
 use super::summary::{money, pct, KPI_FORMULAS};
+use super::table::fixed;
 use crate::analyse::allocation::ALL_REQUIRED;
 use crate::analyse::gates::GateStatus;
 use crate::analyse::Analysis;
@@ -368,7 +369,7 @@ fn headline(out: &mut String, a: &Analysis) {
                 out,
                 "<tr><td><code>{}</code></td><td class=\"num\">{}</td><td class=\"num\">{}</td><td><span class=\"badge {class}\">{status}</span></td></tr>",
                 esc(g.name),
-                esc(&g.value.map_or("n/a".into(), |v| format!("{v:.2}"))),
+                esc(&g.value.map_or("n/a".into(), |v| fixed(v, 2))),
                 esc(&format!("{}", g.threshold)),
             );
         }
@@ -813,9 +814,9 @@ fn rate(out: &mut String, a: &Analysis, charts: &[(&str, Vec<u8>)]) {
                         .map(|u| format!("{u:.2}"))
                         .unwrap_or_default(),
                     money(s.monthly_saving),
-                    format!("{:.1}%", s.utilization_pct),
-                    format!("{:.1}%", s.coverage_pct),
-                    format!("{:.1}%", s.break_even_utilization_pct),
+                    pct(Some(s.utilization_pct)),
+                    pct(Some(s.coverage_pct)),
+                    pct(Some(s.break_even_utilization_pct)),
                 ]
             })
             .collect();
@@ -978,7 +979,7 @@ fn budgets(out: &mut String, a: &Analysis) {
                 money(b.amount),
                 money(b.actual),
                 money(b.forecast),
-                format!("{:.0}%", b.used_pct),
+                format!("{}%", fixed(b.used_pct, 0)),
                 b.status.as_str().to_string(),
             ]
         })

@@ -563,7 +563,7 @@ pub fn to_markdown(a: &Analysis) -> String {
             "\n## Policy gates\n\n| gate | value | threshold | status |\n|---|---|---|---|"
         );
         for g in &s.gates {
-            let value = g.value.map_or("n/a".into(), |v| format!("{v:.2}"));
+            let value = g.value.map_or("n/a".into(), |v| super::table::fixed(v, 2));
             let _ = writeln!(
                 out,
                 "| {} | {value} | {} | {} |",
@@ -657,12 +657,12 @@ pub fn to_markdown(a: &Analysis) -> String {
         for b in &a.budgets {
             let _ = writeln!(
                 out,
-                "- {} ({}): {} of {} {c}, {:.0}% used, {}",
+                "- {} ({}): {} of {} {c}, {}% used, {}",
                 md(&b.name),
                 md(&b.scope),
                 money(b.forecast),
                 money(b.amount),
-                b.used_pct,
+                super::table::fixed(b.used_pct, 0),
                 b.status.as_str()
             );
         }
