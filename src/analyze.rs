@@ -11,13 +11,13 @@ use chrono::NaiveDate;
 use crate::analyse::{self, history, Analysis};
 use crate::aws::AwsOptions;
 use crate::config::Config;
-use crate::engine::{aggregates, frame, lines};
+use crate::engine::{aggregates, frame, lines, validate};
 use crate::error::{Error, Result};
 use crate::findings::Finding;
 use crate::lock::Lock;
 use crate::period::Period;
 use crate::report::{self, store};
-use crate::{import, output, utilization};
+use crate::{import, output, schema, utilization};
 
 /// Everything `analyze` needs, already resolved from flags, environment, file and defaults.
 #[derive(Debug, Clone)]
@@ -117,11 +117,13 @@ pub fn run(request: &Request) -> Result<Outcome> {
     // reachable so tests can compare the two routes.
     let per_line = std::env::var_os("COSTLENS_PER_LINE").is_some_and(|v| v == "1");
     let lines = lines::Lines::of(dataset.frame, dataset.rollups, per_line);
+    // A failed query or check names the bad cell of the input it came from.
+    let explain = |e: Error| import::explain(&sources, e);
     let mut ignored_months = Vec::new();
     let period = match &request.period {
         Some(text) => Period::parse(text, request.today)?,
         None => {
-            let default = lines.latest_month()?.ok_or_else(|| {
+            let default = lines.latest_month().map_err(explain)?.ok_or_else(|| {
                 Error::Usage(
                     "the input holds no billing lines, so there is no period to report".into(),
                 )
@@ -174,12 +176,13 @@ pub fn run(request: &Request) -> Result<Outcome> {
             .collect();
         ids.sort();
         ids.dedup();
-        Some(lines.resources_billed(&ids, &compared)?)
+        Some(lines.resources_billed(&ids, &compared).map_err(explain)?)
     };
 
     let scan = Instant::now();
     let pass = aggregation_pass(&sources);
-    let aggs = aggregates::build(lines, &period, config, pass)?;
+    let aggs = aggregates::build(lines, &period, config, pass).map_err(explain)?;
+    validate::check_instant(schema::CHARGE_PERIOD_END, aggs.data_end, false).map_err(explain)?;
     tracing::info!(
         elapsed_ms = scan.elapsed().as_millis() as u64,
         resources = aggs.resources.len(),

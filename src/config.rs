@@ -48,6 +48,7 @@ impl Default for Config {
 pub struct ReportRules {
     /// Findings saving less than this per month (in the report's currency) never fill the Top
     /// 10 or the first screen's actions; findings.csv lists them all.
+    #[serde(deserialize_with = "range::non_negative")]
     pub min_saving: f64,
 }
 
@@ -118,26 +119,65 @@ impl TagPolicy {
 #[serde(default, deny_unknown_fields)]
 pub struct UsageRules {
     /// Flag snapshots first seen more than this many days before the end of the data.
+    #[serde(deserialize_with = "range::days")]
     pub snapshot_age_days: u32,
     /// Non-production instances running at least this share of the period's hours are
     /// scheduling candidates.
+    #[serde(deserialize_with = "range::pct")]
     pub offhours_min_uptime_pct: f64,
     /// The schedule non-production instances should keep: hours (UTC) on weekdays.
+    #[serde(deserialize_with = "range::hour")]
     pub business_hours_start: u32,
+    #[serde(deserialize_with = "range::hour")]
     pub business_hours_end: u32,
     /// Utilisation: idle below this CPU maximum.
+    #[serde(deserialize_with = "range::pct")]
     pub idle_cpu_max_pct: f64,
     /// Utilisation: one size smaller when CPU p95 and memory p95 are both below these.
+    #[serde(deserialize_with = "range::pct")]
     pub downsize_cpu_p95_pct: f64,
+    #[serde(deserialize_with = "range::pct")]
     pub downsize_mem_p95_pct: f64,
     /// EBS list prices per GB-month (us-east-1, aws.amazon.com/ebs/pricing).
+    #[serde(deserialize_with = "range::non_negative")]
     pub ebs_gp2_gb_month: f64,
+    #[serde(deserialize_with = "range::non_negative")]
     pub ebs_gp3_gb_month: f64,
+    #[serde(deserialize_with = "range::non_negative")]
     pub ebs_io1_gb_month: f64,
+    #[serde(deserialize_with = "range::non_negative")]
     pub ebs_io1_iops_month: f64,
     /// gp3 includes 3,000 IOPS; above that this price per IOPS-month.
+    #[serde(deserialize_with = "range::non_negative")]
     pub ebs_gp3_iops_month: f64,
+    #[serde(deserialize_with = "range::non_negative")]
     pub ebs_gp3_free_iops: f64,
+    /// RDS storage list prices (us-east-1 Single-AZ, aws.amazon.com/rds/pricing): io1 per
+    /// GB-month and per provisioned IOPS-month, gp3 per GB-month and per IOPS-month above its
+    /// included IOPS (3,000 below 400 GB, 12,000 from 400 GB).
+    #[serde(deserialize_with = "range::non_negative")]
+    pub rds_io1_gb_month: f64,
+    #[serde(deserialize_with = "range::non_negative")]
+    pub rds_io1_iops_month: f64,
+    #[serde(deserialize_with = "range::non_negative")]
+    pub rds_gp3_gb_month: f64,
+    #[serde(deserialize_with = "range::non_negative")]
+    pub rds_gp3_iops_month: f64,
+    /// S3 list prices per GB-month (us-east-1, aws.amazon.com/s3/pricing): Standard and
+    /// Standard-Infrequent Access. A bucket whose Standard data is never read in the period
+    /// saves the difference in Standard-IA.
+    #[serde(deserialize_with = "range::positive")]
+    pub s3_standard_gb_month: f64,
+    #[serde(deserialize_with = "range::non_negative")]
+    pub s3_ia_gb_month: f64,
+    /// A NAT gateway or load balancer provisioned at least this many hours in the period with
+    /// nothing processed is idle (AWS Well-Architected's idle-NAT query: 336, two weeks).
+    #[serde(deserialize_with = "range::positive")]
+    pub idle_gateway_min_hours: f64,
+    /// Data transfer of one account, region and direction costing at least this share of all
+    /// data transfer is a hot spot to look at.
+    #[serde(deserialize_with = "range::pct")]
+    pub transfer_hotspot_min_pct: f64,
 }
 
 impl Default for UsageRules {
@@ -156,6 +196,14 @@ impl Default for UsageRules {
             ebs_io1_iops_month: 0.065,
             ebs_gp3_iops_month: 0.005,
             ebs_gp3_free_iops: 3000.0,
+            rds_io1_gb_month: 0.125,
+            rds_io1_iops_month: 0.10,
+            rds_gp3_gb_month: 0.115,
+            rds_gp3_iops_month: 0.02,
+            s3_standard_gb_month: 0.023,
+            s3_ia_gb_month: 0.0125,
+            idle_gateway_min_hours: 336.0,
+            transfer_hotspot_min_pct: 20.0,
         }
     }
 }
@@ -166,13 +214,51 @@ impl Default for UsageRules {
 pub struct Discount {
     /// Shown in the report: "Compute Savings Plan, 1 year, no upfront".
     pub product: String,
-    /// `compute-savings-plan`, `ec2-instance-savings-plan`, `reserved-instance` (AWS),
-    /// `azure-savings-plan`, `azure-reservation` (Azure), `google-flexible-cud`,
-    /// `google-resource-cud` (Google Cloud).
+    /// `compute-savings-plan`, `ec2-instance-savings-plan`, `reserved-instance`,
+    /// `rds-reserved-instance`, `elasticache-reserved-node`, `opensearch-reserved-instance`,
+    /// `redshift-reserved-node` (AWS), `azure-savings-plan`, `azure-reservation` (Azure),
+    /// `google-flexible-cud`, `google-resource-cud` (Google Cloud).
     pub kind: CommitmentKind,
+    #[serde(deserialize_with = "range::term_years")]
     pub term_years: u32,
+    /// How it is paid: `no-upfront` (the default), `partial-upfront` or `all-upfront`.
+    #[serde(default)]
+    pub payment: Payment,
     /// Discount off on-demand, in percent.
+    #[serde(deserialize_with = "range::discount_pct")]
     pub discount_pct: f64,
+}
+
+/// How a commitment is paid for.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, PartialOrd, Ord, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Payment {
+    /// Everything monthly: no cash ahead.
+    #[default]
+    NoUpfront,
+    /// About half of the term's cost up front, the rest monthly.
+    PartialUpfront,
+    /// The whole term's cost up front.
+    AllUpfront,
+}
+
+impl Payment {
+    /// The share of the term's cost paid up front.
+    pub fn upfront_share(self) -> f64 {
+        match self {
+            Payment::NoUpfront => 0.0,
+            Payment::PartialUpfront => 0.5,
+            Payment::AllUpfront => 1.0,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Payment::NoUpfront => "no upfront",
+            Payment::PartialUpfront => "partial upfront",
+            Payment::AllUpfront => "all upfront",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
@@ -192,6 +278,17 @@ pub enum CommitmentKind {
     GoogleFlexibleCud,
     /// Google Cloud: a resource-based committed use discount of one machine family in one region.
     GoogleResourceCud,
+    /// AWS: an RDS reserved DB instance of one class family in one region (size-flexible for
+    /// open-source engines).
+    RdsReservedInstance,
+    /// AWS: an ElastiCache reserved node of one node family in one region.
+    #[serde(rename = "elasticache-reserved-node")]
+    ElastiCacheReservedNode,
+    /// AWS: an OpenSearch reserved instance of one instance type in one region.
+    #[serde(rename = "opensearch-reserved-instance")]
+    OpenSearchReservedInstance,
+    /// AWS: a Redshift reserved node of one node type in one region.
+    RedshiftReservedNode,
 }
 
 impl CommitmentKind {
@@ -211,29 +308,45 @@ impl CommitmentKind {
 #[serde(default, deny_unknown_fields)]
 pub struct RateRules {
     /// Commitments ending within this many days of the end of the data are findings.
+    #[serde(deserialize_with = "range::days")]
     pub expiry_window_days: u32,
     /// Commitments used below this share are findings.
+    #[serde(deserialize_with = "range::pct")]
     pub underused_below_pct: f64,
     /// Spot discount assumed for Spot candidates (AWS advertises up to 90%; 60–70% is
     /// typical for general-purpose families in the Spot Instance Advisor).
+    #[serde(deserialize_with = "range::discount_pct")]
     pub spot_discount_pct: f64,
     /// Instances that live less than this many hours and recur are Spot candidates.
+    #[serde(deserialize_with = "range::positive")]
     pub short_lived_hours: f64,
     /// ...when such runs are seen on at least this many distinct days.
+    #[serde(deserialize_with = "range::month_days")]
     pub short_lived_min_days: u32,
-    /// The products purchase sizing considers (defaults: AWS's published typical discounts
-    /// for m5/c5-class Linux in us-east-1, Savings Plans and RI pricing pages; Google's
-    /// published CUD rates for general-purpose machine families; conservative figures for
-    /// Azure, below Microsoft's advertised maxima).
+    /// Days of hourly usage before the end of the data that purchase sizing looks at: 7, 30 or
+    /// 60, as AWS's own recommendations do.
+    #[serde(deserialize_with = "range::lookback_days")]
+    pub lookback_days: u32,
+    /// The percentile of the lookback's hourly on-demand spend a purchase covers: 10 covers
+    /// the level spend stays above 90% of the hours, so the commitment is nearly always used.
+    #[serde(deserialize_with = "range::sizing_percentile")]
+    pub sizing_percentile: f64,
+    /// The products purchase sizing considers. Defaults: the 1-year, no-upfront product of
+    /// each commitment type, at AWS's published typical discounts for m5/c5-class Linux in
+    /// us-east-1 (Savings Plans and RI pricing pages), Google's published CUD rates for
+    /// general-purpose machine families, and conservative figures for AWS's managed-database
+    /// reservations and Azure, below the advertised maxima. Longer terms and upfront payment
+    /// only when configured here.
     pub discounts: Vec<Discount>,
 }
 
 impl Default for RateRules {
     fn default() -> Self {
-        let d = |product: &str, kind, term_years, discount_pct| Discount {
+        let d = |product: &str, kind, discount_pct| Discount {
             product: product.into(),
             kind,
-            term_years,
+            term_years: 1,
+            payment: Payment::NoUpfront,
             discount_pct,
         };
         use CommitmentKind::*;
@@ -243,144 +356,59 @@ impl Default for RateRules {
             spot_discount_pct: 65.0,
             short_lived_hours: 24.0,
             short_lived_min_days: 3,
+            lookback_days: 30,
+            sizing_percentile: 10.0,
             discounts: vec![
                 d(
                     "Compute Savings Plan, 1 year, no upfront",
                     ComputeSavingsPlan,
-                    1,
                     27.0,
-                ),
-                d(
-                    "Compute Savings Plan, 1 year, partial upfront",
-                    ComputeSavingsPlan,
-                    1,
-                    30.0,
-                ),
-                d(
-                    "Compute Savings Plan, 1 year, all upfront",
-                    ComputeSavingsPlan,
-                    1,
-                    32.0,
-                ),
-                d(
-                    "Compute Savings Plan, 3 years, no upfront",
-                    ComputeSavingsPlan,
-                    3,
-                    46.0,
-                ),
-                d(
-                    "Compute Savings Plan, 3 years, partial upfront",
-                    ComputeSavingsPlan,
-                    3,
-                    50.0,
-                ),
-                d(
-                    "Compute Savings Plan, 3 years, all upfront",
-                    ComputeSavingsPlan,
-                    3,
-                    52.0,
                 ),
                 d(
                     "EC2 Instance Savings Plan, 1 year, no upfront",
                     Ec2InstanceSavingsPlan,
-                    1,
                     35.0,
-                ),
-                d(
-                    "EC2 Instance Savings Plan, 1 year, partial upfront",
-                    Ec2InstanceSavingsPlan,
-                    1,
-                    38.0,
-                ),
-                d(
-                    "EC2 Instance Savings Plan, 1 year, all upfront",
-                    Ec2InstanceSavingsPlan,
-                    1,
-                    40.0,
-                ),
-                d(
-                    "EC2 Instance Savings Plan, 3 years, no upfront",
-                    Ec2InstanceSavingsPlan,
-                    3,
-                    55.0,
-                ),
-                d(
-                    "EC2 Instance Savings Plan, 3 years, partial upfront",
-                    Ec2InstanceSavingsPlan,
-                    3,
-                    58.0,
-                ),
-                d(
-                    "EC2 Instance Savings Plan, 3 years, all upfront",
-                    Ec2InstanceSavingsPlan,
-                    3,
-                    60.0,
                 ),
                 d(
                     "Standard Reserved Instance, 1 year, no upfront",
                     ReservedInstance,
-                    1,
                     37.0,
                 ),
                 d(
-                    "Standard Reserved Instance, 1 year, all upfront",
-                    ReservedInstance,
-                    1,
-                    41.0,
+                    "RDS reserved instance, 1 year, no upfront",
+                    RdsReservedInstance,
+                    30.0,
                 ),
                 d(
-                    "Standard Reserved Instance, 3 years, all upfront",
-                    ReservedInstance,
-                    3,
-                    62.0,
+                    "ElastiCache reserved node, 1 year, no upfront",
+                    ElastiCacheReservedNode,
+                    30.0,
+                ),
+                d(
+                    "OpenSearch reserved instance, 1 year, no upfront",
+                    OpenSearchReservedInstance,
+                    30.0,
+                ),
+                d(
+                    "Redshift reserved node, 1 year, no upfront",
+                    RedshiftReservedNode,
+                    20.0,
                 ),
                 d(
                     "Azure savings plan for compute, 1 year",
                     AzureSavingsPlan,
-                    1,
                     15.0,
                 ),
-                d(
-                    "Azure savings plan for compute, 3 years",
-                    AzureSavingsPlan,
-                    3,
-                    35.0,
-                ),
-                d(
-                    "Azure reserved VM instance, 1 year",
-                    AzureReservation,
-                    1,
-                    35.0,
-                ),
-                d(
-                    "Azure reserved VM instance, 3 years",
-                    AzureReservation,
-                    3,
-                    55.0,
-                ),
+                d("Azure reserved VM instance, 1 year", AzureReservation, 35.0),
                 d(
                     "Google flexible committed use discount, 1 year",
                     GoogleFlexibleCud,
-                    1,
                     28.0,
-                ),
-                d(
-                    "Google flexible committed use discount, 3 years",
-                    GoogleFlexibleCud,
-                    3,
-                    46.0,
                 ),
                 d(
                     "Google resource-based committed use discount, 1 year",
                     GoogleResourceCud,
-                    1,
                     37.0,
-                ),
-                d(
-                    "Google resource-based committed use discount, 3 years",
-                    GoogleResourceCud,
-                    3,
-                    55.0,
                 ),
             ],
         }
@@ -391,10 +419,13 @@ impl Default for RateRules {
 #[serde(default, deny_unknown_fields)]
 pub struct AnomalyRules {
     /// Days of history the baseline (rolling median) looks back over.
+    #[serde(deserialize_with = "range::window_days")]
     pub window_days: u32,
     /// A day is anomalous when it is this many scaled MADs above the median...
+    #[serde(deserialize_with = "range::positive")]
     pub sensitivity: f64,
     /// ...and its excess over the median is at least this much money.
+    #[serde(deserialize_with = "range::non_negative")]
     pub min_impact: f64,
 }
 
@@ -413,6 +444,7 @@ impl Default for AnomalyRules {
 #[serde(deny_unknown_fields)]
 pub struct Budget {
     pub name: String,
+    #[serde(deserialize_with = "range::positive")]
     pub amount: f64,
     /// The SubAccountId the budget applies to...
     pub account: Option<String>,
@@ -424,9 +456,13 @@ pub struct Budget {
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct Gates {
+    #[serde(deserialize_with = "range::opt_pct")]
     pub min_tag_coverage_pct: Option<f64>,
+    #[serde(deserialize_with = "range::opt_growth_pct")]
     pub max_mom_growth_pct: Option<f64>,
+    #[serde(deserialize_with = "range::opt_pct")]
     pub min_commitment_utilization_pct: Option<f64>,
+    #[serde(deserialize_with = "range::opt_non_negative")]
     pub max_anomaly_impact: Option<f64>,
     /// Breach when any budget is breached.
     pub budgets: Option<bool>,
@@ -458,20 +494,11 @@ impl Config {
     fn validate(&self, origin: &Path) -> Result<()> {
         let bad = |what: String| Err(Error::Config(format!("{}: {what}", origin.display())));
         let u = &self.usage;
-        if u.business_hours_start >= u.business_hours_end || u.business_hours_end > 24 {
+        if u.business_hours_start >= u.business_hours_end {
             return bad(format!(
-                "usage.business_hours_start ({}) must be before usage.business_hours_end ({}), \
-                 within 0..=24",
+                "usage.business_hours_start ({}) must be before usage.business_hours_end ({})",
                 u.business_hours_start, u.business_hours_end
             ));
-        }
-        for d in &self.rate.discounts {
-            if !(0.0..100.0).contains(&d.discount_pct) {
-                return bad(format!(
-                    "rate.discounts '{}': discount_pct must be in 0..100",
-                    d.product
-                ));
-            }
         }
         for b in &self.budgets {
             if b.account.is_some() == b.tag_value.is_some() {
@@ -481,14 +508,61 @@ impl Config {
                 ));
             }
         }
-        if self.anomaly.window_days < 3 {
-            return bad("anomaly.window_days must be at least 3".into());
-        }
-        if !(self.report.min_saving.is_finite() && self.report.min_saving >= 0.0) {
-            return bad("report.min_saving must be a figure of 0 or more".into());
-        }
         Ok(())
     }
+}
+
+/// The documented range of every numeric option (see `data/costlens.example.toml`), checked
+/// as the value is read: a NaN, an infinity or a value outside is an error that names the key
+/// and its line, like a wrong type. A NaN gate would never breach, so cron would stay silent.
+mod range {
+    use std::fmt::Display;
+
+    use serde::{de::Error, Deserialize, Deserializer};
+
+    fn within<T: Display, E: Error>(value: T, ok: bool, range: &str) -> Result<T, E> {
+        if ok {
+            Ok(value)
+        } else {
+            Err(E::custom(format!(
+                "{value} is out of range (expected {range})"
+            )))
+        }
+    }
+
+    /// `$name` reads a `$t` that `$ok` accepts (`option`: an optional one).
+    macro_rules! ranged {
+        ($name:ident: $t:ty, $ok:expr, $range:literal) => {
+            pub fn $name<'de, D: Deserializer<'de>>(d: D) -> Result<$t, D::Error> {
+                let ok: fn($t) -> bool = $ok;
+                let value = <$t>::deserialize(d)?;
+                within(value, ok(value), $range)
+            }
+        };
+        (option $name:ident: $t:ty, $ok:expr, $range:literal) => {
+            pub fn $name<'de, D: Deserializer<'de>>(d: D) -> Result<Option<$t>, D::Error> {
+                let ok: fn($t) -> bool = $ok;
+                Option::<$t>::deserialize(d)?
+                    .map(|value| within(value, ok(value), $range))
+                    .transpose()
+            }
+        };
+    }
+
+    ranged!(pct: f64, |v| (0.0..=100.0).contains(&v), "0 to 100");
+    ranged!(option opt_pct: f64, |v| (0.0..=100.0).contains(&v), "0 to 100");
+    ranged!(discount_pct: f64, |v| (0.0..100.0).contains(&v), "0 to below 100");
+    ranged!(option opt_growth_pct: f64, |v| v.is_finite() && v >= -100.0, "-100 or more, finite");
+    ranged!(non_negative: f64, |v| v.is_finite() && v >= 0.0, "0 or more, finite");
+    ranged!(option opt_non_negative: f64, |v| v.is_finite() && v >= 0.0, "0 or more, finite");
+    ranged!(positive: f64, |v| v.is_finite() && v > 0.0, "above 0, finite");
+    ranged!(days: u32, |v| v <= 3650, "0 to 3650 days");
+    ranged!(hour: u32, |v| v <= 24, "0 to 24");
+    ranged!(term_years: u32, |v| (1..=5).contains(&v), "1 to 5 years");
+    ranged!(month_days: u32, |v| (1..=31).contains(&v), "1 to 31 days");
+    ranged!(window_days: u32, |v| (3..=366).contains(&v), "3 to 366 days");
+    ranged!(lookback_days: u32, |v| [7, 30, 60].contains(&v), "7, 30 or 60 days");
+    ranged!(sizing_percentile: f64, |v| v > 0.0 && v <= 50.0, "above 0, at most 50");
 }
 
 /// A commented example, written by `costlens init`.
@@ -548,6 +622,68 @@ max_anomaly_impact = 500
         assert_eq!(c.usage, UsageRules::default());
         assert_eq!(c.report, ReportRules::default());
         assert!(EXAMPLE.contains("\n[report]\nmin_saving = 1.0\n"));
+    }
+
+    #[test]
+    fn numbers_outside_their_range_name_the_key_and_line() {
+        for (text, key, line) in [
+            (
+                "[gates]\nmin_tag_coverage_pct = nan\n",
+                "min_tag_coverage_pct",
+                2,
+            ),
+            (
+                "[gates]\n\nmax_mom_growth_pct = inf\n",
+                "max_mom_growth_pct",
+                3,
+            ),
+            (
+                "[gates]\nmax_anomaly_impact = -1\n",
+                "max_anomaly_impact",
+                2,
+            ),
+            (
+                "[gates]\nmin_commitment_utilization_pct = 100.5\n",
+                "min_commitment_utilization_pct",
+                2,
+            ),
+            ("[usage]\nidle_cpu_max_pct = -0.1\n", "idle_cpu_max_pct", 2),
+            ("[usage]\nebs_gp2_gb_month = nan\n", "ebs_gp2_gb_month", 2),
+            (
+                "[usage]\nbusiness_hours_end = 25\n",
+                "business_hours_end",
+                2,
+            ),
+            ("[rate]\nspot_discount_pct = 100\n", "spot_discount_pct", 2),
+            ("[rate]\nshort_lived_hours = 0\n", "short_lived_hours", 2),
+            ("[anomaly]\nsensitivity = -inf\n", "sensitivity", 2),
+            ("[anomaly]\nwindow_days = 2\n", "window_days", 2),
+            (
+                "[[budgets]]\nname = \"x\"\naccount = \"1\"\namount = nan\n",
+                "amount",
+                4,
+            ),
+            (
+                "[[rate.discounts]]\nproduct = \"p\"\nkind = \"reserved-instance\"\n\
+                 term_years = 1\ndiscount_pct = 120\n",
+                "discount_pct",
+                5,
+            ),
+        ] {
+            let err = Config::from_toml(text, Path::new("c.toml"))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains(key) && err.contains(&format!("line {line}")),
+                "{text}: {err}"
+            );
+            assert!(err.contains("out of range"), "{text}: {err}");
+        }
+        // The edges are inside.
+        let edges = "[gates]\nmin_tag_coverage_pct = 100\nmax_mom_growth_pct = -100\n\
+                     max_anomaly_impact = 0\n[usage]\nbusiness_hours_start = 0\n\
+                     business_hours_end = 24\n";
+        assert!(Config::from_toml(edges, Path::new("c.toml")).is_ok());
     }
 
     #[test]

@@ -7,7 +7,9 @@ use std::path::Path;
 
 use polars::prelude::*;
 
+use crate::engine::validate;
 use crate::error::{ErrContext, Error, Result};
+use crate::money::Money;
 use crate::output;
 use crate::report::table;
 use crate::schema::{self, Kind};
@@ -50,11 +52,20 @@ pub fn write(frame: LazyFrame, out: &Path) -> Result<u64> {
     Ok(rows)
 }
 
-fn write_parquet(frame: LazyFrame, temp: &Path) -> Result<u64> {
-    let mut df = frame
+/// The canonical lines, collected, each with a currency and a start in range (see
+/// [`validate`]): a converted dataset never holds lines no total could count.
+fn collect_lines(frame: LazyFrame) -> Result<DataFrame> {
+    let df = frame
         .collect_with_engine(Engine::Streaming)
         .map(|r| r.unwrap_single())
         .err_context(|| "reading the input".into())?;
+    validate::check_lines(&df, schema::CHARGE_PERIOD_START)?;
+    validate::check_instants(&df, schema::CHARGE_PERIOD_END, false)?;
+    Ok(df)
+}
+
+fn write_parquet(frame: LazyFrame, temp: &Path) -> Result<u64> {
+    let mut df = collect_lines(frame)?;
     let file =
         std::fs::File::create(temp).err_context(|| format!("{}: creating", temp.display()))?;
     ParquetWriter::new(file)
@@ -70,13 +81,15 @@ fn write_csv(frame: LazyFrame, temp: &Path) -> Result<u64> {
         .map(|c| match c.kind {
             Kind::Timestamp => col(c.name).dt().to_string("%Y-%m-%dT%H:%M:%SZ"),
             Kind::Tags => tags_to_json(col(c.name)),
+            Kind::Money => money_to_text(col(c.name)),
             _ => col(c.name),
         })
         .collect();
-    let mut df = frame
+    let mut df = collect_lines(frame)?
+        .lazy()
         .select(text_columns)
         .collect()
-        .err_context(|| "reading the input".into())?;
+        .err_context(|| "writing the lines as text".into())?;
     protect_text_cells(&mut df).err_context(|| "protecting text cells".into())?;
     let file =
         std::fs::File::create(temp).err_context(|| format!("{}: creating", temp.display()))?;
@@ -88,18 +101,18 @@ fn write_csv(frame: LazyFrame, temp: &Path) -> Result<u64> {
 }
 
 /// Text a spreadsheet would run as a formula gets a leading apostrophe, as in every CSV of the
-/// report folder ([`table::neutralize`]); numbers and timestamps are not text here and stay
-/// as they are.
+/// report folder ([`table::neutralize`]). Only the text columns of the schema: money,
+/// quantities and timestamps are written as text here too, but they are numbers and dates,
+/// and `-5` must stay a number.
 fn protect_text_cells(df: &mut DataFrame) -> PolarsResult<()> {
-    let text_columns: Vec<PlSmallStr> = df
-        .columns()
+    let text_columns: Vec<&str> = schema::COLUMNS
         .iter()
-        .filter(|c| c.dtype() == &DataType::String)
-        .map(|c| c.name().clone())
+        .filter(|c| matches!(c.kind, Kind::Text | Kind::Tags))
+        .map(|c| c.name)
         .collect();
     for name in text_columns {
         let protected = df
-            .column(&name)?
+            .column(name)?
             .str()?
             .apply_into_string_amortized(|cell, out| {
                 if table::is_formula_like(cell) {
@@ -110,6 +123,23 @@ fn protect_text_cells(df: &mut DataFrame) -> PolarsResult<()> {
         df.with_column(protected.into_column())?;
     }
     Ok(())
+}
+
+/// Money as its exact decimal text, without the trailing zeros of the 12-decimal column
+/// (`3`, `2.5`, `0.000000000001`).
+fn money_to_text(money: Expr) -> Expr {
+    money.map(
+        |column| {
+            let decimals = column.decimal()?;
+            let text: StringChunked = decimals
+                .physical()
+                .iter()
+                .map(|pico| pico.map(|p| Money::from_pico(p).to_string()))
+                .collect();
+            Ok(text.with_name(column.name().clone()).into_column())
+        },
+        |_, field| Ok(Field::new(field.name().clone(), DataType::String)),
+    )
 }
 
 /// The canonical tag list as a FOCUS JSON object (keys sorted, so output is deterministic).

@@ -42,6 +42,16 @@ pub enum Error {
         found: String,
     },
 
+    /// A bad value in a parquet file, by row (1 = the first row of data).
+    #[error("{path}: row {row}, column '{column}': expected {expected}, found '{found}'")]
+    Row {
+        path: PathBuf,
+        row: u64,
+        column: String,
+        expected: String,
+        found: String,
+    },
+
     #[error("{0}")]
     Config(String),
 

@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use crate::aws::AwsOptions;
 use crate::config::{Config, EXAMPLE};
-use crate::engine::frame;
+use crate::engine::{frame, validate};
 use crate::error::{Error, Result};
 use crate::import::{self, Format};
 use crate::period::{iso_timestamp, Period};
@@ -209,10 +209,8 @@ pub fn inspect(inputs: &[PathBuf], aws: &AwsOptions) -> Result<Inspection> {
         .iter()
         .map(file_report)
         .collect::<Result<Vec<_>>>()?;
-    let lf = dataset.frame.with_columns([
-        frame::to_nanos(col(BILLED_COST)).alias(BILLED_COST),
-        frame::to_nanos(col(EFFECTIVE_COST)).alias(EFFECTIVE_COST),
-    ]);
+    // Money columns are exact decimals: their sums are exact (see crate::money).
+    let lf = dataset.frame;
     let eff = || col(EFFECTIVE_COST).sum();
     let totals = lf.clone().group_by([col(BILLING_CURRENCY)]).agg([
         len().alias("lines"),
@@ -278,6 +276,8 @@ pub fn inspect(inputs: &[PathBuf], aws: &AwsOptions) -> Result<Inspection> {
     let spellings = pairs
         .group_by([col(BILLING_CURRENCY), col("folded"), col("key")])
         .agg([eff()]);
+    // A failed query or check names the bad cell of the input it came from.
+    let explain = |e: Error| import::explain(&dataset.sources, e);
     let mut out = frame::collect_all(
         vec![
             totals,
@@ -290,11 +290,13 @@ pub fn inspect(inputs: &[PathBuf], aws: &AwsOptions) -> Result<Inspection> {
         ],
         frame::Pass::Shared,
         "inspecting the data",
-    )?
+    )
+    .map_err(explain)?
     .into_iter();
     let mut next = || out.next().expect("seven results");
     let (totals, starts, accounts, services) = (next(), next(), next(), next());
     let (taggable_totals, values, spellings) = (next(), next(), next());
+    validate::check_lines(&totals, "start").map_err(explain)?;
 
     let mut months: BTreeMap<i64, (String, u64)> = BTreeMap::new();
     for (start, n) in frame::ints(&starts, CHARGE_PERIOD_START)?

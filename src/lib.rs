@@ -35,6 +35,7 @@ pub mod import;
 pub mod inspect;
 pub mod lock;
 pub mod logging;
+pub mod money;
 pub mod output;
 pub mod period;
 pub mod report;

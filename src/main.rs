@@ -157,7 +157,8 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         }
         Command::Summary(args) => {
             let dataset = load(&args.input.inputs, &args.input.aws)?;
-            let s = summary::summarize(dataset.frame, args.input.currency.as_deref(), args.top)?;
+            let s = summary::summarize(dataset.frame, args.input.currency.as_deref(), args.top)
+                .map_err(|e| import::explain(&dataset.sources, e))?;
             let text = match args.format {
                 SummaryFormat::Json => serde_json::to_string_pretty(&s)? + "\n",
                 SummaryFormat::Table => logging::for_terminal(&summary::render_table(&s)),
@@ -166,7 +167,8 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         }
         Command::Convert(args) => {
             let dataset = load(&args.inputs, &args.aws)?;
-            let rows = convert::write(dataset.frame, &args.out)?;
+            let rows = convert::write(dataset.frame, &args.out)
+                .map_err(|e| import::explain(&dataset.sources, e))?;
             tracing::info!(rows, out = %args.out.display(), "converted");
         }
         Command::Sample(args) => {

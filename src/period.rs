@@ -12,6 +12,12 @@ pub const HOUR_MS: i64 = 3_600_000;
 /// Milliseconds in a day (UTC days have no leap seconds in epoch time).
 pub const DAY_MS: i64 = 86_400_000;
 
+/// The earliest instant billing data may carry: 1970-01-01T00:00:00Z (epoch ms).
+pub const EARLIEST_MS: i64 = 0;
+/// Where the instants billing data may carry end (exclusive): 10000-01-01T00:00:00Z, so every
+/// date has four digits and every instant is one chrono can hold. Importers refuse the rest.
+pub const END_OF_TIME_MS: i64 = 253_402_300_800_000;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Period {
     /// Epoch milliseconds, inclusive.
@@ -29,10 +35,11 @@ fn ms(date: NaiveDate) -> i64 {
         .timestamp_millis()
 }
 
+/// The UTC date of an instant; instants outside what importers accept (see
+/// [`END_OF_TIME_MS`]) are clamped to it rather than panicking.
 fn date_of(ms: i64) -> NaiveDate {
-    DateTime::<Utc>::from_timestamp_millis(ms)
-        .expect("timestamp in range")
-        .date_naive()
+    let ms = ms.clamp(EARLIEST_MS, END_OF_TIME_MS - 1);
+    DateTime::<Utc>::from_timestamp_millis(ms).map_or(NaiveDate::MAX, |t| t.date_naive())
 }
 
 /// Epoch milliseconds as an ISO-8601 UTC timestamp (`2024-09-01T00:00:00Z`).
@@ -216,6 +223,9 @@ mod tests {
     #[test]
     fn iso_timestamps() {
         assert_eq!(iso_timestamp(1_725_148_800_000), "2024-09-01T00:00:00Z");
+        assert_eq!(iso_timestamp(END_OF_TIME_MS - 1), "9999-12-31T23:59:59Z");
+        // Out of range: clamped, never a panic.
+        assert_eq!(Period::month_containing(i64::MAX).label, "9999-12");
     }
 
     #[test]

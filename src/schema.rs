@@ -91,7 +91,7 @@ pub mod commitment_status {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     Text,
-    /// Money in the billing currency, f64 as the sources keep it.
+    /// Money in the billing currency: exact pico-units (see [`money_dtype`]).
     Money,
     Quantity,
     /// UTC instant.
@@ -170,6 +170,20 @@ pub fn tags_dtype() -> DataType {
     ])))
 }
 
+/// Digits of a canonical money column: a sum of lines, each below the line limit
+/// (see [`crate::money`]), fits with room to spare.
+pub const MONEY_PRECISION: usize = 38;
+
+/// Canonical money: decimal pico-units, exact at any magnitude a bill reaches.
+pub fn money_dtype() -> DataType {
+    DataType::Decimal(MONEY_PRECISION, crate::money::SCALE)
+}
+
+/// A typed zero of money, for rules that set an amount to nothing.
+pub fn zero_money() -> Expr {
+    lit(0i64).cast(money_dtype())
+}
+
 pub fn timestamp_dtype() -> DataType {
     DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC))
 }
@@ -178,7 +192,8 @@ impl Kind {
     pub fn dtype(self) -> DataType {
         match self {
             Kind::Text => DataType::String,
-            Kind::Money | Kind::Quantity => DataType::Float64,
+            Kind::Money => money_dtype(),
+            Kind::Quantity => DataType::Float64,
             Kind::Timestamp => timestamp_dtype(),
             Kind::Tags => tags_dtype(),
         }

@@ -5,8 +5,9 @@ use polars::prelude::*;
 use serde::Serialize;
 
 use crate::engine::currency::choose_currency;
-use crate::engine::frame;
+use crate::engine::{frame, validate};
 use crate::error::Result;
+use crate::money::Money;
 use crate::schema::{
     BILLED_COST, BILLING_CURRENCY, CHARGE_PERIOD_END, CHARGE_PERIOD_START, EFFECTIVE_COST,
     LIST_COST, SERVICE_NAME, SUB_ACCOUNT_ID,
@@ -18,9 +19,9 @@ pub struct Summary {
     pub currency: String,
     pub period_start: Option<String>,
     pub period_end: Option<String>,
-    pub billed_cost: f64,
-    pub effective_cost: f64,
-    pub list_cost: f64,
+    pub billed_cost: Money,
+    pub effective_cost: Money,
+    pub list_cost: Money,
     pub by_service: Vec<Breakdown>,
     pub by_account: Vec<Breakdown>,
 }
@@ -28,9 +29,9 @@ pub struct Summary {
 #[derive(Debug, Serialize)]
 pub struct Breakdown {
     pub name: String,
-    pub billed_cost: f64,
-    pub effective_cost: f64,
-    pub list_cost: f64,
+    pub billed_cost: Money,
+    pub effective_cost: Money,
+    pub list_cost: Money,
 }
 
 fn cost_sums() -> [Expr; 3] {
@@ -38,13 +39,12 @@ fn cost_sums() -> [Expr; 3] {
 }
 
 pub fn summarize(lf: LazyFrame, currency: Option<&str>, top: usize) -> Result<Summary> {
-    let lf = lf.with_columns(
-        [BILLED_COST, EFFECTIVE_COST, LIST_COST].map(|c| frame::to_nanos(col(c)).alias(c)),
-    );
     let totals = lf.clone().group_by([col(BILLING_CURRENCY)]).agg(
         [
             len().alias("rows"),
             col(CHARGE_PERIOD_START).min().alias("start"),
+            col(CHARGE_PERIOD_START).max().alias("last_start"),
+            col(CHARGE_PERIOD_START).null_count().alias("no_start"),
             col(CHARGE_PERIOD_END).max().alias("end"),
         ]
         .into_iter()
@@ -68,6 +68,15 @@ pub fn summarize(lf: LazyFrame, currency: Option<&str>, top: usize) -> Result<Su
         out.next().expect("three results"),
     );
 
+    validate::check_lines(&totals, "start")?;
+    validate::check_instants(&totals, "last_start", true)?;
+    validate::check_instants(&totals, "end", false)?;
+    if frame::ints(&totals, "no_start")?
+        .iter()
+        .any(|n| n.unwrap_or(0) > 0)
+    {
+        validate::check_instant(CHARGE_PERIOD_START, None, true)?;
+    }
     let currencies: Vec<Option<String>> = frame::strings(&totals, BILLING_CURRENCY)?;
     let mut found: Vec<String> = currencies.iter().flatten().cloned().collect();
     found.sort();
@@ -76,7 +85,7 @@ pub fn summarize(lf: LazyFrame, currency: Option<&str>, top: usize) -> Result<Su
         .iter()
         .position(|c| c.as_deref() == Some(chosen.as_str()))
         .expect("chosen currency is among those found");
-    let at = |name: &str| -> Result<f64> { Ok(frame::money(&totals, name)?[i]) };
+    let at = |name: &str| -> Result<Money> { Ok(frame::exact_money(&totals, name)?[i]) };
 
     Ok(Summary {
         rows: frame::ints(&totals, "rows")?[i].unwrap_or(0) as u64,
@@ -95,9 +104,9 @@ pub fn summarize(lf: LazyFrame, currency: Option<&str>, top: usize) -> Result<Su
 fn top_breakdown(df: &DataFrame, currency: &str, top: usize) -> Result<Vec<Breakdown>> {
     let currencies = frame::strings(df, BILLING_CURRENCY)?;
     let names = frame::strings(df, "name")?;
-    let billed = frame::money(df, BILLED_COST)?;
-    let effective = frame::money(df, EFFECTIVE_COST)?;
-    let list = frame::money(df, LIST_COST)?;
+    let billed = frame::exact_money(df, BILLED_COST)?;
+    let effective = frame::exact_money(df, EFFECTIVE_COST)?;
+    let list = frame::exact_money(df, LIST_COST)?;
     let mut rows: Vec<Breakdown> = (0..df.height())
         .filter(|&i| currencies[i].as_deref() == Some(currency))
         .map(|i| Breakdown {
@@ -109,7 +118,7 @@ fn top_breakdown(df: &DataFrame, currency: &str, top: usize) -> Result<Vec<Break
         .collect();
     rows.sort_by(|a, b| {
         b.effective_cost
-            .total_cmp(&a.effective_cost)
+            .cmp(&a.effective_cost)
             .then_with(|| a.name.cmp(&b.name))
     });
     rows.truncate(top);
@@ -128,16 +137,16 @@ pub fn render_table(s: &Summary) -> String {
         s.period_end.as_deref().unwrap_or("?")
     );
     let _ = writeln!(out, "currency        {}", s.currency);
-    let _ = writeln!(out, "billed cost     {:>16.2}", s.billed_cost);
-    let _ = writeln!(out, "effective cost  {:>16.2}", s.effective_cost);
-    let _ = writeln!(out, "list cost       {:>16.2}", s.list_cost);
+    let _ = writeln!(out, "billed cost     {:>16}", s.billed_cost.round_to(2));
+    let _ = writeln!(out, "effective cost  {:>16}", s.effective_cost.round_to(2));
+    let _ = writeln!(out, "list cost       {:>16}", s.list_cost.round_to(2));
     for (title, rows) in [
         ("top services", &s.by_service),
         ("top accounts", &s.by_account),
     ] {
         let _ = writeln!(out, "\n{title} (effective cost, {})", s.currency);
         for r in rows {
-            let _ = writeln!(out, "  {:>14.2}  {}", r.effective_cost, r.name);
+            let _ = writeln!(out, "  {:>14}  {}", r.effective_cost.round_to(2), r.name);
         }
     }
     out

@@ -30,6 +30,11 @@ fn legacy_parquet_matches_duckdb() {
     assert!((kpi("tag_coverage_pct") - 14.204734282109749).abs() < 0.01);
     assert!((kpi("commitment_utilization_pct") - 82.57931632237593).abs() < 0.01);
     assert!((kpi("commitment_coverage_pct") - 21.76068174607765).abs() < 0.01);
+    // Spot, whose lines here carry no instance type and no public on-demand cost: the type
+    // comes from the usage type, the on-demand equivalent from the catalog.
+    assert!((kpi("spot_share_hours_pct") - 7.990310102962858).abs() < 1e-6);
+    assert!((kpi("spot_share_pct") - 8.922564127196857).abs() < 1e-6);
+    assert_cents(kpi("spot_spend"), 31.505516000499835, "Spot spend");
 
     let findings = csv_rows(&report.join("findings.csv"));
     let gp2: Vec<_> = findings
@@ -46,6 +51,16 @@ fn legacy_parquet_matches_duckdb() {
     // findings.csv holds each volume's saving to the cent: 8.375209287353913 in all, 8.10 as the
     // sum of the 304 rounded savings (both from the script).
     assert_cents(saving, 8.10, "gp2 monthly saving, per volume to the cent");
+    // The m5.large and t3.micro running Windows (operation RunInstances:0002) get no Graviton
+    // advice: Graviton does not run Windows.
+    for windows in ["i-09676b3839354c8ae", "i-09539a821f7beffef"] {
+        assert!(
+            !findings
+                .iter()
+                .any(|f| f["resource_id"] == windows && f["rule"] == "graviton"),
+            "{windows}"
+        );
+    }
     // DuckDB finds no ElasticIP:IdleAddress line in this sample, so neither may costlens.
     assert!(!findings.iter().any(|f| f["rule"] == "idle-public-ip"));
 

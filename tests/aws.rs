@@ -128,6 +128,21 @@ fn xml_value(xml: &str, tag: &str) -> String {
     xml[start..end].to_string()
 }
 
+/// A moto account of this run for test `n`: each run of the suite gets new accounts, so a
+/// second run against the same moto server neither meets the first run's IAM user (creating
+/// it again fails) nor its Cost Explorer answers left unread (a stopped fetch leaves some).
+fn fresh_account(n: u8) -> String {
+    static RUN: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    let run = RUN.get_or_init(|| {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos() as u64;
+        (nanos ^ u64::from(std::process::id()).rotate_left(32)) % 10_000_000_000
+    });
+    format!("9{n}{run:010}")
+}
+
 /// An IAM user with an access key in moto account `account`: requests signed with the key are
 /// that account's, so each test's injected Cost Explorer results stay its own.
 fn moto_account(moto: &str, account: &str) -> Sandbox {
@@ -269,7 +284,7 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
 #[test]
 fn cost_explorer_pages_become_one_dataset() {
     let moto = moto_url();
-    let account = "100000000001";
+    let account = &fresh_account(1);
     let sandbox = moto_account(&moto, account);
     inject_cost_and_usage(&moto, account, &two_pages());
 
@@ -353,7 +368,7 @@ fn cost_explorer_pages_become_one_dataset() {
 #[test]
 fn cost_explorer_lines_keep_tags_and_no_resources() {
     let moto = moto_url();
-    let account = "100000000002";
+    let account = &fresh_account(2);
     let sandbox = moto_account(&moto, account);
     inject_cost_and_usage(
         &moto,
@@ -389,7 +404,8 @@ fn cost_explorer_lines_keep_tags_and_no_resources() {
     assert_eq!(cell(&rows[0], "ServiceName"), "AWS Lambda");
     assert_eq!(cell(&rows[0], "Tags"), r#"{"team":"web"}"#);
     assert_eq!(cell(&rows[1], "Tags"), "{}");
-    assert_eq!(cell(&rows[0], "BilledCost"), "3.0");
+    // Money exactly, every digit and no more.
+    assert_eq!(cell(&rows[0], "BilledCost"), "3");
     assert_eq!(cell(&rows[0], "EffectiveCost"), "2.5");
     assert_eq!(cell(&rows[0], "x_NetAmortizedCost"), "2.4");
     assert_eq!(cell(&rows[0], "ConsumedQuantity"), "10.0");
@@ -405,7 +421,7 @@ fn cost_explorer_lines_keep_tags_and_no_resources() {
 #[test]
 fn cost_guard_stops_at_the_limit_and_writes_nothing() {
     let moto = moto_url();
-    let account = "100000000003";
+    let account = &fresh_account(3);
     let sandbox = moto_account(&moto, account);
     inject_cost_and_usage(&moto, account, &two_pages());
     let mut args = FETCH_TWO_DAYS.to_vec();
@@ -442,7 +458,7 @@ fn closed_port_url() -> String {
 #[test]
 fn cached_answers_make_a_rerun_free_until_they_expire() {
     let moto = moto_url();
-    let account = "100000000004";
+    let account = &fresh_account(4);
     let sandbox = moto_account(&moto, account);
     inject_cost_and_usage(&moto, account, &two_pages());
     let fetch = |out: &str, endpoint: &str, extra: &[&str]| {
@@ -459,9 +475,10 @@ fn cached_answers_make_a_rerun_free_until_they_expire() {
         first.stderr
     );
 
-    // The rerun may not pay for anything and has no AWS to reach: only the cache can answer.
-    let dead = closed_port_url();
-    let rerun = fetch("rerun.parquet", &dead, &["--max-requests", "0"]);
+    // The rerun may not pay for anything (the guard would stop the first paid request): only
+    // the cache can answer. (The same endpoint: another is another request, see
+    // the_cache_keeps_each_endpoint_apart.)
+    let rerun = fetch("rerun.parquet", &moto, &["--max-requests", "0"]);
     assert_eq!(rerun.code, 0, "{}", rerun.stderr);
     assert!(
         rerun
@@ -474,6 +491,7 @@ fn cached_answers_make_a_rerun_free_until_they_expire() {
     assert_cents(s["billed_cost"].as_f64().unwrap(), 20.00, "cached rerun");
 
     // Expired answers are asked for again (and here AWS cannot be reached: a clean error).
+    let dead = closed_port_url();
     let expired = fetch("expired.parquet", &dead, &["--cache-hours", "0"]);
     assert_eq!(expired.code, 2, "{}", expired.stderr);
     assert!(
@@ -906,6 +924,60 @@ const ONE_PAGE: &str = r#"{"ResultsByTime": [{"TimePeriod": {"Start": "2026-10-0
   "Total": {}, "Groups": [{"Keys": ["AWS Lambda", "111111111111"],
   "Metrics": {"UnblendedCost": {"Amount": "4.2", "Unit": "USD"}}}], "Estimated": false}],
   "DimensionValueAttributes": [], "NextPageToken": "p2"}"#;
+
+/// The same request to another endpoint is another request: its answer is never served from
+/// the cache of the first (the cache key includes the endpoint). Two stubs answer differently.
+#[test]
+fn the_cache_keeps_each_endpoint_apart() {
+    let serve = |amount: &str| {
+        let page = json!({
+            "ResultsByTime": [day("2026-10-01", "2026-10-03", vec![
+                group(&["AWS Lambda", "111111111111"], [amount, amount, amount], ("1", "Requests")),
+            ])],
+            "DimensionValueAttributes": [],
+        })
+        .to_string();
+        Stub::start(vec![answer("GetCostAndUsage", 200, &page)])
+    };
+    let (first, second) = (serve("20.00"), serve("3.00"));
+    let sandbox = Sandbox::new("testing", "testing");
+    let fetch = |out: &str, endpoint: &str| {
+        let mut args = FETCH_TWO_DAYS.to_vec();
+        args.extend(["--out", out, "--endpoint-url", endpoint]);
+        let run = sandbox.run(&args);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        run.stderr
+    };
+    let billed = |file: &str| {
+        summary_json(&sandbox, file, &[])["billed_cost"]
+            .as_f64()
+            .unwrap()
+    };
+    let paid = "1 paid request ($0.01), 0 answered from the cache";
+    assert!(fetch("a.parquet", &first.url).contains(paid));
+    let stderr = fetch("b.parquet", &second.url);
+    assert!(
+        stderr.contains(paid),
+        "another endpoint, another request: {stderr}"
+    );
+    assert_cents(billed("a.parquet"), 20.00, "first endpoint");
+    assert_cents(
+        billed("b.parquet"),
+        3.00,
+        "second endpoint, not the first's answer",
+    );
+    // The first endpoint's answer is still cached for the first endpoint.
+    let stderr = fetch("a-again.parquet", &first.url);
+    assert!(
+        stderr.contains("0 paid requests ($0.00), 1 answered from the cache"),
+        "{stderr}"
+    );
+    assert_cents(
+        billed("a-again.parquet"),
+        20.00,
+        "first endpoint, from the cache",
+    );
+}
 
 #[test]
 fn throttling_is_retried_with_backoff() {

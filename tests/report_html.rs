@@ -118,7 +118,7 @@ fn the_acme_report_has_every_chart_and_a_self_contained_html() {
     let top = &html[at("Top 10 findings")..at("Savings by category")];
     let mut from = 0;
     for f in findings.iter().take(10) {
-        let saving = money(f["monthly_saving"].parse().unwrap());
+        let saving = money(f["monthly_saving"].parse::<f64>().unwrap());
         let cell = format!("<td class=\"num\">{saving}</td>");
         let found = top[from..]
             .find(&cell)
@@ -128,16 +128,16 @@ fn the_acme_report_has_every_chart_and_a_self_contained_html() {
         let row = &top[from..row_end];
         assert!(row.contains(&esc(&f["rule"])), "{row}");
         assert!(row.contains(&esc(&f["recommendation"])), "{row}");
+        // Counted or not as findings.csv says, and a finding left out says why (the reasons
+        // themselves: analyse's unit tests).
+        let counted = if f["counted"] == "true" {
+            "<td>yes</td>"
+        } else {
+            "<td>no: "
+        };
+        assert!(row.contains(counted), "{row}");
     }
     assert_eq!(top.matches("<tr>").count(), 11, "header and 10 findings");
-    // The largest finding is an alternative purchase the total does not count: the table says
-    // why.
-    assert_eq!(findings[0]["counted"], "false");
-    assert_eq!(findings[0]["rule"], "commitment-purchase");
-    assert!(
-        top.contains("no: an alternative; the counted purchases cover the same usage"),
-        "{top}"
-    );
 
     for (name, formula) in KPI_FORMULAS {
         assert!(html.contains(name), "{name}");

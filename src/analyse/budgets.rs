@@ -11,6 +11,7 @@ use super::allocation::AllocationRow;
 use crate::config::Budget;
 use crate::engine::aggregates::Aggregates;
 use crate::findings::{amount, Category, Confidence, Finding};
+use crate::money::Money;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -76,7 +77,8 @@ pub fn analyse(
                 .filter(|r| aggs.period.contains(r.day))
                 .filter(|r| r.account.as_deref() == Some(account.as_str()))
                 .map(|r| r.effective)
-                .sum(),
+                .sum::<Money>()
+                .to_f64(),
             (None, Some(value)) => showback
                 .iter()
                 .filter(|r| r.value == value.trim())
@@ -142,6 +144,10 @@ mod tests {
     use crate::engine::aggregates::DailyRow;
     use crate::period::Period;
 
+    fn money(x: f64) -> crate::money::Money {
+        crate::money::Money::from_f64_line(x).unwrap()
+    }
+
     fn aggs(data_end_day: i64, costs: &[(&str, f64)]) -> Aggregates {
         let period = Period::parse("2026-10", chrono::NaiveDate::MIN).unwrap();
         let daily = costs
@@ -151,10 +157,10 @@ mod tests {
                 account: Some(account.to_string()),
                 service: None,
                 charge_category: None,
-                billed: *cost,
-                effective: *cost,
-                list: *cost,
-                contracted: *cost,
+                billed: money(*cost),
+                effective: money(*cost),
+                list: money(*cost),
+                contracted: money(*cost),
             })
             .collect();
         Aggregates {

@@ -18,7 +18,10 @@ pub mod allocation;
 pub mod budgets;
 pub mod gates;
 pub mod history;
+mod network;
 pub mod rate;
+pub mod sizing;
+mod storage;
 pub mod trends;
 pub mod usage;
 
@@ -29,14 +32,16 @@ use crate::engine::inventory;
 
 use crate::config::Config;
 use crate::findings::{Category, Finding, HOURS_PER_MONTH, SOURCE_COSTLENS};
+use crate::money::Money;
 use crate::period::Period;
 use crate::utilization::Utilization;
 
+/// Exact sums of the period's lines (see [`crate::money`]).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Totals {
-    pub billed: f64,
-    pub effective: f64,
-    pub list: f64,
+    pub billed: Money,
+    pub effective: Money,
+    pub list: Money,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -44,9 +49,9 @@ pub struct CostLine {
     pub name: String,
     /// The account's name, for accounts.
     pub label: Option<String>,
-    pub billed: f64,
-    pub effective: f64,
-    pub list: f64,
+    pub billed: Money,
+    pub effective: Money,
+    pub list: Money,
 }
 
 /// One service's cost in one account, for pivot tables.
@@ -55,17 +60,17 @@ pub struct ServiceAccountCost {
     pub service: String,
     pub account: String,
     pub account_name: Option<String>,
-    pub billed: f64,
-    pub effective: f64,
-    pub list: f64,
+    pub billed: Money,
+    pub effective: Money,
+    pub list: Money,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct DailyCost {
     pub day: i64,
     pub service: String,
-    pub billed: f64,
-    pub effective: f64,
+    pub billed: Money,
+    pub effective: Money,
 }
 
 /// A resource's cost in the period.
@@ -83,12 +88,12 @@ pub struct ResourceCost {
 pub const TOP_RESOURCES: usize = 100;
 
 /// How many actions the plan puts first.
-pub const ACTIONS: usize = 5;
+pub const FIRST_ACTIONS: usize = 5;
 
 /// One of the plan's first actions: a finding the savings total counts, worth acting on, and
 /// who owns what it is about.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Action {
+pub struct FirstAction {
     pub finding_id: String,
     pub rule: String,
     pub recommendation: String,
@@ -100,6 +105,12 @@ pub struct Action {
     /// The resource's allocation tag (`team=data`), when it has one.
     pub owner: Option<String>,
 }
+
+/// How the deduplicated savings total is built, stated in the report.
+pub const SAVINGS_METHOD: &str = "Usage actions first (modernisation, rightsizing, schedules, \
+    Spot), one per resource, the largest; commitment purchases then sized only on the on-demand \
+    spend that stays after them (a family the report moves off is not bought), one purchase plan \
+    per provider: no dollar is counted twice.";
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Savings {
@@ -147,8 +158,8 @@ pub struct Analysis {
     /// Every finding, ranked by monthly saving; `counted` marks those the total includes.
     pub findings: Vec<Finding>,
     pub savings: Savings,
-    /// The first [`ACTIONS`] counted findings worth acting on, with their owners.
-    pub actions: Vec<Action>,
+    /// The first [`FIRST_ACTIONS`] counted findings worth acting on, with their owners.
+    pub first_actions: Vec<FirstAction>,
     /// Findings saving less a month are never among the first shown ([`Analysis::actionable`]).
     pub min_saving: f64,
     /// Set by the caller, which reads the previous report.
@@ -205,13 +216,13 @@ impl Analysis {
 
 /// The plan's first actions: counted findings saving at least `min_saving` a month, each with
 /// its account's name and the allocation tag of its resource.
-fn actions(
+fn first_actions(
     findings: &[Finding],
     aggs: &Aggregates,
     policy: &crate::config::TagPolicy,
     names: &HashMap<&str, &str>,
     min_saving: f64,
-) -> Vec<Action> {
+) -> Vec<FirstAction> {
     let owners: HashMap<&str, String> = match (aggs.allocation_key, policy.allocation_key()) {
         (Some(index), Some(key)) => aggs
             .resources
@@ -227,8 +238,8 @@ fn actions(
     findings
         .iter()
         .filter(|f| f.counted && f.monthly_saving >= min_saving)
-        .take(ACTIONS)
-        .map(|f| Action {
+        .take(FIRST_ACTIONS)
+        .map(|f| FirstAction {
             finding_id: f.finding_id.clone(),
             rule: f.rule.clone(),
             recommendation: f.recommendation.clone(),
@@ -279,7 +290,7 @@ fn top_resources(aggs: &Aggregates) -> Vec<ResourceCost> {
 fn sort_lines(lines: &mut [CostLine]) {
     lines.sort_by(|a, b| {
         b.effective
-            .total_cmp(&a.effective)
+            .cmp(&a.effective)
             .then_with(|| a.name.cmp(&b.name))
     });
 }
@@ -299,7 +310,7 @@ fn cost_tables(aggs: &Aggregates) -> CostTables {
     let mut services: BTreeMap<String, Totals> = BTreeMap::new();
     let mut accounts: BTreeMap<String, Totals> = BTreeMap::new();
     let mut pairs: BTreeMap<(String, String), Totals> = BTreeMap::new();
-    let mut daily: BTreeMap<(i64, String), (f64, f64)> = BTreeMap::new();
+    let mut daily: BTreeMap<(i64, String), (Money, Money)> = BTreeMap::new();
     for row in aggs.daily.iter().filter(|r| aggs.period.contains(r.day)) {
         let service = row.service.clone().unwrap_or_default();
         let account = row.account.clone().unwrap_or_default();
@@ -347,7 +358,7 @@ fn cost_tables(aggs: &Aggregates) -> CostTables {
         })
         .collect();
     // Stable: the map gave (service, account) order, kept among equal costs.
-    by_service_account.sort_by(|a, b| b.effective.total_cmp(&a.effective));
+    by_service_account.sort_by_key(|p| std::cmp::Reverse(p.effective));
     let daily = daily
         .into_iter()
         .map(|((day, service), (billed, effective))| DailyCost {
@@ -364,6 +375,40 @@ fn cost_tables(aggs: &Aggregates) -> CostTables {
         by_service_account,
         daily,
     }
+}
+
+/// What the counted usage findings do to each instance's on-demand spend, in the period, so
+/// that commitment sizing covers only what stays (a modernised family is not bought, a stopped
+/// instance is not covered).
+fn planned_actions(aggs: &Aggregates, findings: &[Finding]) -> Vec<sizing::Action> {
+    let hours = aggs.covered_hours();
+    let fleet: HashMap<String, inventory::Instance> = inventory::instances(aggs)
+        .into_iter()
+        .map(|i| (i.id.clone(), i))
+        .collect();
+    findings
+        .iter()
+        .filter(|f| f.counted)
+        .filter_map(|f| {
+            let instance = fleet.get(f.resource_id.as_deref()?)?;
+            let effect = match f.rule.as_str() {
+                "previous-generation" | "graviton" => sizing::Effect::LeavesFamily,
+                "downsize-instance" => sizing::Effect::Shrinks,
+                "idle-instance" | "offhours-schedule" | "spot-candidate" => {
+                    sizing::Effect::LeavesCommitments
+                }
+                _ => return None,
+            };
+            Some(sizing::Action {
+                provider: instance.provider,
+                region: instance.region.clone().unwrap_or_default(),
+                instance_type: instance.instance_type.clone(),
+                on_demand_cost: instance.on_demand_cost,
+                saving: f.monthly_saving * hours / HOURS_PER_MONTH,
+                effect,
+            })
+        })
+        .collect()
 }
 
 /// Per resource, only the finding with the largest saving counts (downsize, Spot and a
@@ -437,22 +482,12 @@ pub fn run(aggs: &Aggregates, config: &Config, inputs: Inputs) -> Analysis {
         rate::spot_candidates(aggs, &config.rate, &config.tags)
     });
 
-    // Usage and Spot findings first, deduplicated, so commitment sizing can take off the
-    // on-demand spend they remove.
+    // One action per dollar: usage and Spot findings first, one per resource, then commitment
+    // purchases sized on what stays on demand after them.
     let mut resource_findings: Vec<Finding> = usage.findings.iter().cloned().chain(spot).collect();
     deduplicate(&mut resource_findings);
-    let hours = aggs.covered_hours();
-    let fleet: HashMap<String, (String, String)> = inventory::instances(aggs)
-        .into_iter()
-        .map(|i| (i.id, (i.region.unwrap_or_default(), i.instance_type)))
-        .collect();
-    let mut removed: HashMap<(String, String), f64> = HashMap::new();
-    for f in resource_findings.iter().filter(|f| f.counted) {
-        if let Some(key) = f.resource_id.as_ref().and_then(|id| fleet.get(id)) {
-            *removed.entry(key.clone()).or_default() += f.monthly_saving * hours / HOURS_PER_MONTH;
-        }
-    }
-    let rate = timed("rate", || rate::analyse(aggs, &config.rate, &removed));
+    let actions = planned_actions(aggs, &resource_findings);
+    let rate = timed("rate", || rate::analyse(aggs, &config.rate, &actions));
     let trends = timed("trends", || {
         trends::analyse(
             aggs,
@@ -494,7 +529,7 @@ pub fn run(aggs: &Aggregates, config: &Config, inputs: Inputs) -> Analysis {
         .iter()
         .filter_map(|l| Some((l.name.as_str(), l.label.as_deref()?)))
         .collect();
-    let actions = actions(
+    let first_actions = first_actions(
         &findings,
         aggs,
         &config.tags,
@@ -564,7 +599,7 @@ pub fn run(aggs: &Aggregates, config: &Config, inputs: Inputs) -> Analysis {
         gates,
         findings,
         savings,
-        actions,
+        first_actions,
         min_saving: config.report.min_saving,
         history: None,
         notes,
@@ -589,5 +624,33 @@ mod tests {
         deduplicate(&mut f);
         let counted: Vec<bool> = f.iter().map(|x| x.counted).collect();
         assert_eq!(counted, vec![false, true, false, true, false]);
+    }
+
+    #[test]
+    fn a_finding_left_out_of_the_total_says_why() {
+        let mut a = crate::report::charts::fixture::analysis();
+        // The fixture counts a purchase and idle-instance on i-1; add what the total leaves out.
+        let mut schedule = finding("offhours-schedule", "i-1", 30.0);
+        let mut alternative = Finding::new(Category::Rate, "commitment-purchase", "all compute");
+        alternative.monthly_saving = 250.0;
+        let mut provider = finding("downsize-instance", "i-9", 12.0);
+        provider.source = "aws-compute-optimizer".into();
+        for f in [&mut schedule, &mut alternative, &mut provider] {
+            f.counted = false;
+        }
+        a.findings.extend([schedule, alternative, provider]);
+        let reasons: Vec<String> = a.findings.iter().map(|f| a.counted_reason(f)).collect();
+        assert_eq!(
+            reasons,
+            [
+                "yes",
+                "yes",
+                "yes",
+                "no: nothing to save (a finding to act on, without a saving)",
+                "no: same resource as idle-instance, which saves more and is counted",
+                "no: an alternative; the counted purchases cover the same usage",
+                "no: the provider's own recommendation, shown beside costlens's",
+            ]
+        );
     }
 }

@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use crate::config::AnomalyRules;
 use crate::engine::aggregates::Aggregates;
 use crate::findings::{amount, Category, Confidence, Finding};
+use crate::money::Money;
 use crate::schema::charge_category;
 
 const DAY_MS: i64 = 86_400_000;
@@ -102,15 +103,15 @@ pub struct PreviousMonth {
 
 /// Effective cost per (service, account) in `[start, end)`.
 fn pairs(aggs: &Aggregates, start: i64, end: i64) -> BTreeMap<(String, String), f64> {
-    let mut out = BTreeMap::new();
+    let mut out: BTreeMap<(String, String), Money> = BTreeMap::new();
     for row in aggs.daily.iter().filter(|r| r.day >= start && r.day < end) {
         let key = (
             row.service.clone().unwrap_or_default(),
             row.account.clone().unwrap_or_default(),
         );
-        *out.entry(key).or_insert(0.0) += row.effective;
+        *out.entry(key).or_default() += row.effective;
     }
-    out
+    out.into_iter().map(|(k, v)| (k, v.to_f64())).collect()
 }
 
 /// The largest movers among (service, account) pairs, `scale` applied to this period's cost.
@@ -168,18 +169,18 @@ fn months(
             },
         );
     }
-    let mut data: BTreeMap<String, f64> = BTreeMap::new();
+    let mut data: BTreeMap<String, Money> = BTreeMap::new();
     for row in aggs.daily.iter().filter(|r| r.day < period.start) {
         *data
             .entry(crate::period::Period::month_containing(row.day).label)
-            .or_insert(0.0) += row.effective;
+            .or_default() += row.effective;
     }
     for (label, total) in data {
         by_label.insert(
             label.clone(),
             MonthTotal {
                 label,
-                effective: total,
+                effective: total.to_f64(),
                 forecast: None,
                 from_report: false,
             },
@@ -212,25 +213,27 @@ fn median(values: &mut [f64]) -> f64 {
     }
 }
 
-/// Effective cost per service and per account in `[start, end)`, from the daily rows.
+/// Effective cost per service and per account in `[start, end)`, from the daily rows (summed
+/// exactly, then as f64 for the comparison).
 fn totals(
     aggs: &Aggregates,
     start: i64,
     end: i64,
 ) -> (f64, BTreeMap<String, f64>, BTreeMap<String, f64>) {
-    let mut total = 0.0;
-    let mut by_service = BTreeMap::new();
-    let mut by_account = BTreeMap::new();
+    let mut total = Money::ZERO;
+    let mut by_service: BTreeMap<String, Money> = BTreeMap::new();
+    let mut by_account: BTreeMap<String, Money> = BTreeMap::new();
     for row in aggs.daily.iter().filter(|r| r.day >= start && r.day < end) {
         total += row.effective;
         *by_service
             .entry(row.service.clone().unwrap_or_default())
-            .or_insert(0.0) += row.effective;
+            .or_default() += row.effective;
         *by_account
             .entry(row.account.clone().unwrap_or_default())
-            .or_insert(0.0) += row.effective;
+            .or_default() += row.effective;
     }
-    (total, by_service, by_account)
+    let floats = |m: BTreeMap<String, Money>| m.into_iter().map(|(k, v)| (k, v.to_f64())).collect();
+    (total.to_f64(), floats(by_service), floats(by_account))
 }
 
 fn changes(
@@ -364,7 +367,7 @@ fn anomalies(aggs: &Aggregates, rules: &AnomalyRules) -> Vec<Anomaly> {
             row.service.clone().unwrap_or_default(),
             row.account.clone().unwrap_or_default(),
         );
-        *series.entry(key).or_default().entry(row.day).or_insert(0.0) += row.effective;
+        *series.entry(key).or_default().entry(row.day).or_insert(0.0) += row.effective.to_f64();
     }
     let Some(first_day) = first_day else {
         return Vec::new();
@@ -418,16 +421,20 @@ mod tests {
         }
     }
 
+    fn money(x: f64) -> Money {
+        Money::from_f64_line(x).unwrap()
+    }
+
     fn day(at: i64, service: &str, account: &str, cost: f64) -> DailyRow {
         DailyRow {
             day: at,
             account: Some(account.into()),
             service: Some(service.into()),
             charge_category: Some("Usage".into()),
-            billed: cost,
-            effective: cost,
-            list: cost,
-            contracted: cost,
+            billed: money(cost),
+            effective: money(cost),
+            list: money(cost),
+            contracted: money(cost),
         }
     }
 

@@ -159,14 +159,17 @@ impl<'a> Session<'a> {
         Ok(())
     }
 
-    /// SHA-256 of the request, its page and the profile: another account's answers or another
-    /// period never match.
+    /// SHA-256 of the request, its page, the profile and where the request goes (endpoint and
+    /// region, as the SDK resolved them from the flags, the environment and the profile):
+    /// another account's answers, another period or another endpoint's never match.
     fn cache_key(&self, request: &Request, page_token: Option<&str>) -> String {
         let identity = serde_json::json!({
             "operation": request.operation,
             "params": request.params,
             "page_token": page_token,
             "profile": self.options.profile_in_use(),
+            "endpoint": self.config.endpoint_url(),
+            "region": self.config.region().map(|r| r.as_ref()),
         });
         let digest = Sha256::digest(identity.to_string().as_bytes());
         digest.iter().map(|b| format!("{b:02x}")).collect()

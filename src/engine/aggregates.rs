@@ -16,6 +16,7 @@ use super::policy::{policy_keys, policy_values};
 use super::rollup::{Grain, LINE_COUNT};
 use crate::config::Config;
 use crate::error::Result;
+use crate::money::Money;
 use crate::period::{Period, DAY_MS, HOUR_MS};
 use crate::schema::{self, charge_category};
 
@@ -42,10 +43,10 @@ pub struct DailyRow {
     pub account: Option<String>,
     pub service: Option<String>,
     pub charge_category: Option<String>,
-    pub billed: f64,
-    pub effective: f64,
-    pub list: f64,
-    pub contracted: f64,
+    pub billed: Money,
+    pub effective: Money,
+    pub list: Money,
+    pub contracted: Money,
 }
 
 /// Cost of one resource (or, with `resource_id` None, of lines without one) in the period,
@@ -188,16 +189,9 @@ impl Aggregates {
     }
 }
 
-/// Money columns in nano-units, summed (see [`frame::to_nanos`]).
+/// Money columns summed, exactly (canonical money is integer pico-units).
 fn money_sums() -> Vec<Expr> {
     schema::MONEY.iter().map(|c| col(*c).sum()).collect()
-}
-
-fn money_in_nanos() -> Vec<Expr> {
-    schema::MONEY
-        .iter()
-        .map(|c| frame::to_nanos(col(*c)).alias(*c))
-        .collect()
 }
 
 /// Per-line flags of the resource aggregate.
@@ -239,13 +233,9 @@ fn daily_query(lines: &Lines) -> Result<LazyFrame> {
             filter: &|_| None,
             flags: &no_flags,
         })?
-        .with_columns(money_in_nanos())
         .group_by([
             col(schema::BILLING_CURRENCY),
-            col(schema::CHARGE_PERIOD_START)
-                .dt()
-                .truncate(lit("1d"))
-                .alias(DAY),
+            frame::day_of(col(schema::CHARGE_PERIOD_START)).alias(DAY),
             col(schema::SUB_ACCOUNT_ID),
             col(schema::SERVICE_NAME),
             col(schema::CHARGE_CATEGORY),
@@ -336,11 +326,10 @@ fn resource_query(lines: &Lines, period: &Period, config: &Config) -> Result<Laz
             filter: &in_period(period),
             flags: &resource_flags,
         })?
-        .with_columns(money_in_nanos())
         .with_columns([
             when(col(OFF_HOURS))
                 .then(col(schema::EFFECTIVE_COST))
-                .otherwise(lit(0i64))
+                .otherwise(schema::zero_money())
                 .alias(OFFHOURS_COST),
             when(is_usage.clone().and(col(SHORT_LINE)))
                 .then(line_count())
@@ -394,7 +383,6 @@ fn hourly_query(lines: &Lines, period: &Period) -> Result<LazyFrame> {
             flags: &|c: &Source| vec![(COMPUTE_CLASS, classify::compute_class(c))],
         })?
         .filter(col(schema::CHARGE_CATEGORY).eq(lit(charge_category::USAGE)))
-        .with_columns(money_in_nanos())
         .group_by([
             col(schema::BILLING_CURRENCY),
             col(schema::CHARGE_PERIOD_START).alias(HOUR),
@@ -432,6 +420,7 @@ pub fn build(
     let mut out = frame::collect_all(queries, pass, "analysing the data")?.into_iter();
     let mut next = || out.next().expect("one frame per query");
     let (daily, resources, first_seen, hourly) = (next(), next(), next(), next());
+    super::validate::check_lines(&daily, DAY)?;
 
     let mut found: Vec<String> = frame::strings(&daily, schema::BILLING_CURRENCY)?
         .into_iter()
@@ -460,8 +449,8 @@ pub fn build(
     daily.sort_by(|a, b| {
         (a.day, &a.account, &a.service, &a.charge_category)
             .cmp(&(b.day, &b.account, &b.service, &b.charge_category))
-            .then(a.effective.total_cmp(&b.effective))
-            .then(a.billed.total_cmp(&b.billed))
+            .then(a.effective.cmp(&b.effective))
+            .then(a.billed.cmp(&b.billed))
     });
     resources.sort_by(|a, b| {
         (
@@ -555,10 +544,10 @@ fn daily_rows(df: &DataFrame) -> Result<Vec<DailyRow>> {
     let account = frame::strings(df, schema::SUB_ACCOUNT_ID)?;
     let service = frame::strings(df, schema::SERVICE_NAME)?;
     let category = frame::strings(df, schema::CHARGE_CATEGORY)?;
-    let billed = frame::money(df, schema::BILLED_COST)?;
-    let effective = frame::money(df, schema::EFFECTIVE_COST)?;
-    let list = frame::money(df, schema::LIST_COST)?;
-    let contracted = frame::money(df, schema::CONTRACTED_COST)?;
+    let billed = frame::exact_money(df, schema::BILLED_COST)?;
+    let effective = frame::exact_money(df, schema::EFFECTIVE_COST)?;
+    let list = frame::exact_money(df, schema::LIST_COST)?;
+    let contracted = frame::exact_money(df, schema::CONTRACTED_COST)?;
     Ok((0..df.height())
         .map(|i| DailyRow {
             day: day[i].unwrap_or(0),

@@ -1,11 +1,13 @@
-//! The engine's plumbing over polars: running several lazy queries as one pass, money in
-//! integer nano-units, time-of-day arithmetic on epoch milliseconds, and reading collected
-//! columns into plain Rust values.
+//! The engine's plumbing over polars: running several lazy queries as one pass, time-of-day
+//! arithmetic on epoch milliseconds, and reading collected columns (exact money among them)
+//! into plain Rust values.
 
 use polars::prelude::*;
 
 use crate::error::{ErrContext, Result};
+use crate::money::Money;
 use crate::period::DAY_MS;
+use crate::schema;
 
 /// How [`collect_all`] runs several queries over the same input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,30 +55,6 @@ pub fn collect_all(frames: Vec<LazyFrame>, pass: Pass, what: &str) -> Result<Vec
         .err_context(|| what.to_string())
 }
 
-/// Money is summed in whole nano-units (1e-9 of the currency) as integers: integer addition
-/// gives the same total in any order, so parallel and streaming aggregation stay
-/// deterministic to the byte. Lines carry at most ten decimals, so the rounding of each line
-/// is far below a cent even over 100 million lines; a group total may reach ±9.2 billion.
-const MONEY_SCALE: f64 = 1e9;
-
-/// A money column in integer nano-units, to be summed with a plain `sum()` (read the sum
-/// back with [`money`]). Converting before the aggregation keeps every aggregation a simple
-/// streaming reduction.
-pub fn to_nanos(expr: Expr) -> Expr {
-    // Half away from zero, as `trunc(x ± 0.5)`: the cast truncates, and this stays a vector
-    // operation where `round` calls libm once per value (5% of a 10M-line analysis).
-    let scaled = expr * lit(MONEY_SCALE);
-    when(scaled.clone().gt_eq(lit(0.0)))
-        .then(scaled.clone() + lit(0.5))
-        .otherwise(scaled - lit(0.5))
-        .cast(DataType::Int64)
-}
-
-/// Nano-units (see [`to_nanos`]) back in currency units, inside a query.
-pub fn from_nanos(expr: Expr) -> Expr {
-    expr.cast(DataType::Float64) / lit(MONEY_SCALE)
-}
-
 // Where a canonical timestamp falls in its UTC day and week, by integer arithmetic on epoch
 // milliseconds: polars' `dt().hour()` and `dt().weekday()` convert every value through chrono,
 // 4% of a 10M-line analysis. Polars' integer `%` is a floor modulo, right before 1970 too.
@@ -90,6 +68,12 @@ pub fn ms_into_day(timestamp: Expr) -> Expr {
     epoch_ms(timestamp) % lit(DAY_MS)
 }
 
+/// The timestamp's day (UTC midnight), by integer arithmetic: polars' `dt().truncate` checks
+/// for overflow in debug builds even on the slots of null values, which hold any number.
+pub fn day_of(timestamp: Expr) -> Expr {
+    (epoch_ms(timestamp.clone()) - ms_into_day(timestamp)).cast(schema::timestamp_dtype())
+}
+
 /// Milliseconds since the start of the timestamp's week, Monday 00:00 (UTC).
 pub fn ms_into_week(timestamp: Expr) -> Expr {
     // Day 0, 1970-01-01, was a Thursday: three days after a Monday.
@@ -101,11 +85,27 @@ pub fn duration_ms(start: Expr, end: Expr) -> Expr {
     epoch_ms(end) - epoch_ms(start)
 }
 
-/// A money column summed in nano-units (see [`to_nanos`]), back in currency units.
+/// A summed money column exactly (nulls, from groups without money, are zero).
+pub fn exact_money(df: &DataFrame, name: &str) -> Result<Vec<Money>> {
+    let column = df
+        .column(name)
+        .and_then(|c| c.cast(&schema::money_dtype()))
+        .err_context(|| format!("reading column {name}"))?;
+    Ok(column
+        .decimal()
+        .err_context(|| format!("reading column {name}"))?
+        .physical()
+        .iter()
+        .map(|v| Money::from_pico(v.unwrap_or(0)))
+        .collect())
+}
+
+/// A summed money column as f64, for estimates that need no exactness (the sums themselves
+/// are exact, see [`exact_money`]).
 pub fn money(df: &DataFrame, name: &str) -> Result<Vec<f64>> {
-    Ok(ints(df, name)?
+    Ok(exact_money(df, name)?
         .into_iter()
-        .map(|v| v.unwrap_or(0) as f64 / MONEY_SCALE)
+        .map(Money::to_f64)
         .collect())
 }
 

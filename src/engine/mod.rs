@@ -14,7 +14,8 @@
 //! - [`kinds`] and [`classify`]: what each row is, decided from each provider's strings.
 //! - [`currency`]: the one currency a report is in.
 //! - [`inventory`]: per-instance views over the resource rows, shared by several analysers.
-//! - [`frame`]: polars plumbing (one pass over several queries, money in nano-units, readers).
+//! - [`validate`]: what every line must have for a total to be right (currency, start).
+//! - [`frame`]: polars plumbing (one pass over several queries, time arithmetic, readers).
 //!
 //! ## How to add an aggregate
 //! 1. Add its row type and a field to [`aggregates::Aggregates`].
@@ -33,3 +34,4 @@ pub mod kinds;
 pub mod lines;
 mod policy;
 pub mod rollup;
+pub mod validate;

@@ -7,7 +7,8 @@
 //! The sums are the same as mapping every line because the mapping is linear in the source's
 //! money columns, and everything that chooses between its rules (line type, reservation ARN) or
 //! computes a requested canonical column is part of the grouping. Money is summed in integer
-//! nano-units, as on the per-line route, so totals do not depend on the order of the lines.
+//! pico-units, as on the per-line route, so totals are exact and do not depend on the order of
+//! the lines.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -56,13 +57,13 @@ pub type MapGroups = dyn Fn(LazyFrame, &[&'static str], Vec<Expr>) -> LazyFrame 
 /// A source's lines with what it takes to group them before mapping: filled by the importer
 /// (see `import::aws_cur`), read only by the engine.
 pub struct Rollup {
-    /// The source lines, money in integer nano-units.
+    /// The source lines, money in canonical pico-units and the start and end in UTC.
     pub lines: LazyFrame,
     /// Each canonical column computed from one source line.
     pub columns: BTreeMap<&'static str, Expr>,
     /// The source columns each canonical column is computed from.
     pub roots: BTreeMap<&'static str, BTreeSet<PlSmallStr>>,
-    /// Source columns summed as money (in nano-units) and as quantities.
+    /// Source columns summed as money (in pico-units) and as quantities.
     pub money: Vec<PlSmallStr>,
     pub quantities: Vec<PlSmallStr>,
     /// Source columns of the start and end of each line, and list columns (which can only be
@@ -77,7 +78,7 @@ pub struct Rollup {
 }
 
 impl Rollup {
-    /// The source lines, money in nano-units.
+    /// The source lines, money in pico-units.
     pub fn lines(&self) -> LazyFrame {
         self.lines.clone()
     }
@@ -139,20 +140,12 @@ impl Rollup {
         match grouping.grain {
             Grain::Span => aggs.extend([start.min(), end.max()]),
             Grain::Day => {
-                by.push(start.dt().truncate(lit("1d")).alias(self.start.clone()));
+                by.push(frame::day_of(start).alias(self.start.clone()));
                 aggs.push(end.max());
             }
             Grain::Exact => by.extend([start, end]),
         }
-        let mut grouped = lines.group_by(by).agg(aggs);
-        if grouping.money {
-            grouped = grouped.with_columns(
-                self.money
-                    .iter()
-                    .map(|m| frame::from_nanos(col(m.clone())).alias(m.clone()))
-                    .collect::<Vec<_>>(),
-            );
-        }
+        let grouped = lines.group_by(by).agg(aggs);
 
         let mut names: Vec<&'static str> = grouping.keys.to_vec();
         names.extend(grouping.attrs);

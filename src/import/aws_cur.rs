@@ -7,9 +7,8 @@ use std::sync::Arc;
 
 use polars::prelude::*;
 
-use super::text;
+use super::{text, typed};
 use crate::engine::classify::Vocabulary;
-use crate::engine::frame;
 use crate::engine::rollup::Rollup;
 use crate::schema::{self, charge_category as cc, commitment_status, pricing_category};
 
@@ -36,6 +35,11 @@ pub const NUMERIC_COLUMNS: &[&str] = &[
 const USAGE_AMOUNT: &str = "line_item_usage_amount";
 const NORMALIZATION_FACTOR: &str = "line_item_normalization_factor";
 
+/// Whether a numeric column holds money (read exactly) rather than a quantity.
+pub fn is_money(name: &str) -> bool {
+    NUMERIC_COLUMNS.contains(&name) && name != USAGE_AMOUNT && name != NORMALIZATION_FACTOR
+}
+
 /// Columns the mapping only reads as `x.fill_null(unblended cost)`: filled per line before
 /// lines are grouped, so a group's sum is the sum of what the mapping would read.
 const FILLED_WITH_UNBLENDED: &[&str] = &[
@@ -53,6 +57,9 @@ pub const TIMESTAMP_COLUMNS: &[&str] = &[
     "savings_plan_end_time",
 ];
 
+/// Columns every line must fill: a line without its currency or its start cannot be counted.
+pub const EVERY_LINE: &[&str] = &["line_item_usage_start_date", "line_item_currency_code"];
+
 /// Columns without which a file is not a usable CUR.
 pub const REQUIRED_COLUMNS: &[&str] = &[
     UNBLENDED_COST,
@@ -61,11 +68,14 @@ pub const REQUIRED_COLUMNS: &[&str] = &[
     "line_item_currency_code",
 ];
 
-/// Reads CUR columns whatever their physical type, and product attributes from either a
-/// top-level `product_<name>` column or the CUR 2.0 `product` map.
+/// Reads CUR columns whatever their physical type (see [`typed`]), and product attributes
+/// from either a top-level `product_<name>` column or the CUR 2.0 `product` map.
 pub struct CurColumns<'a> {
     pub schema: &'a Schema,
     pub product_map: Option<&'a str>,
+    /// The money columns are already canonical sums (grouped rows of a [`Rollup`]), read as
+    /// they are rather than checked as single lines.
+    pub summed_money: bool,
 }
 
 impl CurColumns<'_> {
@@ -81,7 +91,7 @@ impl CurColumns<'_> {
     /// (`schema::project`), once, rather than in every expression that reads the column.
     fn text(&self, name: &str) -> Expr {
         if self.has(name) {
-            col(name).cast(DataType::String)
+            typed::text(col(name))
         } else {
             lit(NULL).cast(DataType::String)
         }
@@ -97,19 +107,30 @@ impl CurColumns<'_> {
         }
     }
 
+    /// A money column exactly; the importers have refused columns of other types.
+    fn money(&self, name: &str) -> Expr {
+        let Some(dtype) = self.schema.get(name) else {
+            return lit(NULL).cast(schema::money_dtype());
+        };
+        if self.summed_money {
+            col(name)
+        } else if self.is_text(name) {
+            text::parse_money(col(name))
+        } else {
+            typed::money(col(name), dtype).unwrap_or_else(|| lit(NULL).cast(schema::money_dtype()))
+        }
+    }
+
     /// A cost component that is only meaningful on some line types: missing means zero there.
     fn component(&self, name: &str) -> Expr {
-        self.number(name).fill_null(lit(0.0))
+        self.money(name).fill_null(schema::zero_money())
     }
 
     fn timestamp(&self, name: &str) -> Expr {
-        if !self.has(name) {
-            lit(NULL).cast(schema::timestamp_dtype())
-        } else if self.is_text(name) {
-            text::parse_timestamp(col(name))
-        } else {
-            col(name).cast(schema::timestamp_dtype())
-        }
+        self.schema
+            .get(name)
+            .and_then(|dtype| typed::timestamp(col(name), dtype))
+            .unwrap_or_else(|| lit(NULL).cast(schema::timestamp_dtype()))
     }
 
     /// The first of `product_<attr>` columns the file has, else `product['<attr>']` from the
@@ -142,8 +163,8 @@ fn line_type_is(types: &[&str]) -> Expr {
 /// The canonical projection of a snake_case CUR (after [`with_service_table`]). `tags` is the
 /// already-built canonical tag list.
 fn canonical(cur: &CurColumns, tags: Option<Expr>) -> Vec<Expr> {
-    let unblended = cur.number(UNBLENDED_COST);
-    let public_cost = cur.number("pricing_public_on_demand_cost");
+    let unblended = cur.money(UNBLENDED_COST);
+    let public_cost = cur.money("pricing_public_on_demand_cost");
     let usage_type = cur.text("line_item_usage_type");
     let ri_arn = cur.text("reservation_reservation_a_r_n");
     let sp_arn = cur.text("savings_plan_savings_plan_a_r_n");
@@ -197,7 +218,7 @@ fn canonical(cur: &CurColumns, tags: Option<Expr>) -> Vec<Expr> {
             "SavingsPlanNegation",
             "SavingsPlanUpfrontFee",
         ]))
-        .then(lit(0.0))
+        .then(schema::zero_money())
         .when(line_type_is(&["DiscountedUsage"]))
         .then(cur.component("reservation_effective_cost"))
         .when(line_type_is(&["RIFee"]))
@@ -206,12 +227,12 @@ fn canonical(cur: &CurColumns, tags: Option<Expr>) -> Vec<Expr> {
                 + cur.component("reservation_unused_recurring_fee"),
         )
         .when(line_type_is(&["Fee"]).and(ri_arn.clone().neq(lit("")).fill_null(lit(false))))
-        .then(lit(0.0))
+        .then(schema::zero_money())
         .otherwise(unblended.clone());
 
     // List cost is the public on-demand cost; the negation line only cancels billed cost.
     let list_cost = when(line_type_is(&["SavingsPlanNegation"]))
-        .then(lit(0.0))
+        .then(schema::zero_money())
         .otherwise(public_cost.clone().fill_null(unblended.clone()));
 
     // Without commitments, covered usage would be charged at the (negotiated) on-demand rate:
@@ -219,9 +240,9 @@ fn canonical(cur: &CurColumns, tags: Option<Expr>) -> Vec<Expr> {
     let contracted_cost = when(committed_usage.clone())
         .then(public_cost.fill_null(unblended.clone()))
         .when(line_type_is(&["SavingsPlanNegation"]))
-        .then(lit(0.0))
+        .then(schema::zero_money())
         .otherwise(
-            cur.number("line_item_net_unblended_cost")
+            cur.money("line_item_net_unblended_cost")
                 .fill_null(unblended.clone()),
         );
 
@@ -267,14 +288,20 @@ fn canonical(cur: &CurColumns, tags: Option<Expr>) -> Vec<Expr> {
     let consumed_quantity = when(charge_category.clone().eq(lit(cc::USAGE)))
         .then(usage_amount.clone())
         .otherwise(lit(NULL).cast(DataType::Float64));
-    // Files without an instance-type column (some legacy CSVs) get it from the usage type.
+    // The instance type the usage type names, for files without an instance-type column (some
+    // legacy CSVs) and for lines where it is empty: legacy CURs leave it empty on Spot lines
+    // (`SpotUsage:c5.large`).
+    let from_usage_type = usage_type.clone().str().extract(
+        lit(r"(?:BoxUsage|SpotUsage|HeavyUsage|DedicatedUsage|InstanceUsage|Multi-AZUsage|NodeUsage):([a-z0-9]+[a-z0-9.-]*\.[a-z0-9]+)"),
+        1,
+    );
     let instance_type = if cur.has("product_instance_type") {
-        cur.text("product_instance_type")
+        let column = cur.text("product_instance_type");
+        when(column.clone().eq(lit("")).fill_null(lit(true)))
+            .then(from_usage_type)
+            .otherwise(column)
     } else {
-        usage_type.clone().str().extract(
-            lit(r"(?:BoxUsage|SpotUsage|HeavyUsage|DedicatedUsage|InstanceUsage|Multi-AZUsage|NodeUsage):([a-z0-9]+[a-z0-9.-]*\.[a-z0-9]+)"),
-            1,
-        )
+        from_usage_type
     };
     let service_code = cur.text("line_item_product_code");
     let region = cur.product(&["region_code", "region"]);
@@ -389,7 +416,9 @@ fn canonical_by_name(
 
 /// The CUR's lines prepared for grouping before mapping ([`Rollup`]), when its money columns
 /// are numbers and its usage dates timestamps (parquet as AWS and Athena write it); text
-/// columns are parsed line by line, so text CURs take the per-line route.
+/// columns are parsed line by line, so text CURs take the per-line route. The prepared lines
+/// carry money as canonical pico-units and the usage dates in UTC, so groups are summed
+/// exactly and days are UTC days whatever zone the file's timestamps are in.
 pub fn rollup(
     scan: LazyFrame,
     file_schema: &Schema,
@@ -408,34 +437,43 @@ pub fn rollup(
         .collect();
     if present
         .iter()
-        .any(|c| !file_schema.get(c).is_some_and(|t| t.is_primitive_numeric()))
+        .any(|c| !file_schema.get(c).is_some_and(typed::is_money_type))
     {
         return None;
     }
     let (quantities, money): (Vec<&str>, Vec<&str>) =
         present.into_iter().partition(|c| *c == USAGE_AMOUNT);
-    let unblended = col(UNBLENDED_COST).cast(DataType::Float64);
-    let prepared: Vec<Expr> = money
-        .iter()
-        .map(|m| {
-            let mut value = col(*m).cast(DataType::Float64);
-            if FILLED_WITH_UNBLENDED.contains(m) {
-                value = value.fill_null(unblended.clone());
-            }
-            frame::to_nanos(value).alias(*m)
-        })
-        .chain(
-            quantities
-                .iter()
-                .map(|q| col(*q).cast(DataType::Float64).alias(*q)),
-        )
-        .collect();
+    let as_money = |name: &str| typed::money(col(name), file_schema.get(name)?);
+    let unblended = as_money(UNBLENDED_COST)?;
+    let mut prepared = Vec::new();
+    for m in &money {
+        let mut value = as_money(m)?;
+        if FILLED_WITH_UNBLENDED.contains(m) {
+            value = value.fill_null(unblended.clone());
+        }
+        prepared.push(value.alias(*m));
+    }
+    prepared.extend(
+        quantities
+            .iter()
+            .map(|q| col(*q).cast(DataType::Float64).alias(*q)),
+    );
+    prepared.extend([start, end].map(|t| col(t).cast(schema::timestamp_dtype()).alias(t)));
 
-    let schema = Arc::new(file_schema.clone());
+    // The prepared lines' own schema: what the canonical mapping reads from them.
+    let mut lines_schema = file_schema.clone();
+    for m in &money {
+        lines_schema.with_column((*m).into(), schema::money_dtype());
+    }
+    for t in [start, end] {
+        lines_schema.with_column(t.into(), schema::timestamp_dtype());
+    }
+    let schema = Arc::new(lines_schema);
     let product_map = product_map.map(String::from);
     let cur = CurColumns {
         schema: &schema,
         product_map: product_map.as_deref(),
+        summed_money: false,
     };
     let mut columns = BTreeMap::new();
     let mut roots = BTreeMap::new();
@@ -467,6 +505,7 @@ pub fn rollup(
         let cur = CurColumns {
             schema: &map_schema,
             product_map: product_map.as_deref(),
+            summed_money: true,
         };
         let wanted: Vec<Expr> = canonical_by_name(&cur, tags.clone())
             .filter(|(name, _)| names.contains(name))
@@ -531,12 +570,21 @@ mod tests {
         let cur = CurColumns {
             schema: &schema,
             product_map: None,
+            summed_money: false,
         };
         to_canonical(df.lazy(), &cur, None).collect().unwrap()
     }
 
+    /// Money columns read back as f64: the fixture's amounts are exact in binary.
     fn floats(df: &DataFrame, name: &str) -> Vec<Option<f64>> {
-        df.column(name).unwrap().f64().unwrap().iter().collect()
+        df.column(name)
+            .unwrap()
+            .cast(&DataType::Float64)
+            .unwrap()
+            .f64()
+            .unwrap()
+            .iter()
+            .collect()
     }
 
     #[test]

@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use crate::aws::ce::{Page, Request, RequestStats, Session};
 use crate::aws::{self, AwsOptions};
 use crate::error::{ErrContext, Error, Result};
+use crate::money::{self, Money};
 use crate::schema;
 
 /// How an input names a Cost Explorer query: `ce:2026-10` (a month) or
@@ -300,7 +301,8 @@ struct CostRow {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Metric {
-    amount: f64,
+    /// As AWS sends it (decimal text), checked: money is read from it exactly.
+    amount: String,
     unit: Option<String>,
 }
 
@@ -419,13 +421,29 @@ fn keep_metrics(
         let Some(text) = value.amount() else {
             continue;
         };
-        let amount = text.trim().parse::<f64>().map_err(|_| {
-            Error::Aws(format!(
-                "{context}: metric {name} is '{text}', not a number"
-            ))
-        })?;
+        let valid = if name == USAGE {
+            text.trim().parse::<f64>().is_ok_and(f64::is_finite)
+        } else {
+            Money::parse_line(text).is_some()
+        };
+        if !valid {
+            return Err(Error::Aws(format!(
+                "{context}: metric {name} is '{text}', not {}",
+                if name == USAGE {
+                    "a finite number".to_string()
+                } else {
+                    money::limit_text()
+                }
+            )));
+        }
         let unit = value.unit().map(String::from);
-        kept.insert(name.to_string(), Metric { amount, unit });
+        kept.insert(
+            name.to_string(),
+            Metric {
+                amount: text.trim().to_string(),
+                unit,
+            },
+        );
     }
     Ok(kept)
 }
@@ -509,11 +527,19 @@ fn to_frame(query: &CostQuery, pages: &[CostPage]) -> Result<LazyFrame> {
         columns.push(Column::new(group_column(i).into(), values));
     }
     for name in METRICS {
-        let amounts: Vec<Option<f64>> = rows
+        let amounts = rows
             .iter()
-            .map(|row| row.metrics.get(name).map(|m| m.amount))
-            .collect();
-        columns.push(Column::new(name.into(), amounts));
+            .map(|row| row.metrics.get(name).map(|m| &m.amount));
+        columns.push(if name == USAGE {
+            let quantities: Vec<Option<f64>> =
+                amounts.map(|a| a.and_then(|a| a.parse().ok())).collect();
+            Column::new(name.into(), quantities)
+        } else {
+            let pico = amounts.map(|a| a.and_then(|a| Money::parse_line(a)).map(Money::pico));
+            Int128Chunked::from_iter_options(name.into(), pico)
+                .into_decimal_unchecked(schema::MONEY_PRECISION, money::SCALE)
+                .into_column()
+        });
     }
     let unit_of = |metric: &str| -> Vec<Option<String>> {
         rows.iter()

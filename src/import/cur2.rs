@@ -65,6 +65,7 @@ pub fn load(
     let cur = CurColumns {
         schema: file_schema,
         product_map: is_map(file_schema.get(PRODUCT_MAP)).then_some(PRODUCT_MAP),
+        summed_money: false,
     };
     let tags = file_schema.contains(TAGS_MAP).then(canonical_tags);
     let rollup = aws_cur::rollup(scan.clone(), file_schema, cur.product_map, tags.clone());

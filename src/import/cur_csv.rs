@@ -61,11 +61,16 @@ pub fn load(path: &Path) -> Result<LazyFrame> {
     }
     // Checked under the names the user sees in the file, before renaming.
     for (from, to) in &renames {
-        if aws_cur::NUMERIC_COLUMNS.contains(&to.as_str()) {
+        if aws_cur::is_money(to) {
+            text::check_money(&df, path, from)?;
+        } else if aws_cur::NUMERIC_COLUMNS.contains(&to.as_str()) {
             text::check_numbers(&df, path, from)?;
         }
         if aws_cur::TIMESTAMP_COLUMNS.contains(&to.as_str()) {
             text::check_timestamps(&df, path, from)?;
+        }
+        if aws_cur::EVERY_LINE.contains(&to.as_str()) {
+            text::check_present(&df, path, from)?;
         }
     }
     for (from, to) in renames.iter().filter(|(from, to)| from != to) {
@@ -85,6 +90,7 @@ pub fn load(path: &Path) -> Result<LazyFrame> {
     let cur = CurColumns {
         schema: &schema,
         product_map: None,
+        summed_money: false,
     };
     let canonical = aws_cur::to_canonical(df.lazy(), &cur, tags_from_columns(&tag_columns));
     materialize(canonical, path)

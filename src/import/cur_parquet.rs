@@ -35,6 +35,7 @@ pub fn load(
     let cur = CurColumns {
         schema: file_schema,
         product_map: None,
+        summed_money: false,
     };
     let tags = tags_from_columns(&tag_columns);
     let rollup = aws_cur::rollup(scan.clone(), file_schema, None, tags.clone());

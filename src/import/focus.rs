@@ -7,8 +7,7 @@ use std::path::Path;
 use polars::prelude::*;
 
 use super::{
-    check_parquet_columns, entry_list_field, keep_present_tags, materialize, tag_entry,
-    tags_from_entries, text,
+    entry_list_field, keep_present_tags, materialize, tag_entry, tags_from_entries, text, typed,
 };
 use crate::error::{ErrContext, Error, Result};
 use crate::schema::{self, Kind};
@@ -35,7 +34,7 @@ pub fn is_focus<'a>(mut names: impl Iterator<Item = &'a str>) -> bool {
 /// File column name for each canonical column it has, matched case-insensitively (Athena
 /// lower-cases FOCUS names). Two file columns for one canonical column (`BilledCost` and
 /// `billedcost`) are an error: which one holds the figures would be a guess.
-fn match_columns(
+pub(super) fn match_columns(
     path: &Path,
     file_names: &[String],
 ) -> Result<Vec<(&'static schema::Column, String)>> {
@@ -81,10 +80,14 @@ pub fn load_csv(path: &Path) -> Result<LazyFrame> {
     check_required(path, &matched)?;
     for (column, name) in &matched {
         match column.kind {
-            Kind::Money | Kind::Quantity => text::check_numbers(&df, path, name)?,
+            Kind::Money => text::check_money(&df, path, name)?,
+            Kind::Quantity => text::check_numbers(&df, path, name)?,
             Kind::Timestamp => text::check_timestamps(&df, path, name)?,
             Kind::Tags => check_tags(&df, path, name)?,
             Kind::Text => {}
+        }
+        if [schema::BILLING_CURRENCY, schema::CHARGE_PERIOD_START].contains(&column.name) {
+            text::check_present(&df, path, name)?;
         }
     }
     let projection = schema::project(|canonical| {
@@ -93,7 +96,8 @@ pub fn load_csv(path: &Path) -> Result<LazyFrame> {
         };
         let source = col(name.as_str());
         Some(match column.kind {
-            Kind::Money | Kind::Quantity => text::parse_number(source),
+            Kind::Money => text::parse_money(source),
+            Kind::Quantity => text::parse_number(source),
             Kind::Timestamp => text::parse_timestamp(source),
             Kind::Tags => tags_from_json(source),
             Kind::Text => source,
@@ -106,34 +110,48 @@ pub fn load_parquet(path: &Path, scan: LazyFrame, file_schema: &Schema) -> Resul
     let names: Vec<String> = file_schema.iter_names().map(|n| n.to_string()).collect();
     let matched = match_columns(path, &names)?;
     check_required(path, &matched)?;
-    let money: Vec<&str> = matched
-        .iter()
-        .filter(|(c, _)| matches!(c.kind, Kind::Money | Kind::Quantity))
-        .map(|(_, n)| n.as_str())
-        .collect();
-    check_parquet_columns(path, file_schema, &[], &money)?;
-    // A map column (AWS's parquet export writes SkuPriceDetails as one) becomes the JSON text
-    // FOCUS defines, so every later reader sees one shape.
-    let as_text = |name: &str| {
-        let source = col(name);
-        match file_schema.get(name) {
-            Some(DataType::List(_)) => json_object_text(source),
-            _ => source,
-        }
-    };
-    let projection = schema::project(|canonical| {
-        let Some((column, name)) = matched.iter().find(|(c, _)| c.name == canonical) else {
-            return instance_type_from_details(canonical, &matched, as_text);
-        };
+    let mut sources = Vec::with_capacity(matched.len());
+    for (column, name) in &matched {
         let source = col(name.as_str());
-        let dtype = file_schema.get(name)?;
-        Some(match (column.kind, dtype) {
-            (Kind::Timestamp, DataType::String) => text::parse_timestamp(source),
-            (Kind::Tags, DataType::String) => tags_from_json(source),
-            (Kind::Tags, _) => tags_from_map(source),
-            (Kind::Text, DataType::List(_)) => json_object_text(source),
-            _ => source,
-        })
+        let dtype = file_schema.get(name).unwrap_or(&DataType::Null);
+        let typed = match (column.kind, dtype) {
+            (Kind::Money, DataType::String) => Some(text::parse_money(source)),
+            (Kind::Money, _) => typed::money(source, dtype),
+            (Kind::Quantity, d) => (typed::is_money_type(d) || d.is_string()).then_some(source),
+            (Kind::Timestamp, _) => typed::timestamp(source, dtype),
+            (Kind::Tags, DataType::String) => Some(tags_from_json(source)),
+            (Kind::Tags, _) => Some(tags_from_map(source)),
+            // A map column (AWS's parquet export writes SkuPriceDetails as one) becomes the
+            // JSON text FOCUS defines, so every later reader sees one shape.
+            (Kind::Text, DataType::List(_)) => Some(json_object_text(source)),
+            (Kind::Text, _) => Some(typed::text(source)),
+        };
+        let expected = match column.kind {
+            Kind::Money | Kind::Quantity => typed::MONEY_TYPES,
+            Kind::Timestamp => "timestamps",
+            Kind::Tags | Kind::Text => "text",
+        };
+        let typed = typed.ok_or_else(|| {
+            Error::column(
+                path,
+                name.as_str(),
+                format!("expected {expected}, found a column of type {dtype}"),
+            )
+        })?;
+        sources.push((column.name, typed));
+    }
+    let projection = schema::project(|canonical| {
+        sources
+            .iter()
+            .find(|(name, _)| *name == canonical)
+            .map(|(_, expr)| expr.clone())
+            .or_else(|| {
+                let as_text = |name: &str| match file_schema.get(name) {
+                    Some(DataType::List(_)) => json_object_text(col(name)),
+                    _ => typed::text(col(name)),
+                };
+                instance_type_from_details(canonical, &matched, as_text)
+            })
     });
     Ok(scan.select(projection))
 }

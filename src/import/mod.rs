@@ -22,9 +22,12 @@ pub mod cost_explorer;
 mod cur2;
 mod cur_csv;
 mod cur_parquet;
+mod diagnose;
+mod discover;
 mod focus;
 pub mod s3;
 mod text;
+mod typed;
 
 use std::fs::File;
 use std::io::Read;
@@ -32,8 +35,12 @@ use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
+pub use diagnose::explain;
+pub use discover::expand_inputs;
+pub(crate) use discover::is_billing_file_name;
+
 use crate::aws::AwsOptions;
-use crate::engine::rollup;
+use crate::engine::{self, rollup};
 use crate::error::{ErrContext, Error, Result};
 use crate::schema;
 
@@ -90,8 +97,10 @@ impl Format {
                  exported after that carry them"
             }
             Format::FocusCsv | Format::FocusParquet => {
-                "the FOCUS export's ResourceId column is empty: export it with resource ids \
-                 (for AWS, a CUR 2.0 export with \"Include resource IDs\" has them)"
+                "its ResourceId column is empty: data from Cost Explorer (as `costlens fetch ce` \
+                 writes it) has none, they are not available from Cost Explorer data; a \
+                 provider's FOCUS export has them when exported with resource ids (for AWS, a \
+                 CUR 2.0 export with \"Include resource IDs\")"
             }
         }
     }
@@ -282,6 +291,33 @@ fn scan_parquet(path: &Path) -> Result<LazyFrame> {
 const PARQUET_MAGIC: &[u8] = b"PAR1";
 const GZIP_MAGIC: &[u8] = &[0x1f, 0x8b];
 
+/// The file's name must not contradict its content: a `.parquet` that is text, or a `.csv`
+/// that is a parquet or gzip file, is refused rather than read as something else.
+fn check_name_matches(path: &Path, is_parquet: bool, is_gzip: bool) -> Result<()> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    let content = if is_parquet {
+        "a parquet file"
+    } else if is_gzip {
+        "a gzip file"
+    } else {
+        "not parquet or gzip (text?)"
+    };
+    let contradicts = (name.ends_with(".parquet") && !is_parquet)
+        || (name.ends_with(".gz") && !is_gzip)
+        || (name.ends_with(".csv") && (is_parquet || is_gzip));
+    if contradicts {
+        let ext = name.rsplit('.').next().unwrap_or_default();
+        return Err(Error::input(
+            path,
+            format!("named .{ext} but its content is {content}"),
+        ));
+    }
+    Ok(())
+}
+
 fn sniff(path: &Path) -> Result<Sniffed> {
     let mut file = File::open(path).err_context(|| format!("{}: opening", path.display()))?;
     let mut magic = [0u8; 4];
@@ -289,13 +325,32 @@ fn sniff(path: &Path) -> Result<Sniffed> {
     if n == 0 {
         return Err(Error::input(path, "empty file"));
     }
-    if &magic[..n] == PARQUET_MAGIC {
-        let schema = scan_parquet(path)?
+    let is_parquet = &magic[..n] == PARQUET_MAGIC;
+    let is_gzip = magic.starts_with(GZIP_MAGIC);
+    check_name_matches(path, is_parquet, is_gzip)?;
+    if is_parquet {
+        let scan = scan_parquet(path)?;
+        let schema = scan
+            .clone()
             .collect_schema()
             .map_err(|e| Error::input(path, format!("not a readable parquet file: {e}")))?;
+        // From the footer: an empty file is refused here, not converted to an empty dataset.
+        let rows = scan
+            .select([len()])
+            .collect()
+            .map_err(|e| Error::input(path, format!("not a readable parquet file: {e}")))?;
+        if engine::frame::ints(&rows, "len")?
+            .first()
+            .copied()
+            .flatten()
+            == Some(0)
+        {
+            return Err(Error::input(path, "no data rows (an empty parquet file)"));
+        }
         return Ok(Sniffed::Parquet(schema));
     }
-    let header = text::read_header(path, magic.starts_with(GZIP_MAGIC))?;
+    text::check_is_text(path, is_gzip)?;
+    let header = text::read_header(path, is_gzip)?;
     Ok(Sniffed::Text { header })
 }
 
@@ -308,82 +363,6 @@ fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> 
         }
     }
     Ok(filled)
-}
-
-/// Billing file endings looked for inside a directory; other files (manifests, READMEs,
-/// licences) are skipped.
-fn is_billing_file_name(name: &str) -> bool {
-    let name = name.to_ascii_lowercase();
-    [".csv", ".csv.gz", ".parquet", ".gz"]
-        .iter()
-        .any(|ext| name.ends_with(ext))
-}
-
-/// Files, directories (searched recursively) and globs into a sorted list of files.
-pub fn expand_inputs(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
-    if inputs.is_empty() {
-        return Err(Error::Usage("no input given".into()));
-    }
-    let mut files = Vec::new();
-    for input in inputs {
-        let text = input.to_string_lossy();
-        if text.contains(['*', '?', '[']) && !input.exists() {
-            let mut matched: Vec<PathBuf> = glob::glob(&text)
-                .map_err(|e| Error::input(input, format!("bad glob pattern: {e}")))?
-                .filter_map(|entry| entry.ok())
-                .filter(|p| {
-                    p.is_file()
-                        && p.file_name()
-                            .and_then(|n| n.to_str())
-                            .is_some_and(is_billing_file_name)
-                })
-                .collect();
-            if matched.is_empty() {
-                return Err(Error::input(input, "the pattern matches no billing file"));
-            }
-            matched.sort();
-            files.extend(matched);
-        } else if input.is_dir() {
-            let mut found = Vec::new();
-            collect_billing_files(input, &mut found)?;
-            if found.is_empty() {
-                return Err(Error::input(
-                    input,
-                    "directory holds no billing files (*.csv, *.csv.gz, *.parquet)",
-                ));
-            }
-            found.sort();
-            files.extend(found);
-        } else if input.is_file() {
-            files.push(input.clone());
-        } else {
-            return Err(Error::NotFound {
-                path: input.clone(),
-            });
-        }
-    }
-    files.dedup();
-    Ok(files)
-}
-
-fn collect_billing_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
-    let entries =
-        std::fs::read_dir(dir).err_context(|| format!("{}: listing directory", dir.display()))?;
-    for entry in entries {
-        let path = entry
-            .err_context(|| format!("{}: listing directory", dir.display()))?
-            .path();
-        if path.is_dir() {
-            collect_billing_files(&path, out)?;
-        } else if path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(is_billing_file_name)
-        {
-            out.push(path);
-        }
-    }
-    Ok(())
 }
 
 /// Maps a CSV file's text cells to the canonical schema once, in memory: later passes then read
@@ -410,11 +389,14 @@ fn check_parquet_columns(
     }
     for name in numeric {
         if let Some(dtype) = file_schema.get(name) {
-            if !(dtype.is_primitive_numeric() || dtype.is_null()) {
+            if !typed::is_money_type(dtype) {
                 return Err(Error::column(
                     path,
                     *name,
-                    format!("expected numbers, found a column of type {dtype}"),
+                    format!(
+                        "expected {}, found a column of type {dtype}",
+                        typed::MONEY_TYPES
+                    ),
                 ));
             }
         }
@@ -545,14 +527,6 @@ mod tests {
         assert_eq!(normalize_aws_tag_key("aws:createdBy"), "aws:createdBy");
         assert_eq!(normalize_aws_tag_key("aws_created_by"), "aws:created_by");
         assert_eq!(normalize_aws_tag_key("Project"), "Project");
-    }
-
-    #[test]
-    fn billing_file_names() {
-        assert!(is_billing_file_name("cur-00001.csv.gz"));
-        assert!(is_billing_file_name("part-0.snappy.parquet"));
-        assert!(!is_billing_file_name("cur-Manifest.json"));
-        assert!(!is_billing_file_name("LICENSE"));
     }
 
     #[test]

@@ -10,6 +10,7 @@ use flate2::read::MultiGzDecoder;
 use polars::prelude::*;
 
 use crate::error::{ErrContext, Error, Result};
+use crate::money::{self, Money};
 
 fn open(path: &Path, gzip: bool) -> Result<Box<dyn Read>> {
     let file = File::open(path).err_context(|| format!("{}: opening", path.display()))?;
@@ -27,6 +28,42 @@ fn is_gzip(path: &Path) -> Result<bool> {
         .read(&mut magic)
         .err_context(|| format!("{}: reading", path.display()))?;
     Ok(n == 2 && magic == [0x1f, 0x8b])
+}
+
+/// How much of a text file is looked at before it is read: enough for any real header and
+/// first lines, and a bounded read whatever the file holds (a sparse file, a binary blob).
+const SNIFF_BYTES: usize = 64 << 10;
+
+/// Where the first NUL byte is: CSV text never has one, a sparse hole or a binary file does.
+fn first_nul(bytes: &[u8]) -> Option<usize> {
+    bytes.iter().position(|b| *b == 0)
+}
+
+fn binary(path: &Path, at: usize) -> Error {
+    Error::input(
+        path,
+        format!("binary content (a NUL byte at byte {at}): not CSV text"),
+    )
+}
+
+/// Refuses a file whose first bytes are not UTF-8 text, within a bounded read.
+pub fn check_is_text(path: &Path, gzip: bool) -> Result<()> {
+    let mut start = Vec::with_capacity(SNIFF_BYTES);
+    open(path, gzip)?
+        .take(SNIFF_BYTES as u64)
+        .read_to_end(&mut start)
+        .map_err(|e| Error::input(path, format!("cannot read: {e}")))?;
+    if let Some(at) = first_nul(&start) {
+        return Err(binary(path, at));
+    }
+    match std::str::from_utf8(&start) {
+        // A character cut by the end of the read is fine.
+        Err(e) if e.error_len().is_some() => Err(Error::input(
+            path,
+            format!("not UTF-8 text (byte {}): not a CSV file", e.valid_up_to()),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// The header row's column names.
@@ -56,13 +93,25 @@ pub fn read_header(path: &Path, gzip: bool) -> Result<Vec<String>> {
 pub fn read_all_text(path: &Path) -> Result<DataFrame> {
     let gzip = is_gzip(path)?;
     let mut bytes = Vec::new();
-    open(path, gzip)?.read_to_end(&mut bytes).map_err(|e| {
-        if gzip {
-            Error::input(path, format!("corrupt or truncated gzip: {e}"))
-        } else {
-            Error::input(path, format!("cannot read: {e}"))
+    let mut reader = open(path, gzip)?;
+    let mut chunk = vec![0u8; 1 << 20];
+    loop {
+        let n = reader.read(&mut chunk).map_err(|e| {
+            if gzip {
+                Error::input(path, format!("corrupt or truncated gzip: {e}"))
+            } else {
+                Error::input(path, format!("cannot read: {e}"))
+            }
+        })?;
+        if n == 0 {
+            break;
         }
-    })?;
+        // Stops at the first NUL: a sparse or binary tail is refused, not read into memory.
+        if let Some(at) = first_nul(&chunk[..n]) {
+            return Err(binary(path, bytes.len() + at));
+        }
+        bytes.extend_from_slice(&chunk[..n]);
+    }
     if bytes.starts_with(b"\xef\xbb\xbf") {
         bytes.drain(..3);
     }
@@ -170,115 +219,289 @@ fn check_cells(
     Ok(())
 }
 
-/// Fails on the first cell of `column` that is present but not a number.
-pub fn check_numbers(df: &DataFrame, path: &Path, column: &str) -> Result<()> {
-    check_cells(df, path, column, "a number", |c| c.parse::<f64>().is_ok())
-}
-
-/// Fails on the first cell of `column` that is present but not an ISO-8601 UTC timestamp.
-pub fn check_timestamps(df: &DataFrame, path: &Path, column: &str) -> Result<()> {
-    check_cells(
-        df,
-        path,
-        column,
-        "a UTC timestamp like 2024-09-01T00:00:00Z",
-        |c| normalize_timestamp(c).is_some(),
-    )
-}
-
-/// `YYYY-MM-DD`, `YYYY-MM-DD[T ]HH:MM:SS[.fff][Z|+00:00]` into `YYYY-MM-DD HH:MM:SS`; anything
-/// else (including a non-UTC offset) is rejected.
-fn normalize_timestamp(s: &str) -> Option<String> {
-    let (date, time) = match s.len() {
-        10 => (s, "00:00:00"),
-        n if n >= 19 => (&s[..10], &s[11..19]),
-        _ => return None,
+/// Fails on the first line whose `column` is empty: a line without its currency or its start
+/// cannot be counted in any total.
+pub fn check_present(df: &DataFrame, path: &Path, column: &str) -> Result<()> {
+    let Ok(values) = df.column(column) else {
+        return Ok(());
     };
-    if s.len() >= 19 {
-        let sep = s.as_bytes()[10];
-        if sep != b'T' && sep != b' ' {
+    let text = values.str().err_context(|| path.display().to_string())?;
+    match text
+        .iter()
+        .position(|cell| cell.is_none_or(|c| c.trim().is_empty()))
+    {
+        Some(row) => Err(Error::Cell {
+            path: path.into(),
+            line: line_of(row),
+            column: column.into(),
+            expected: "a value (every line needs one)".into(),
+            found: text.get(row).unwrap_or_default().into(),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Fails on the first cell of `column` that is present but not a finite number.
+pub fn check_numbers(df: &DataFrame, path: &Path, column: &str) -> Result<()> {
+    check_cells(df, path, column, "a finite number", |c| {
+        c.parse::<f64>().is_ok_and(f64::is_finite)
+    })
+}
+
+/// Fails on the first cell of `column` that is present but not an amount of money (decimal
+/// text below the line limit, see [`Money::parse_line`]).
+pub fn check_money(df: &DataFrame, path: &Path, column: &str) -> Result<()> {
+    let expected = format!("an amount of money ({})", money::limit_text());
+    check_cells(df, path, column, &expected, |c| {
+        Money::parse_line(c).is_some()
+    })
+}
+
+/// What the timestamp checks and parser accept, for error messages.
+pub const TIMESTAMP_FORMATS: &str = "an ISO-8601 timestamp like 2024-09-01T00:00:00Z (a date, \
+     optional seconds and fraction, Z or an offset like -04:00), from 1970 to 9999";
+
+/// Fails on the first cell of `column` that is present but not a timestamp
+/// ([`parse_instant`]).
+pub fn check_timestamps(df: &DataFrame, path: &Path, column: &str) -> Result<()> {
+    check_cells(df, path, column, TIMESTAMP_FORMATS, |c| {
+        parse_instant(c).is_some()
+    })
+}
+
+/// Reads the next `n` ASCII digits as a number.
+fn digits(bytes: &[u8], at: &mut usize, n: usize) -> Option<u32> {
+    let chunk = bytes.get(*at..*at + n)?;
+    if !chunk.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    *at += n;
+    Some(chunk.iter().fold(0, |v, d| v * 10 + u32::from(d - b'0')))
+}
+
+/// An ISO-8601 timestamp as billing files write it, as epoch milliseconds (UTC):
+/// `YYYY-MM-DD`, or `YYYY-MM-DD[T ]HH:MM[:SS[.fraction]]` then nothing (UTC, as AWS writes
+/// them), `Z`, ` UTC` or an offset (`+02:00`, `-0400`, `+05`), converted to UTC. Anything
+/// else is `None`: other orders (`09/01/2024`), a leap second, a day that does not exist, a
+/// year before 1970 or after 9999. Works on bytes, so any text is safe to give.
+pub fn parse_instant(text: &str) -> Option<i64> {
+    let b = text.trim().as_bytes();
+    let mut at = 0;
+    let year = digits(b, &mut at, 4)?;
+    let dash = |at: &mut usize| (b.get(*at) == Some(&b'-')).then(|| *at += 1);
+    dash(&mut at)?;
+    let month = digits(b, &mut at, 2)?;
+    dash(&mut at)?;
+    let day = digits(b, &mut at, 2)?;
+    let date = chrono::NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day)?;
+    let (mut hour, mut minute, mut second, mut milli) = (0, 0, 0, 0);
+    let mut offset_minutes: i64 = 0;
+    if at < b.len() {
+        if !matches!(b[at], b'T' | b't' | b' ') {
             return None;
         }
-        let mut rest = &s[19..];
-        if let Some(frac) = rest.strip_prefix('.') {
-            let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
-            if digits == 0 {
-                return None;
+        at += 1;
+        hour = digits(b, &mut at, 2)?;
+        (b.get(at) == Some(&b':')).then(|| at += 1)?;
+        minute = digits(b, &mut at, 2)?;
+        if b.get(at) == Some(&b':') {
+            at += 1;
+            second = digits(b, &mut at, 2)?;
+            if matches!(b.get(at), Some(b'.' | b',')) {
+                at += 1;
+                let first = at;
+                while b.get(at).is_some_and(u8::is_ascii_digit) {
+                    at += 1;
+                }
+                if at == first {
+                    return None;
+                }
+                // Milliseconds: the first three digits; finer digits are dropped.
+                let fraction = &b[first..at];
+                milli = (0..3).fold(0, |ms, i| {
+                    ms * 10 + fraction.get(i).map_or(0, |d| u32::from(d - b'0'))
+                });
             }
-            rest = &frac[digits..];
         }
-        if !matches!(rest, "" | "Z" | "+00:00" | "+0000" | " UTC") {
-            return None;
+        match &b[at..] {
+            b"" | b"Z" | b"z" | b" UTC" | b"UTC" => {}
+            zone => {
+                let sign = match zone.first()? {
+                    b'+' => 1,
+                    b'-' => -1,
+                    _ => return None,
+                };
+                let mut z = 1;
+                let zone_hours = digits(zone, &mut z, 2)?;
+                if zone.get(z) == Some(&b':') {
+                    z += 1;
+                }
+                let zone_minutes = if z < zone.len() {
+                    digits(zone, &mut z, 2)?
+                } else {
+                    0
+                };
+                if z != zone.len() || zone_hours > 23 || zone_minutes > 59 {
+                    return None;
+                }
+                offset_minutes = sign * i64::from(zone_hours * 60 + zone_minutes);
+            }
         }
     }
-    let joined = format!("{date} {time}");
-    chrono::NaiveDateTime::parse_from_str(&joined, "%Y-%m-%d %H:%M:%S").ok()?;
-    Some(joined)
+    // from_hms_milli_opt takes a leap second as 59 s + 1000 ms; billing data has none.
+    if second > 59 {
+        return None;
+    }
+    let time = chrono::NaiveTime::from_hms_milli_opt(hour, minute, second, milli)?;
+    let ms = date.and_time(time).and_utc().timestamp_millis() - offset_minutes * 60_000;
+    (crate::period::EARLIEST_MS..crate::period::END_OF_TIME_MS)
+        .contains(&ms)
+        .then_some(ms)
 }
 
-/// Text timestamps (checked by [`check_timestamps`]) into UTC datetimes.
+/// Text timestamps (checked by [`check_timestamps`]) into UTC datetimes; a cell that is not
+/// one fails the query, naming its text.
 pub fn parse_timestamp(text: Expr) -> Expr {
-    let trimmed = text.str().strip_chars(lit(NULL));
-    let date_only = trimmed.clone().str().len_chars().eq(lit(10u32));
-    let normalized =
-        when(date_only)
-            .then(concat_str([trimmed.clone(), lit(" 00:00:00")], "", false))
-            .otherwise(trimmed.str().slice(lit(0), lit(19)).str().replace(
-                lit("T"),
-                lit(" "),
-                true,
-            ));
-    normalized.str().to_datetime(
-        Some(TimeUnit::Milliseconds),
-        Some(TimeZone::UTC),
-        StrptimeOptions {
-            format: Some("%Y-%m-%d %H:%M:%S".into()),
-            strict: false,
-            exact: true,
-            cache: true,
+    text.map(
+        |column| {
+            let cells = column.str()?;
+            let ms: Int64Chunked = cells
+                .iter()
+                .map(|cell| {
+                    cell.filter(|c| !c.trim().is_empty())
+                        .map(|c| {
+                            parse_instant(c).ok_or_else(
+                                || polars_err!(ComputeError: "'{c}' is not {TIMESTAMP_FORMATS}"),
+                            )
+                        })
+                        .transpose()
+                })
+                .collect::<PolarsResult<_>>()?;
+            Ok(ms
+                .with_name(column.name().clone())
+                .into_series()
+                .cast(&crate::schema::timestamp_dtype())?
+                .into_column())
         },
-        lit("raise"),
+        |_, field| {
+            Ok(Field::new(
+                field.name().clone(),
+                crate::schema::timestamp_dtype(),
+            ))
+        },
     )
 }
 
-/// A text or numeric column as f64 (text checked by [`check_numbers`]).
+/// A text column of quantities as f64 (checked by [`check_numbers`]).
 pub fn parse_number(text: Expr) -> Expr {
     text.str().strip_chars(lit(NULL)).cast(DataType::Float64)
+}
+
+/// A text column of money (checked by [`check_money`]) as exact pico-units; a cell that is
+/// not an amount fails the query, naming its text.
+pub fn parse_money(text: Expr) -> Expr {
+    text.map(
+        |column| {
+            let cells = column.str()?;
+            let pico: Vec<Option<i128>> = cells
+                .iter()
+                .map(|cell| {
+                    cell.filter(|c| !c.trim().is_empty())
+                        .map(|c| {
+                            Money::parse_line(c).map(Money::pico).ok_or_else(|| {
+                                polars_err!(ComputeError: "'{c}' is not {}", money::limit_text())
+                            })
+                        })
+                        .transpose()
+                })
+                .collect::<PolarsResult<_>>()?;
+            Ok(
+                Int128Chunked::from_iter_options(column.name().clone(), pico.into_iter())
+                    .into_decimal_unchecked(crate::schema::MONEY_PRECISION, money::SCALE)
+                    .into_column(),
+            )
+        },
+        |_, field| {
+            Ok(Field::new(
+                field.name().clone(),
+                crate::schema::money_dtype(),
+            ))
+        },
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// 2024-09-01T00:00:00Z.
+    const SEP_1: i64 = 1_725_148_800_000;
+
     #[test]
     fn timestamps_in_the_shapes_billing_files_use() {
         for s in [
-            "2023-11-01T00:00:00.000Z",
+            "2024-09-01T00:00:00.000Z",
             "2024-09-01 00:00:00",
             "2024-09-01T00:00:00Z",
             "2024-09-01T00:00:00+00:00",
+            "2024-09-01T00:00Z",
             "2024-09-01",
+            " 2024-09-01 00:00:00 UTC ",
         ] {
-            assert!(normalize_timestamp(s).is_some(), "{s}");
+            assert_eq!(parse_instant(s), Some(SEP_1), "{s}");
         }
         assert_eq!(
-            normalize_timestamp("2023-11-01T05:00:00.000Z").unwrap(),
-            "2023-11-01 05:00:00"
+            parse_instant("2023-11-01T05:00:00.123456Z"),
+            Some(1_698_814_800_123)
         );
+    }
+
+    #[test]
+    fn offsets_are_converted_to_utc() {
+        // Midnight in New York (EDT, UTC-4) is 04:00 UTC; the month stays September.
+        let four_am = SEP_1 + 4 * 3_600_000;
+        for s in [
+            "2024-09-01T00:00:00-04:00",
+            "2024-09-01T00:00:00-0400",
+            "2024-09-01 00:00:00-04",
+        ] {
+            assert_eq!(parse_instant(s), Some(four_am), "{s}");
+        }
+        // 01:30 in Kolkata (UTC+5:30) is 20:00 UTC the day before: August.
+        assert_eq!(
+            parse_instant("2024-09-01T01:30:00+05:30"),
+            Some(SEP_1 - 4 * 3_600_000)
+        );
+    }
+
+    #[test]
+    fn anything_else_is_refused_without_panicking() {
         for s in [
             "yesterday",
-            "2024-09-01T00:00:00+02:00",
-            "2024-13-01",
             "01/09/2024",
+            "09/01/2024 00:00",
+            "2024-13-01",
+            "2024-02-30",
+            "2024-09-01T24:00:00Z",
+            "2016-12-31T23:59:60Z",
+            "2024-09-01T00:00:00+25:00",
+            "2024-09-01T00:00:00 EST",
+            "2024-09-01garbage",
+            "2024-09-0１",
+            "２０２４-09-01T00:00:00Z",
+            "2024-09-01T00:00:00.Z",
+            "1969-12-31T23:59:59Z",
+            "+275760-09-13",
+            "",
         ] {
-            assert!(normalize_timestamp(s).is_none(), "{s}");
+            assert_eq!(parse_instant(s), None, "{s}");
         }
     }
 
     #[test]
     fn parse_timestamp_expr_agrees() {
-        let df =
-            df!("t" => ["2023-11-01T05:00:00.000Z", "2024-09-01 01:02:03", "2024-09-01"]).unwrap();
+        let df = df!("t" => [Some("2023-11-01T05:00:00.000Z"), Some("2024-09-01 01:02:03"), Some("2024-09-01"), None, Some(" ")])
+            .unwrap();
         let out = df
             .lazy()
             .select([parse_timestamp(col("t"))])
@@ -290,7 +513,39 @@ mod tests {
             vec![
                 Some(1_698_814_800_000),
                 Some(1_725_152_523_000),
-                Some(1_725_148_800_000)
+                Some(1_725_148_800_000),
+                None,
+                None,
+            ]
+        );
+        let bad = df!("t" => ["2024-09-01", "soon"]).unwrap();
+        let err = bad
+            .lazy()
+            .select([parse_timestamp(col("t"))])
+            .collect()
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("'soon'"), "{err}");
+    }
+
+    #[test]
+    fn parse_money_expr_is_exact() {
+        let df = df!("m" => [Some("12345678901234.567891"), Some("4.0E-7"), None]).unwrap();
+        let out = df.lazy().select([parse_money(col("m"))]).collect().unwrap();
+        let pico: Vec<Option<i128>> = out
+            .column("m")
+            .unwrap()
+            .decimal()
+            .unwrap()
+            .physical()
+            .iter()
+            .collect();
+        assert_eq!(
+            pico,
+            vec![
+                Some(12_345_678_901_234_567_891_000_000),
+                Some(400_000),
+                None
             ]
         );
     }

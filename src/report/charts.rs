@@ -23,10 +23,11 @@ use plotters::prelude::*;
 
 use super::summary::{money, pct};
 use crate::analyse::allocation::ALL_REQUIRED;
-use crate::analyse::rate::Sizing;
+use crate::analyse::sizing::Sizing;
 use crate::analyse::Analysis;
 use crate::error::{ErrContext, Error, Result};
 use crate::findings::{Category, HOURS_PER_MONTH};
+use crate::money::Money;
 use crate::period::DAY_MS;
 
 pub const WIDTH: u32 = 1200;
@@ -632,7 +633,9 @@ fn x_axis(root: &Area, chart: &Chart, fmt: &Fmt, title: &str, cap: Option<f64>) 
     }
     let step = step_of(&ticks);
     for v in ticks {
-        let x = chart.backend_coord(&(v, range.start)).0;
+        // Only the x pixel is used; the y value must be in the chart's y range, or plotters'
+        // pixel arithmetic overflows (a large credit put range.start far below it).
+        let x = chart.backend_coord(&(v, chart.y_range().start)).0;
         root.draw(&PathElement::new(vec![(x, top), (x, bottom)], GRID))?;
         root.draw(&PathElement::new(vec![(x, bottom), (x, bottom + 5)], INK))?;
         text(
@@ -729,7 +732,7 @@ pub fn daily_cost(a: &Analysis) -> Result<Vec<u8>> {
         .filter(|s| {
             a.daily
                 .iter()
-                .any(|d| d.service == *s && d.effective != 0.0)
+                .any(|d| d.service == *s && !d.effective.is_zero())
         })
         .collect();
     let (shown, rest): (Vec<&str>, Vec<&str>) = if active.len() <= TOP + 1 {
@@ -757,10 +760,11 @@ pub fn daily_cost(a: &Analysis) -> Result<Vec<u8>> {
             .position(|s| *s == d.service)
             .unwrap_or(series.len().saturating_sub(1));
         if let Some(v) = values[day].get_mut(slot) {
-            if d.effective >= 0.0 {
-                v.0 += d.effective;
+            let effective = d.effective.to_f64();
+            if effective >= 0.0 {
+                v.0 += effective;
             } else {
-                v.1 += d.effective;
+                v.1 += effective;
             }
         }
     }
@@ -1074,7 +1078,7 @@ pub fn cost_by_account(a: &Analysis) -> Result<Vec<u8>> {
         .map(|l| Row {
             label: account_label(a, &l.name),
             bars: vec![Bar {
-                value: Some(l.effective),
+                value: Some(l.effective.to_f64()),
                 color: BLUE,
                 text: format!("{} {cur}", money(l.effective)),
             }],
@@ -1082,11 +1086,11 @@ pub fn cost_by_account(a: &Analysis) -> Result<Vec<u8>> {
         .collect();
     if a.by_account.len() > TOP {
         let rest = &a.by_account[TOP - 1..];
-        let sum: f64 = rest.iter().map(|l| l.effective).sum();
+        let sum: Money = rest.iter().map(|l| l.effective).sum();
         rows.push(Row {
             label: format!("other ({} accounts)", rest.len()),
             bars: vec![Bar {
-                value: Some(sum),
+                value: Some(sum.to_f64()),
                 color: GREY,
                 text: format!("{} {cur}", money(sum)),
             }],
@@ -1582,7 +1586,7 @@ pub fn commitment_savings_curve(a: &Analysis) -> Result<Vec<u8>> {
                 root,
                 &chart,
                 &tick_money,
-                &format!("commitment c ({cur} per hour)"),
+                &format!("commitment ({cur} per hour, after the discount)"),
                 None,
             )?;
             if y0 < 0.0 {
@@ -1659,6 +1663,10 @@ pub fn render_all(a: &Analysis, dir: &Path) -> Result<Vec<(&'static str, Vec<u8>
 #[cfg(test)]
 pub(crate) mod fixture {
     use super::*;
+
+    fn m(x: f64) -> Money {
+        Money::from_f64_line(x).unwrap()
+    }
     use crate::analyse::allocation::{CoverageRow, UntaggedResource};
     use crate::analyse::gates::{Gate, GateStatus};
     use crate::analyse::{CostLine, DailyCost, Savings, Totals};
@@ -1672,9 +1680,9 @@ pub(crate) mod fixture {
         CostLine {
             name: name.into(),
             label: label.map(String::from),
-            billed: cost,
-            effective: cost,
-            list: cost * 1.1,
+            billed: m(cost),
+            effective: m(cost),
+            list: m(cost * 1.1),
         }
     }
 
@@ -1723,16 +1731,16 @@ pub(crate) mod fixture {
                 daily.push(DailyCost {
                     day: OCT_1 + d * DAY_MS,
                     service: name.clone(),
-                    billed: cost,
-                    effective: cost,
+                    billed: m(cost),
+                    effective: m(cost),
                 });
             }
         }
         daily.push(DailyCost {
             day: OCT_1,
             service: "AWSCredits".into(),
-            billed: -25.0,
-            effective: -25.0,
+            billed: m(-25.0),
+            effective: m(-25.0),
         });
         let mut by_service: Vec<CostLine> = services
             .iter()
@@ -1792,19 +1800,28 @@ pub(crate) mod fixture {
         }
         let series: Vec<f64> = (0..744).map(|h| 1.0 + (h % 24) as f64 / 24.0).collect();
         let sizing = |product: &str, scope: &str, d: f64, counted: bool| {
-            let ((c, s), curve) = crate::analyse::rate::size_commitment(&series, d);
+            let ((c, s), curve) = crate::analyse::sizing::size_commitment(&series, d);
             Sizing {
                 product: product.into(),
                 kind: CommitmentKind::ReservedInstance,
                 scope: scope.into(),
+                term_years: 1,
+                payment: crate::config::Payment::NoUpfront,
                 discount_pct: d * 100.0,
-                hourly_commitment: c,
-                hourly_units: None,
+                discount_source: crate::analyse::sizing::DiscountSource::Configured,
+                hourly_commitment: c * (1.0 - d),
+                on_demand_per_hour: c,
+                quantity: None,
+                upfront: 0.0,
+                monthly_recurring: c * (1.0 - d) * 730.0,
                 monthly_saving: s,
+                payback_months: 0.0,
                 utilization_pct: 95.0,
                 coverage_pct: 80.0,
                 break_even_utilization_pct: (1.0 - d) * 100.0,
-                curve,
+                lookback_hours: 744,
+                percentile: 10.0,
+                curve: curve.into_iter().map(|(c, s)| (c * (1.0 - d), s)).collect(),
                 approximate: false,
                 counted,
             }
@@ -1851,9 +1868,9 @@ pub(crate) mod fixture {
             data_start: Some(OCT_1),
             data_end: Some(OCT_1 + 31 * DAY_MS),
             totals: Totals {
-                billed: 1790.0,
-                effective: 1790.0,
-                list: 1900.0,
+                billed: m(1790.0),
+                effective: m(1790.0),
+                list: m(1900.0),
             },
             by_service,
             by_account,
@@ -1873,7 +1890,7 @@ pub(crate) mod fixture {
             }],
             findings,
             savings,
-            actions: vec![],
+            first_actions: vec![],
             min_saving: 1.0,
             history: None,
             notes: vec!["a note".into()],

@@ -731,7 +731,15 @@ fn rate(out: &mut String, a: &Analysis, charts: &[(&str, Vec<u8>)]) {
                 "Effective savings rate".into(),
                 pct(k.effective_savings_rate_pct),
             ],
-            vec!["Spot share of VM hours".into(), pct(k.spot_share_pct)],
+            vec![
+                "Spot share of VM hours, by cost".into(),
+                pct(k.spot_share_pct),
+            ],
+            vec![
+                "Spot share of VM hours, by hours".into(),
+                pct(k.spot_share_hours_pct),
+            ],
+            vec![format!("Spot spend ({cur})"), money(k.spot_spend)],
             vec![
                 format!("Commitment-eligible list cost ({cur})"),
                 money(k.eligible_list_cost),
@@ -809,13 +817,16 @@ fn rate(out: &mut String, a: &Analysis, charts: &[(&str, Vec<u8>)]) {
                 vec![
                     s.product.clone(),
                     s.scope.clone(),
-                    format!("{:.4}", s.hourly_commitment),
-                    s.hourly_units
-                        .map(|u| format!("{u:.2}"))
+                    s.quantity
+                        .as_ref()
+                        .map(|q| format!("{} × {}", q.count, q.instance_type))
                         .unwrap_or_default(),
+                    format!("{:.4}", s.hourly_commitment),
+                    format!("{:.4}", s.on_demand_per_hour),
+                    money(s.upfront),
                     money(s.monthly_saving),
+                    format!("{:.1}", s.payback_months),
                     pct(Some(s.utilization_pct)),
-                    pct(Some(s.coverage_pct)),
                     pct(Some(s.break_even_utilization_pct)),
                 ]
             })
@@ -825,11 +836,13 @@ fn rate(out: &mut String, a: &Analysis, charts: &[(&str, Vec<u8>)]) {
             &[
                 ("Product", Col::Text),
                 ("Scope", Col::Text),
-                (&format!("Commitment ({cur}/h)"), Col::Num),
-                ("Normalised units/h", Col::Num),
+                ("Quantity", Col::Text),
+                (&format!("Commitment ({cur}/h, after discount)"), Col::Num),
+                (&format!("Covers on-demand ({cur}/h)"), Col::Num),
+                (&format!("Upfront ({cur})"), Col::Num),
                 (&format!("Saving / month ({cur})"), Col::Num),
+                ("Payback (months)", Col::Num),
                 ("Expected utilisation", Col::Num),
-                ("Coverage", Col::Num),
                 ("Break-even utilisation", Col::Num),
             ],
             &rows,
@@ -1008,6 +1021,8 @@ fn formulas(out: &mut String, a: &Analysis) {
         "commitment_utilization_pct" => pct(k.commitment_utilization_pct),
         "effective_savings_rate_pct" => pct(k.effective_savings_rate_pct),
         "spot_share_pct" => pct(k.spot_share_pct),
+        "spot_share_hours_pct" => pct(k.spot_share_hours_pct),
+        "spot_spend" => money(k.spot_spend),
         _ => String::new(),
     };
     out.push_str("<div class=\"scroll\"><table>\n<thead><tr><th>KPI</th><th class=\"num\">Value</th><th>Formula</th></tr></thead>\n<tbody>\n");

@@ -69,8 +69,9 @@ fn write(dir: &mut Folder, name: &str, header: &[&str], rows: &[Vec<Cell>]) -> R
     Ok(())
 }
 
-fn money(x: f64) -> Cell {
-    Cell::Money(x)
+/// A money cell, written to the cent: an exact amount from the bill, or an estimate.
+fn money(x: impl table::Amount) -> Cell {
+    x.cell()
 }
 
 fn finding_cells(f: &Finding) -> Vec<Cell> {
@@ -201,7 +202,7 @@ fn write_tables(a: &Analysis, dir: &mut Folder) -> Result<()> {
     daily.sort_by(|x, y| {
         x.day
             .cmp(&y.day)
-            .then(y.effective.total_cmp(&x.effective))
+            .then(y.effective.cmp(&x.effective))
             .then_with(|| x.service.cmp(&y.service))
     });
     write(
@@ -492,23 +493,34 @@ fn write_commitments(a: &Analysis, dir: &mut Folder) -> Result<()> {
         "unused_cost",
         "utilization_pct",
         "end_date",
+        "term_years",
+        "payment",
         "discount_pct",
+        "discount_source",
         "hourly_commitment",
-        "hourly_normalized_units",
+        "on_demand_covered_per_hour",
+        "quantity",
+        "instance_type",
+        "normalized_units",
+        "upfront",
+        "monthly_recurring",
         "monthly_saving",
+        "payback_months",
         "coverage_pct",
         "break_even_utilization_pct",
+        "lookback_days",
         "approximate",
         "counted",
         "currency",
     ];
     let cur = || Cell::text(&a.currency);
+    let empty = |n: usize| std::iter::repeat_n(Cell::Empty, n);
     let mut rows: Vec<Vec<Cell>> = a
         .rate
         .commitments
         .iter()
         .map(|c| {
-            vec![
+            let mut row = vec![
                 Cell::text("existing"),
                 Cell::text(&c.id),
                 Cell::text(format!(
@@ -523,16 +535,10 @@ fn write_commitments(a: &Analysis, dir: &mut Folder) -> Result<()> {
                 money(c.unused_cost),
                 Cell::opt_percent(c.utilization_pct),
                 c.end.map_or(Cell::Empty, Cell::Date),
-                Cell::Empty,
-                Cell::Empty,
-                Cell::Empty,
-                Cell::Empty,
-                Cell::Empty,
-                Cell::Empty,
-                Cell::Empty,
-                Cell::Empty,
-                cur(),
-            ]
+            ];
+            row.extend(empty(header.len() - row.len() - 1));
+            row.push(cur());
+            row
         })
         .collect();
     let mut sizing = a.rate.sizing.clone();
@@ -543,6 +549,7 @@ fn write_commitments(a: &Analysis, dir: &mut Folder) -> Result<()> {
             .then_with(|| x.scope.cmp(&y.scope))
     });
     rows.extend(sizing.iter().map(|s| {
+        let quantity = s.quantity.as_ref();
         vec![
             Cell::text("purchase"),
             Cell::text(&s.product),
@@ -551,12 +558,23 @@ fn write_commitments(a: &Analysis, dir: &mut Folder) -> Result<()> {
             Cell::Empty,
             Cell::Percent(s.utilization_pct),
             Cell::Empty,
+            Cell::Integer(i64::from(s.term_years)),
+            Cell::text(s.payment.label()),
             Cell::Percent(s.discount_pct),
+            Cell::text(s.discount_source.label()),
+            // Rates per hour keep 4 decimals (0.0116 USD/h is no 0.01).
             Cell::Number(s.hourly_commitment),
-            Cell::opt_number(s.hourly_units),
+            Cell::Number(s.on_demand_per_hour),
+            quantity.map_or(Cell::Empty, |q| Cell::Integer(i64::from(q.count))),
+            quantity.map_or(Cell::Empty, |q| Cell::text(&q.instance_type)),
+            Cell::opt_number(quantity.and_then(|q| q.normalized_units)),
+            money(s.upfront),
+            money(s.monthly_recurring),
             money(s.monthly_saving),
+            Cell::Number(s.payback_months),
             Cell::Percent(s.coverage_pct),
             Cell::Percent(s.break_even_utilization_pct),
+            Cell::Number(s.lookback_hours as f64 / 24.0),
             Cell::Bool(s.approximate),
             Cell::Bool(s.counted),
             cur(),

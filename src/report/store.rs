@@ -214,21 +214,21 @@ pub fn previous_month(
     };
     let month = PreviousMonth {
         label: s.period,
-        total: s.totals.effective_cost,
+        total: s.totals.effective_cost.to_f64(),
         by_service: s
             .by_service
             .into_iter()
-            .map(|n| (n.name, n.effective_cost))
+            .map(|n| (n.name, n.effective_cost.to_f64()))
             .collect(),
         by_account: s
             .by_account
             .into_iter()
-            .map(|n| (n.name, n.effective_cost))
+            .map(|n| (n.name, n.effective_cost.to_f64()))
             .collect(),
         by_pair: s
             .by_service_account
             .into_iter()
-            .map(|p| ((p.service, p.account), p.effective_cost))
+            .map(|p| ((p.service, p.account), p.effective_cost.to_f64()))
             .collect(),
     };
     (Some(month), warnings)
@@ -260,7 +260,7 @@ pub fn monthly_totals(
         .into_iter()
         .filter_map(|label| {
             let s = trusted_summary(out_dir, &label, currency, "the trend", &mut warnings)?;
-            Some((label, s.totals.effective_cost))
+            Some((label, s.totals.effective_cost.to_f64()))
         })
         .collect();
     (totals, warnings)
@@ -283,15 +283,16 @@ fn check_previous(s: &Summary, label: &str, currency: &str) -> std::result::Resu
     ]
     .into_iter()
     .chain(s.by_service.iter().map(|n| n.effective_cost))
-    .chain(s.by_account.iter().map(|n| n.effective_cost));
+    .chain(s.by_account.iter().map(|n| n.effective_cost))
+    .map(|m| m.to_f64());
     for x in figures {
         if !x.is_finite() || x.abs() > PLAUSIBLE_TOTAL {
             return Err(format!("it holds an implausible figure ({x})"));
         }
     }
     for (what, parts) in [("services", &s.by_service), ("accounts", &s.by_account)] {
-        let sum: f64 = parts.iter().map(|n| n.effective_cost).sum();
-        let total = s.totals.effective_cost;
+        let sum: f64 = parts.iter().map(|n| n.effective_cost.to_f64()).sum();
+        let total = s.totals.effective_cost.to_f64();
         if (sum - total).abs() > 0.01 + 1e-9 * total.abs() {
             return Err(format!(
                 "its total effective cost {total} is not the sum of its {what} ({sum})"

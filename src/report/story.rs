@@ -189,7 +189,7 @@ pub fn drivers(a: &Analysis) -> Option<Rows> {
 /// The plan's first actions: saving, what to do, on what, in which account, and who owns it.
 pub fn actions(a: &Analysis) -> Option<Rows> {
     let rows: Vec<Vec<String>> = a
-        .actions
+        .first_actions
         .iter()
         .map(|x| {
             vec![

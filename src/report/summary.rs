@@ -6,9 +6,11 @@ use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
+use super::table::Amount;
 use crate::analyse::gates::Gate;
 use crate::analyse::Analysis;
 use crate::findings::Category;
+use crate::money::Money;
 use crate::period::iso_timestamp;
 
 /// Bumped when a key changes meaning or disappears.
@@ -18,7 +20,7 @@ pub const SCHEMA_VERSION: u32 = 1;
 pub const DRIVERS: usize = 5;
 
 /// Where every KPI comes from, stated in the report so finance can reproduce it.
-pub const KPI_FORMULAS: [(&str, &str); 5] = [
+pub const KPI_FORMULAS: [(&str, &str); 7] = [
     (
         "tag_coverage_pct",
         "Σ EffectiveCost of taggable lines (Usage with a ResourceId) carrying every required key with an accepted value ÷ Σ EffectiveCost of taggable lines × 100",
@@ -37,15 +39,23 @@ pub const KPI_FORMULAS: [(&str, &str); 5] = [
     ),
     (
         "spot_share_pct",
-        "ListCost of Spot (Dynamic) VM instance hours ÷ ListCost of all VM instance hours × 100",
+        "on-demand-equivalent cost of Spot (Dynamic) VM instance hours ÷ that of all VM instance hours × 100 (ListCost; for Spot lines without a public on-demand price, the catalog's on-demand price × hours)",
+    ),
+    (
+        "spot_share_hours_pct",
+        "Spot (Dynamic) VM instance-hours ÷ all VM instance-hours × 100",
+    ),
+    (
+        "spot_spend",
+        "Σ EffectiveCost of Spot (Dynamic) VM instance hours",
     ),
 ];
 
 #[derive(Debug, Serialize, Deserialize, PartialEq)]
 pub struct Totals {
-    pub billed_cost: f64,
-    pub effective_cost: f64,
-    pub list_cost: f64,
+    pub billed_cost: Money,
+    pub effective_cost: Money,
+    pub list_cost: Money,
 }
 
 #[derive(Debug, Serialize, Deserialize, PartialEq)]
@@ -55,12 +65,14 @@ pub struct Kpis {
     pub commitment_utilization_pct: Option<f64>,
     pub effective_savings_rate_pct: Option<f64>,
     pub spot_share_pct: Option<f64>,
+    pub spot_share_hours_pct: Option<f64>,
+    pub spot_spend: f64,
 }
 
 #[derive(Debug, Serialize, Deserialize, PartialEq)]
 pub struct Named {
     pub name: String,
-    pub effective_cost: f64,
+    pub effective_cost: Money,
 }
 
 #[derive(Debug, Serialize, Deserialize, PartialEq)]
@@ -106,7 +118,7 @@ pub struct MonthSummary {
 pub struct PairCost {
     pub service: String,
     pub account: String,
-    pub effective_cost: f64,
+    pub effective_cost: Money,
 }
 
 #[derive(Debug, Serialize, Deserialize, PartialEq)]
@@ -166,6 +178,9 @@ pub struct Summary {
     pub kpi_formulas: BTreeMap<String, String>,
     /// `total_monthly` and one entry per category (deduplicated: no dollar counted twice).
     pub savings: BTreeMap<String, f64>,
+    /// How the deduplicated total is built, in one sentence.
+    #[serde(default)]
+    pub savings_method: String,
     /// Number of findings per category.
     pub findings: BTreeMap<String, usize>,
     pub untaggable_cost: f64,
@@ -251,12 +266,15 @@ pub fn build(a: &Analysis) -> Summary {
             commitment_utilization_pct: a.rate.kpis.commitment_utilization_pct,
             effective_savings_rate_pct: a.rate.kpis.effective_savings_rate_pct,
             spot_share_pct: a.rate.kpis.spot_share_pct,
+            spot_share_hours_pct: a.rate.kpis.spot_share_hours_pct,
+            spot_spend: a.rate.kpis.spot_spend,
         },
         kpi_formulas: KPI_FORMULAS
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect(),
         savings,
+        savings_method: crate::analyse::SAVINGS_METHOD.to_string(),
         findings,
         untaggable_cost: a.allocation.untaggable_cost,
         by_service: named(&a.by_service),
@@ -413,10 +431,15 @@ pub fn pct(x: Option<f64>) -> String {
     })
 }
 
-/// Money with thousands separators and 2 decimals: `12,345.67`, rounded as in the CSVs.
-pub fn money(x: f64) -> String {
-    let (cents, negative) = super::table::scaled(x, 2).unwrap_or((0, false));
-    let whole = (cents / 100).to_string();
+/// An amount for a human file: rounded to the cent as in the CSVs, thousands grouped
+/// (`1,234,567.89`); exact amounts are rounded exactly, estimates through their pico-units.
+pub fn money(x: impl Amount) -> String {
+    let cents = x.in_cents();
+    let (negative, whole) = match cents.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, cents.as_str()),
+    };
+    let (whole, fraction) = whole.split_once('.').unwrap_or((whole, "00"));
     let mut grouped = String::new();
     for (i, ch) in whole.chars().enumerate() {
         if i > 0 && (whole.len() - i).is_multiple_of(3) {
@@ -424,11 +447,7 @@ pub fn money(x: f64) -> String {
         }
         grouped.push(ch);
     }
-    format!(
-        "{}{grouped}.{:02}",
-        if negative { "-" } else { "" },
-        cents % 100
-    )
+    format!("{}{grouped}.{fraction}", if negative { "-" } else { "" })
 }
 
 /// Text from the data for summary.md, shown as the text it is in any markdown viewer, HTML
@@ -553,8 +572,11 @@ pub fn to_markdown(a: &Analysis) -> String {
     );
     let _ = writeln!(
         out,
-        "| Spot share of VM hours | {} |",
-        pct(s.kpis.spot_share_pct)
+        "| Spot share of VM hours | {} by cost, {} by hours ({} {} on Spot) |",
+        pct(s.kpis.spot_share_pct),
+        pct(s.kpis.spot_share_hours_pct),
+        money(s.kpis.spot_spend),
+        md(&s.currency)
     );
 
     if !s.gates.is_empty() {
@@ -615,6 +637,7 @@ pub fn to_markdown(a: &Analysis) -> String {
     }
 
     let _ = writeln!(out, "\n## Savings by category (counted once)\n");
+    let _ = writeln!(out, "{}\n", crate::analyse::SAVINGS_METHOD);
     for cat in Category::ALL {
         let n = s.findings.get(cat.as_str()).copied().unwrap_or(0);
         let saving = s.savings.get(cat.as_str()).copied().unwrap_or(0.0);
@@ -687,6 +710,9 @@ mod tests {
     #[test]
     fn money_format() {
         assert_eq!(money(1234567.891), "1,234,567.89");
+        let exact = Money::parse_line("12345678901234.565").unwrap();
+        assert_eq!(money(exact), "12,345,678,901,234.57");
+        assert_eq!(money(Money::parse_line("-0.004").unwrap()), "0.00");
         assert_eq!(money(-0.004), "0.00");
         assert_eq!(money(-12.5), "-12.50");
         assert_eq!(money(999.999), "1,000.00");
@@ -697,11 +723,11 @@ mod tests {
         let mut a = crate::report::charts::fixture::analysis();
         // An empty sum of credits is -0.0 in Rust.
         a.savings.total_monthly = -0.0;
-        a.totals.list = -0.0;
+        a.trends.previous_total = Some(-0.0);
         let json = to_json(&a);
         assert!(!json.contains("-0.0"), "{json}");
         assert!(json.contains("\"total_monthly\": 0.0"), "{json}");
-        assert!(json.contains("\"list_cost\": 0.0"), "{json}");
+        assert!(json.contains("\"previous_effective_cost\": 0.0"), "{json}");
         // Still the pretty layout scripts and humans read.
         assert!(json.starts_with("{\n  \"schema_version\": 1,\n"), "{json}");
     }

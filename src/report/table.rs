@@ -10,13 +10,14 @@
 use std::io::Write;
 
 use crate::error::{Error, Result};
+use crate::money::Money;
 
 /// One cell; the kind decides how it is written and whether it is protected.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
     Text(String),
-    /// An amount of money: written to the cent.
-    Money(f64),
+    /// An amount of money, exact: written to the cent, rounded half away from zero.
+    Money(Money),
     /// A percentage (`88.77` for 88.77%): written to 2 decimals.
     Percent(f64),
     /// Any other figure (hours, instances, a rate per hour): at most 4 decimals.
@@ -49,12 +50,13 @@ impl Cell {
 
     /// The figure a number cell holds once rounded as it is written (None for other cells).
     pub fn rounded(&self) -> Option<f64> {
-        let (x, decimals) = match *self {
-            Cell::Money(x) | Cell::Percent(x) => (x, 2),
-            Cell::Number(x) => (x, NUMBER_DECIMALS),
-            _ => return None,
-        };
-        Some(round(x, decimals))
+        match *self {
+            // The cent's text, read back: exactly the CSV's figure.
+            Cell::Money(m) => m.round_to(2).parse().ok(),
+            Cell::Percent(x) => Some(round(x, 2)),
+            Cell::Number(x) => Some(round(x, NUMBER_DECIMALS)),
+            _ => None,
+        }
     }
 }
 
@@ -124,6 +126,37 @@ pub fn is_formula_like(text: &str) -> bool {
             .starts_with(|c: char| FORMULA_STARTS.contains(&c))
 }
 
+/// An amount a report shows: exact (summed from the bill) or an estimate computed in f64 (a
+/// saving, a share), which is taken to the pico-unit like an amount from the bill, so both are
+/// rounded by the one rule (half away from zero) in every file.
+pub trait Amount {
+    /// Rounded to the cent, as `-1234.50`.
+    fn in_cents(&self) -> String;
+    /// As a table cell.
+    fn cell(&self) -> Cell;
+}
+
+impl Amount for Money {
+    fn in_cents(&self) -> String {
+        self.round_to(2)
+    }
+
+    fn cell(&self) -> Cell {
+        Cell::Money(*self)
+    }
+}
+
+impl Amount for f64 {
+    fn in_cents(&self) -> String {
+        Money::from_f64_line(*self).map_or_else(|| fixed(*self, 2), |m| m.round_to(2))
+    }
+
+    /// A figure no bill has (NaN, beyond 10^15) stays a plain number, written empty or as is.
+    fn cell(&self) -> Cell {
+        Money::from_f64_line(*self).map_or(Cell::Number(*self), Cell::Money)
+    }
+}
+
 /// A text cell a spreadsheet would evaluate gets a leading apostrophe.
 pub fn neutralize(text: &str) -> String {
     if is_formula_like(text) {
@@ -154,7 +187,8 @@ pub fn date_time(ms: i64) -> String {
 fn render(cell: &Cell) -> String {
     match cell {
         Cell::Text(s) => neutralize(s),
-        Cell::Money(x) | Cell::Percent(x) => fixed(*x, 2),
+        Cell::Money(x) => x.round_to(2),
+        Cell::Percent(x) => fixed(*x, 2),
         Cell::Number(x) => number(*x, NUMBER_DECIMALS),
         Cell::Integer(i) => i.to_string(),
         Cell::Bool(b) => b.to_string(),
@@ -183,6 +217,11 @@ pub fn write_csv(out: impl Write, header: &[&str], rows: &[Vec<Cell>]) -> Result
 mod tests {
     use super::*;
 
+    /// A money cell from an f64 amount.
+    fn m(x: f64) -> Cell {
+        x.cell()
+    }
+
     #[test]
     fn formulas_are_neutralised_and_numbers_are_not() {
         let mut out = Vec::new();
@@ -192,12 +231,12 @@ mod tests {
             &[
                 vec![
                     Cell::text("=HYPERLINK(\"http://x\")"),
-                    Cell::Money(-12.5),
+                    m(-12.5),
                     Cell::text("-x"),
                 ],
                 vec![
                     Cell::text("@SUM(A1)"),
-                    Cell::Money(0.1 + 0.2),
+                    m(0.1 + 0.2),
                     Cell::text("a,b \"q\""),
                 ],
                 vec![Cell::text("\tcmd"), Cell::Integer(-3), Cell::text("+1")],
@@ -237,22 +276,22 @@ mod tests {
     fn money_to_the_cent_figures_to_four_places_never_a_negative_zero() {
         // The float noise of the report, and the cent rounding worked by hand.
         let cell = |c: Cell| render(&c);
-        assert_eq!(cell(Cell::Money(1011.8400000000088)), "1011.84");
-        assert_eq!(cell(Cell::Money(199.999999993)), "200.00");
-        assert_eq!(cell(Cell::Money(-0.0000014400000000000006)), "0.00");
-        assert_eq!(cell(Cell::Money(-0.0)), "0.00");
-        assert_eq!(cell(Cell::Money(-12.345)), "-12.35");
+        assert_eq!(cell(m(1011.8400000000088)), "1011.84");
+        assert_eq!(cell(m(199.999999993)), "200.00");
+        assert_eq!(cell(m(-0.0000014400000000000006)), "0.00");
+        assert_eq!(cell(m(-0.0)), "0.00");
+        assert_eq!(cell(m(-12.345)), "-12.35");
         // 0.125 is exact in binary: a true tie, rounded away from zero as on an invoice.
-        assert_eq!(cell(Cell::Money(0.125)), "0.13");
-        assert_eq!(cell(Cell::Money(1e15 + 0.25)), "1000000000000000.25");
+        assert_eq!(cell(m(0.125)), "0.13");
+        assert_eq!(cell(m(1e14 + 0.25)), "100000000000000.25");
         assert_eq!(cell(Cell::Percent(100.00000000000078)), "100.00");
         assert_eq!(cell(Cell::Number(1.2903225806451613)), "1.2903");
         assert_eq!(cell(Cell::Number(3.0)), "3");
         assert_eq!(cell(Cell::Number(-0.00001)), "0");
         assert_eq!(cell(Cell::Number(1e-7)), "0");
-        assert_eq!(cell(Cell::Money(f64::NAN)), "");
-        assert_eq!(Cell::Money(199.999999993).rounded(), Some(200.0));
-        assert_eq!(Cell::Money(-0.001).rounded().map(f64::to_bits), Some(0));
+        assert_eq!(cell(m(f64::NAN)), "");
+        assert_eq!(m(199.999999993).rounded(), Some(200.0));
+        assert_eq!(m(-0.001).rounded().map(f64::to_bits), Some(0));
     }
 
     #[test]

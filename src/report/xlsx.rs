@@ -17,7 +17,7 @@ use super::store::{
     ALLOCATION_CSV, COMMITMENTS_CSV, COST_BY_SERVICE_AND_ACCOUNT_CSV, FINDINGS_CSV,
     TAG_COVERAGE_CSV,
 };
-use super::table::{self, Cell};
+use super::table::{self, Amount, Cell};
 use super::Table;
 use crate::analyse::Analysis;
 use crate::error::{Error, Result};
@@ -107,13 +107,9 @@ pub fn summary_rows(a: &Analysis) -> Vec<SummaryRow> {
     let t = &a.trends;
     if let (Some(label), Some(previous)) = (&t.previous_label, t.previous_total) {
         rows.push(summary_row("Previous period", Cell::text(label), ""));
-        rows.push(summary_row(
-            "Previous effective cost",
-            Cell::Money(previous),
-            cur,
-        ));
+        rows.push(summary_row("Previous effective cost", previous.cell(), cur));
         if let Some(change) = t.change {
-            rows.push(summary_row("Change", Cell::Money(change), cur));
+            rows.push(summary_row("Change", change.cell(), cur));
         }
         rows.push(summary_row(
             "Change in percent",
@@ -124,13 +120,13 @@ pub fn summary_rows(a: &Analysis) -> Vec<SummaryRow> {
     if let Some(forecast) = t.forecast {
         rows.push(summary_row(
             "Forecast to the month's end (run rate)",
-            Cell::Money(forecast),
+            forecast.cell(),
             cur,
         ));
     }
     rows.push(summary_row(
         "Potential savings per month",
-        Cell::Money(a.savings.total_monthly),
+        a.savings.total_monthly.cell(),
         cur,
     ));
     let k = &a.rate.kpis;
@@ -284,7 +280,7 @@ mod tests {
             header: vec!["id".into(), "cost".into(), "seen".into()],
             rows: vec![vec![
                 Cell::text("=1+1"),
-                Cell::Money(1.005),
+                1.005.cell(),
                 Cell::Time(a.period.start),
             ]],
         };

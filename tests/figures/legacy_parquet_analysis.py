@@ -74,3 +74,31 @@ print("commitment coverage %:", con.sql(f"""
         or (line_item_product_code = 'AWSLambda' and line_item_usage_type like '%GB-Second%')))
   select 100 * sum(case when t = 'DiscountedUsage' then list else 0 end) / sum(list) from eligible
 """).fetchall())
+# Spot (issue 18): legacy CURs leave the instance type and the public on-demand cost empty on
+# Spot lines; the instance type is in the usage type (SpotUsage:c5.large). By hours: Spot EC2
+# instance-hours / all EC2 instance-hours (Box, Spot and Dedicated usage on Usage and
+# DiscountedUsage lines). By cost: on-demand equivalent, ListCost where the line has a public
+# on-demand cost, else hours x the us-east-1 on-demand price of its type (data/instance_prices.csv:
+# the types of this month's Spot lines are listed here).
+spot = """
+  with hours as (
+    select regexp_extract(line_item_usage_type, '(?:BoxUsage|SpotUsage|DedicatedUsage):(.*)', 1) as itype,
+           line_item_usage_type like '%SpotUsage%' as spot,
+           line_item_usage_amount as h,
+           pricing_public_on_demand_cost as list,
+           line_item_unblended_cost as paid
+    from '{f}'
+    where line_item_product_code = 'AmazonEC2'
+      and line_item_line_item_type in ('Usage', 'DiscountedUsage')
+      and regexp_matches(line_item_usage_type, '(BoxUsage|SpotUsage|DedicatedUsage):')
+  ), prices(itype, price) as (values ('c5.large', 0.085), ('c5.xlarge', 0.17), ('m5.large', 0.096),
+                                     ('m5.xlarge', 0.192), ('t2.micro', 0.0116), ('t2.large', 0.0928))
+  select 100 * sum(h) filter (where spot) / sum(h),
+         100 * sum(case when spot then greatest(coalesce(list, 0), h * price) else list end) filter (where spot)
+             / sum(case when spot then greatest(coalesce(list, 0), h * price) else list end),
+         sum(paid) filter (where spot),
+         list(distinct itype) filter (where spot)
+  from hours left join prices using (itype)
+"""
+print("Spot share % by hours, by on-demand-equivalent cost, Spot spend, Spot types:",
+      con.sql(spot.format(f=f)).fetchall())
