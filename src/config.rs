@@ -74,6 +74,9 @@ pub struct TagPolicy {
     pub allocation_key: Option<String>,
     /// Also share untaggable cost (tax, support, credits, fees) across the allocation values.
     pub allocate_untaggable: bool,
+    /// Share the cost of taggable lines without the allocation key across the allocation
+    /// values (in proportion to their direct cost); by default it is its own `(untagged)` line.
+    pub share_untagged: bool,
     /// The key that holds the environment (for non-production rules).
     pub environment_key: String,
     /// Environment values that mean non-production.
@@ -89,6 +92,7 @@ impl Default for TagPolicy {
             case_sensitive_keys: false,
             allocation_key: None,
             allocate_untaggable: false,
+            share_untagged: false,
             environment_key: "environment".into(),
             non_production_values: ["dev", "development", "test", "qa", "staging", "sandbox"]
                 .map(String::from)
@@ -178,6 +182,9 @@ pub struct UsageRules {
     /// data transfer is a hot spot to look at.
     #[serde(deserialize_with = "range::pct")]
     pub transfer_hotspot_min_pct: f64,
+    /// A service at least this share of the period's cost that no rule looks at is called out.
+    #[serde(deserialize_with = "range::pct")]
+    pub unreviewed_service_min_pct: f64,
 }
 
 impl Default for UsageRules {
@@ -204,6 +211,7 @@ impl Default for UsageRules {
             s3_ia_gb_month: 0.0125,
             idle_gateway_min_hours: 336.0,
             transfer_hotspot_min_pct: 20.0,
+            unreviewed_service_min_pct: 10.0,
         }
     }
 }

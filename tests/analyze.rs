@@ -216,16 +216,25 @@ fn figures_worked_by_hand() {
     assert_eq!(untagged[0]["invalid_values"], "environment=Prod");
     assert_eq!(untagged[1]["missing_keys"], "team;environment");
 
-    // Showback by team: direct web 50, data 71.424, formula-team 23; the eip's 3.72 shared in
-    // proportion; tax and credit (5.00) stay unallocated. The rows add up to 153.14 exactly.
+    // Showback by team: direct web 50, data 71.424, formula-team 23; the eip's 3.72 (no team)
+    // is its own untagged line; tax and credit (5.00) stay unallocated. The rows add up to
+    // 153.14 exactly.
     let allocation = csv_rows(&report.join("allocation.csv"));
     let cents: i64 = allocation
         .iter()
         .map(|r| (num(&r["allocated_cost"]) * 100.0).round() as i64)
         .sum();
     assert_eq!(cents, 15314);
-    let web = allocation.iter().find(|r| r["value"] == "web").unwrap();
-    assert_eq!(web["allocated_cost"], "51.29"); // 50 + 3.72 × 50/144.424 = 51.2879
+    let line = |value: &str| {
+        allocation
+            .iter()
+            .find(|r| r["value"] == value)
+            .unwrap_or_else(|| panic!("{value} in {allocation:?}"))["allocated_cost"]
+            .clone()
+    };
+    assert_eq!(num(&line("web")), 50.0);
+    assert_eq!(num(&line("(untagged)")), 3.72);
+    assert_eq!(num(&line("(unallocated)")), 5.0);
     let by_service = csv_rows(&report.join("cost_by_service.csv"));
     assert_eq!(by_service[0]["service"], "Amazon Elastic Compute Cloud");
     assert_cents(num(&by_service[0]["effective_cost"]), 135.144, "EC2");

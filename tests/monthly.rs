@@ -596,8 +596,9 @@ fn month_to_date_is_partial_and_budgets_use_the_run_rate() {
 fn the_first_screen_tells_the_story() {
     let dir = tempfile::tempdir().unwrap();
     write_data(dir.path(), "bill.csv", &[9, 10]);
-    // A budget on the team tag: vol-1 (web) costs 31 directly, and the taggable cost without
-    // a team (eip-2 3.72, i-ri 60) is web's to share: 94.72 allocated, of 100.
+    // A budget on the team tag: vol-1 (web) costs 31 directly; the taggable cost without a
+    // team (eip-2 3.72 + i-ri 60 = 63.72) is showback's own (untagged) line, shared with no
+    // one by default: web is allocated 31, of 100.
     config(
         dir.path(),
         "[[budgets]]\nname = \"web\"\ntag_value = \"web\"\namount = 100.0\n",
@@ -646,10 +647,14 @@ fn the_first_screen_tells_the_story() {
     assert_cents(months[1].1, OCTOBER, "October");
     // The tag budget and the showback give web the same cost.
     let budget = &s["budgets"][0];
-    assert_cents(budget["actual"].as_f64().unwrap(), 94.72, "web's budget");
+    assert_cents(budget["actual"].as_f64().unwrap(), 31.0, "web's budget");
     let showback = csv_rows(&dir.path().join("reports/2026-10/allocation.csv"));
-    let web = showback.iter().find(|r| r["value"] == "web").unwrap();
-    assert_eq!(web["allocated_cost"], "94.72");
+    let allocated = |value: &str| {
+        let row = showback.iter().find(|r| r["value"] == value).unwrap();
+        row["allocated_cost"].clone()
+    };
+    assert_eq!(allocated("web"), "31.00");
+    assert_eq!(allocated("(untagged)"), "63.72");
 
     // The same story opens summary.md and report.html, before the headline figures.
     let md = std::fs::read_to_string(dir.path().join("reports/2026-10/summary.md")).unwrap();

@@ -80,8 +80,8 @@ fn money_is_rounded_to_the_cent_zero_is_never_negative_and_instants_read_as_date
         (vol["first_seen"].as_str(), vol["last_seen"].as_str()),
         ("2026-10-02 00:00:00", "2026-10-03 00:00:00")
     );
-    // Showback by team: bucket-a's 0.30 direct plus vol-1's 1.004 shared (taggable, no team):
-    // 1.304 → 1.30; the support lines' -0.0000004 is unallocated: 0.00.
+    // Showback by team: bucket-a's 0.30 direct; vol-1's 1.004 (taggable, no team) is its own
+    // (untagged) line: 1.00; the support lines' -0.0000004 is unallocated: 0.00.
     let showback = csv_rows(&report.join("allocation.csv"));
     let team = row(&showback, "value", "'=HYPERLINK(\"http://x\")");
     assert_eq!(
@@ -89,7 +89,11 @@ fn money_is_rounded_to_the_cent_zero_is_never_negative_and_instants_read_as_date
             team["direct_cost"].as_str(),
             team["allocated_cost"].as_str()
         ),
-        ("0.30", "1.30")
+        ("0.30", "0.30")
+    );
+    assert_eq!(
+        row(&showback, "value", "(untagged)")["allocated_cost"],
+        "1.00"
     );
     assert_eq!(
         row(&showback, "value", "(unallocated)")["direct_cost"],
@@ -425,7 +429,8 @@ fn the_workbook_holds_the_cells_of_the_csvs_with_formats_and_never_a_formula() {
         .expect("the team's showback row");
     assert_eq!(team[1][0], "s");
     assert_eq!(team[1][3], true, "quote prefix");
-    assert_eq!(team[4][1].as_f64(), Some(1.30));
+    // Its allocated cost: bucket-a's 0.30 (vol-1's 1.004 is the (untagged) line).
+    assert_eq!(team[4][1].as_f64(), Some(0.30));
 }
 
 #[test]

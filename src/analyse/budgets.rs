@@ -2,8 +2,8 @@
 //! breached above. A partial month is judged on its run-rate forecast to the month's end
 //! (cost so far ÷ hours covered × hours in the period). An account's budget is compared with
 //! the account's effective cost; a tag value's with what the showback allocates to it (its
-//! direct cost plus its share of the untagged cost), so the budget and showback tables give a
-//! team the same figure.
+//! direct cost, plus shared cost where the tag policy shares it), so the budget and showback
+//! tables give a team the same figure.
 
 use serde::Serialize;
 

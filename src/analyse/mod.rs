@@ -20,6 +20,7 @@ pub mod gates;
 pub mod history;
 mod network;
 pub mod rate;
+pub mod review;
 pub mod sizing;
 mod storage;
 pub mod trends;
@@ -162,6 +163,8 @@ pub struct Analysis {
     pub first_actions: Vec<FirstAction>,
     /// Findings saving less a month are never among the first shown ([`Analysis::actionable`]).
     pub min_saving: f64,
+    /// Each service with the rule groups that looked at it and what they found.
+    pub bill_coverage: Vec<review::ServiceReview>,
     /// Set by the caller, which reads the previous report.
     pub history: Option<history::History>,
     pub notes: Vec<String>,
@@ -558,7 +561,8 @@ pub fn run(aggs: &Aggregates, config: &Config, inputs: Inputs) -> Analysis {
         budgets_configured: budget_statuses.len(),
     };
     let gates = gates::evaluate(&config.gates, &figures);
-    let mut notes = usage.notes.clone();
+    let mut notes = allocation.notes.clone();
+    notes.extend(usage.notes.iter().cloned());
     if !aggs.has_resources {
         notes.push(format!(
             "Tag coverage, untagged resources, showback, the usage rules and Spot candidates \
@@ -570,6 +574,9 @@ pub fn run(aggs: &Aggregates, config: &Config, inputs: Inputs) -> Analysis {
         ));
     }
     notes.extend(rate.notes.iter().cloned());
+    let (bill_coverage, unreviewed) =
+        review::review(aggs, &findings, config.usage.unreviewed_service_min_pct);
+    notes.extend(unreviewed);
     if aggs.is_partial() {
         notes.push(format!(
             "The data ends before the period does: figures for {} are partial (month to date); \
@@ -601,6 +608,7 @@ pub fn run(aggs: &Aggregates, config: &Config, inputs: Inputs) -> Analysis {
         savings,
         first_actions,
         min_saving: config.report.min_saving,
+        bill_coverage,
         history: None,
         notes,
     }

@@ -9,8 +9,9 @@
 //!   commitment-eligible usage (instance hours of VMs and managed databases, caches, search and
 //!   warehouse nodes, and serverless compute; Spot is not eligible);
 //! - effective savings rate = (ListCost − EffectiveCost − unused commitment) ÷ ListCost over
-//!   eligible usage; negotiated savings = ListCost − ContractedCost, commitment savings =
-//!   ContractedCost − EffectiveCost;
+//!   eligible usage; negotiated savings = ListCost − ContractedCost, leaving out usage priced
+//!   on demand that cost nothing (free tier, promotions: reported apart as free usage);
+//!   commitment savings = ContractedCost − EffectiveCost;
 //! - Spot share = on-demand-equivalent cost of Spot VM instance hours ÷ that of all VM instance
 //!   hours (ListCost; for a Spot line without a public on-demand price, the catalog's on-demand
 //!   price × hours); and by hours: Spot VM instance-hours ÷ all VM instance-hours.
@@ -39,7 +40,11 @@ pub struct Kpis {
     /// What the Spot VM hours cost (EffectiveCost).
     pub spot_spend: f64,
     pub eligible_list_cost: f64,
+    /// ListCost − ContractedCost of eligible usage that was paid for: a private rate.
     pub negotiated_savings: f64,
+    /// ListCost of eligible usage priced on demand that cost nothing (free tier, promotional
+    /// usage): not a negotiated rate.
+    pub free_usage: f64,
     pub commitment_savings: f64,
     pub unused_commitment_cost: f64,
 }
@@ -118,7 +123,7 @@ fn kpis_and_coverage(
     let used: f64 = commitments.iter().map(|c| c.used_cost).sum();
     let unused: f64 = commitments.iter().map(|c| c.unused_cost).sum();
     let mut by_service: BTreeMap<String, (f64, f64)> = BTreeMap::new();
-    let (mut list, mut effective, mut contracted) = (0.0, 0.0, 0.0);
+    let (mut list, mut effective, mut contracted, mut free_usage) = (0.0, 0.0, 0.0, 0.0);
     let (mut spot_list, mut vm_list, mut spot_hours, mut vm_hours, mut spot_spend) =
         (0.0, 0.0, 0.0, 0.0, 0.0);
     let catalog = catalog::Catalog::builtin();
@@ -158,6 +163,13 @@ fn kpis_and_coverage(
         list += row.list;
         effective += row.effective;
         contracted += row.contracted;
+        let free = row.pricing_category.as_deref() == Some(pricing_category::STANDARD)
+            && row.billed == 0.0
+            && row.effective == 0.0
+            && row.contracted == 0.0;
+        if free {
+            free_usage += row.list;
+        }
         let e = by_service
             .entry(row.service.clone().unwrap_or_default())
             .or_default();
@@ -185,7 +197,8 @@ fn kpis_and_coverage(
         spot_share_hours_pct: pct(spot_hours, vm_hours),
         spot_spend,
         eligible_list_cost: list,
-        negotiated_savings: list - contracted,
+        negotiated_savings: list - contracted - free_usage,
+        free_usage,
         commitment_savings: contracted - effective,
         unused_commitment_cost: unused,
     };
@@ -464,6 +477,22 @@ mod tests {
             contracted,
             ..ResourceRow::default()
         }
+    }
+
+    #[test]
+    fn free_tier_usage_is_not_a_negotiated_saving() {
+        // An on-demand hour at a 10% private rate (list 100, contracted and effective 90), and
+        // free-tier hours that cost nothing (list 8.35): negotiated 10, free usage 8.35.
+        let aggs = Aggregates {
+            resources: vec![
+                row("Standard", 100.0, 90.0, 90.0),
+                row("Standard", 8.35, 0.0, 0.0),
+            ],
+            ..Aggregates::october_2026()
+        };
+        let k = analyse(&aggs, &RateRules::default(), &[]).kpis;
+        assert!((k.negotiated_savings - 10.0).abs() < 1e-9);
+        assert!((k.free_usage - 8.35).abs() < 1e-9);
     }
 
     #[test]

@@ -749,6 +749,10 @@ fn rate(out: &mut String, a: &Analysis, charts: &[(&str, Vec<u8>)]) {
                 money(k.negotiated_savings),
             ],
             vec![
+                format!("Free tier and promotional usage, not negotiated ({cur})"),
+                money(k.free_usage),
+            ],
+            vec![
                 format!("Commitment savings ({cur})"),
                 money(k.commitment_savings),
             ],
@@ -979,7 +983,7 @@ fn budgets(out: &mut String, a: &Analysis) {
         out,
         "hint",
         "An account's budget is judged on the account's effective cost; a tag value's on what \
-         the showback allocates to it (direct plus its share of untagged cost). A partial month \
+         the showback allocates to it (direct, plus shared cost where the policy shares it). A partial month \
          is judged on its run-rate forecast.",
     );
     let rows: Vec<Vec<String>> = a

@@ -125,6 +125,33 @@ fn write_tables(a: &Analysis, dir: &mut Folder) -> Result<()> {
     let cur = || Cell::text(&a.currency);
     write(
         dir,
+        "bill_coverage.csv",
+        &[
+            "service",
+            "effective_cost",
+            "share_pct",
+            "rules",
+            "findings",
+            "monthly_saving",
+            "currency",
+        ],
+        &a.bill_coverage
+            .iter()
+            .map(|s| {
+                vec![
+                    Cell::text(&s.service),
+                    money(s.cost),
+                    Cell::Percent(s.share_pct),
+                    Cell::text(s.rules.join("; ")),
+                    Cell::Integer(s.findings as i64),
+                    money(s.monthly_saving),
+                    cur(),
+                ]
+            })
+            .collect::<Vec<_>>(),
+    )?;
+    write(
+        dir,
         "cost_by_service.csv",
         &[
             "service",

@@ -615,7 +615,7 @@ pub fn to_markdown(a: &Analysis) -> String {
         if let Some(previous) = &h.previous_report {
             let _ = writeln!(
                 out,
-                "\n## Since {previous}\n\n{} new, {} still open, {} resolved (worth {} {c}/month)",
+                "\n## Since {previous}\n\n{} new, {} still open, {} no longer found (they would save {} {c}/month: unverified until the bill shows the spend gone)",
                 h.new,
                 h.open,
                 h.resolved,
@@ -624,7 +624,7 @@ pub fn to_markdown(a: &Analysis) -> String {
             for r in h.resolved_findings.iter().take(10) {
                 let _ = writeln!(
                     out,
-                    "- resolved: {} {} ({} {c}/month)",
+                    "- no longer found: {} {} ({} {c}/month, unverified)",
                     md(&r.rule),
                     md(&r.resource_id),
                     money(r.monthly_saving)
