@@ -156,6 +156,9 @@ pub struct UsageRules {
     pub ebs_gp3_iops_month: f64,
     #[serde(deserialize_with = "range::non_negative")]
     pub ebs_gp3_free_iops: f64,
+    /// gp3 includes 125 MiB/s; above that this price per MiB/s-month.
+    #[serde(deserialize_with = "range::non_negative")]
+    pub ebs_gp3_throughput_month: f64,
     /// RDS storage list prices (us-east-1 Single-AZ, aws.amazon.com/rds/pricing): io1 per
     /// GB-month and per provisioned IOPS-month, gp3 per GB-month and per IOPS-month above its
     /// included IOPS (3,000 below 400 GB, 12,000 from 400 GB).
@@ -167,13 +170,13 @@ pub struct UsageRules {
     pub rds_gp3_gb_month: f64,
     #[serde(deserialize_with = "range::non_negative")]
     pub rds_gp3_iops_month: f64,
-    /// S3 list prices per GB-month (us-east-1, aws.amazon.com/s3/pricing): Standard and
-    /// Standard-Infrequent Access. A bucket whose Standard data is never read in the period
-    /// saves the difference in Standard-IA.
-    #[serde(deserialize_with = "range::positive")]
-    pub s3_standard_gb_month: f64,
-    #[serde(deserialize_with = "range::non_negative")]
-    pub s3_ia_gb_month: f64,
+    /// Share of a never-read bucket's standard-class storage cost that a lifecycle rule to the
+    /// infrequent-access class is claimed to save. The list prices differ by 46% on S3, but
+    /// the bill shows neither object ages (the youngest 30 days stay), nor sizes (IA bills
+    /// 128 KB per object at least), nor the per-object transition fee; AWS's Cloud
+    /// Intelligence Dashboards assume 30% (`kpi_s3_storage_all`).
+    #[serde(deserialize_with = "range::pct")]
+    pub object_tiering_saving_pct: f64,
     /// A NAT gateway or load balancer provisioned at least this many hours in the period with
     /// nothing processed is idle (AWS Well-Architected's idle-NAT query: 336, two weeks).
     #[serde(deserialize_with = "range::positive")]
@@ -203,12 +206,12 @@ impl Default for UsageRules {
             ebs_io1_iops_month: 0.065,
             ebs_gp3_iops_month: 0.005,
             ebs_gp3_free_iops: 3000.0,
+            ebs_gp3_throughput_month: 0.04,
             rds_io1_gb_month: 0.125,
             rds_io1_iops_month: 0.10,
             rds_gp3_gb_month: 0.115,
             rds_gp3_iops_month: 0.02,
-            s3_standard_gb_month: 0.023,
-            s3_ia_gb_month: 0.0125,
+            object_tiering_saving_pct: 30.0,
             idle_gateway_min_hours: 336.0,
             transfer_hotspot_min_pct: 20.0,
             unreviewed_service_min_pct: 10.0,

@@ -204,8 +204,10 @@ fn figures_worked_by_hand() {
             .unwrap_or_else(|| panic!("{rule} {id}"))["monthly_saving"])
     };
     // The CSV holds savings to the cent.
-    // gp2 → gp3: 20% of 50.00 in 744 hours = 10.00 → 9.8118 per 730-hour month: 9.81.
-    assert_eq!(saving("ebs-gp2-to-gp3", "vol-1"), 9.81);
+    // gp2 → gp3 at gp2's performance: 500 GB of gp2 give 250 MiB/s (above 150 GB), gp3
+    // includes 125; gp3 = 40.00 storage + 125 MiB/s × 0.04 = 45.00, so 5.00 saved in 744 hours
+    // → 4.9059 per 730-hour month: 4.91.
+    assert_eq!(saving("ebs-gp2-to-gp3", "vol-1"), 4.91);
     // Idle EIP: all of 3.72 → 3.65 per month.
     assert_eq!(saving("idle-public-ip", "eip-1"), 3.65);
     // m5.large → m7g.large (0.0816 vs 0.096/h): 15% of 71.424 = 10.7136 → 10.5120 per month.

@@ -254,23 +254,14 @@ fn every_public_sample_and_the_bundled_month_follow_the_csv_rules() {
 
 /// report.xlsx as openpyxl reads it (tests/figures/xlsx_cells.py).
 fn workbook(report: &Path) -> Value {
-    let python = std::env::var("COSTLENS_TEST_FOCUS_PYTHON").unwrap_or_else(|_| {
-        panic!(
-            "COSTLENS_TEST_FOCUS_PYTHON is not set: this test reads report.xlsx with openpyxl; \
-             run it through scripts/with-moto, which installs it"
-        )
-    });
-    let out = std::process::Command::new(python)
-        .arg(root().join("tests/figures/xlsx_cells.py"))
-        .arg(report.join("report.xlsx"))
-        .output()
-        .expect("the Python with openpyxl runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let (script, book) = (
+        root().join("tests/figures/xlsx_cells.py"),
+        report.join("report.xlsx"),
     );
-    json(&String::from_utf8_lossy(&out.stdout))
+    json(&python(
+        &[script.to_str().unwrap(), book.to_str().unwrap()],
+        &root(),
+    ))
 }
 
 /// Excel's column letters for a 1-based column number.

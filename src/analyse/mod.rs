@@ -406,6 +406,7 @@ fn planned_actions(aggs: &Aggregates, findings: &[Finding]) -> Vec<sizing::Actio
                 provider: instance.provider,
                 region: instance.region.clone().unwrap_or_default(),
                 instance_type: instance.instance_type.clone(),
+                platform: instance.platform,
                 on_demand_cost: instance.on_demand_cost,
                 saving: f.monthly_saving * hours / HOURS_PER_MONTH,
                 effect,

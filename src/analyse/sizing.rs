@@ -2,7 +2,8 @@
 //! exactly that saves at least what the report says.
 //!
 //! For each product of the discount table, over the provider's on-demand usage it could cover
-//! (per region and family for instance-scoped products, everything for spend-based plans):
+//! (per region and family for instance-scoped products, and per platform for reservations,
+//! which never cover another OS or database engine; everything for spend-based plans):
 //! 1. the usage the report's own usage findings change is taken off first (a modernised
 //!    instance leaves its family, a stopped, scheduled or Spot-bound one leaves commitments,
 //!    a downsized one shrinks), so no purchase covers spend another finding removes;
@@ -27,7 +28,7 @@ use crate::catalog::{self, Catalog};
 use crate::config::{CommitmentKind, Discount, Payment, RateRules};
 use crate::engine::aggregates::{Aggregates, HourlyRow};
 use crate::engine::classify::{self, ComputeClass, Signal};
-use crate::engine::kinds::Provider;
+use crate::engine::kinds::{Platform, Provider};
 use crate::findings::{Category, Confidence, Finding, HOURS_PER_MONTH};
 use crate::schema::{charge_category, pricing_category};
 
@@ -66,8 +67,12 @@ pub struct Quantity {
 pub struct Sizing {
     pub product: String,
     pub kind: CommitmentKind,
-    /// `all compute` or `<region> <family>`.
+    /// `all compute` or `<region> <family>`, with the platform a reservation is for
+    /// (`us-east-1 m5 Windows`).
     pub scope: String,
+    /// The region and family (or type) whose purchases are alternatives to one another: the
+    /// scope without its platform, since an instance savings plan covers every platform.
+    pub competes_in: String,
     pub term_years: u32,
     pub payment: Payment,
     pub discount_pct: f64,
@@ -118,6 +123,7 @@ pub struct Action {
     pub provider: Provider,
     pub region: String,
     pub instance_type: String,
+    pub platform: Platform,
     pub on_demand_cost: f64,
     pub saving: f64,
     pub effect: Effect,
@@ -259,18 +265,21 @@ pub fn family_of(instance_type: &str) -> String {
     catalog::split_type(instance_type).map_or_else(|| instance_type.to_string(), |(f, _)| f)
 }
 
-type Key = (Provider, String, String);
+type Key = (Provider, String, String, Platform);
 
 fn key_of(r: &HourlyRow) -> Key {
     (
         r.provider,
         r.region.clone().unwrap_or_default(),
         r.instance_type.clone().unwrap_or_default(),
+        r.platform,
     )
 }
 
-/// The share of each (provider, region, type)'s on-demand spend that stays after the usage
-/// actions, for family-scoped and for spend-based products.
+/// The share of each (provider, region, type, platform)'s on-demand spend that stays after the
+/// usage actions, for family-scoped and for spend-based products. An action lands on its
+/// instance's platform; where the hours do not say their platform (FOCUS data), it is spread
+/// over the type's spend.
 struct Remaining {
     family: HashMap<Key, f64>,
     spend: HashMap<Key, f64>,
@@ -285,14 +294,35 @@ impl Remaining {
         let mut family_gone: HashMap<Key, f64> = HashMap::new();
         let mut spend_gone: HashMap<Key, f64> = HashMap::new();
         for a in actions {
-            let key = (a.provider, a.region.clone(), a.instance_type.clone());
             let (family, spend) = match a.effect {
                 Effect::LeavesFamily => (a.on_demand_cost, a.saving),
                 Effect::Shrinks => (a.saving, a.saving),
                 Effect::LeavesCommitments => (a.on_demand_cost, a.on_demand_cost),
             };
-            *family_gone.entry(key.clone()).or_default() += family;
-            *spend_gone.entry(key).or_default() += spend;
+            let exact = (
+                a.provider,
+                a.region.clone(),
+                a.instance_type.clone(),
+                a.platform,
+            );
+            let keys: Vec<(&Key, f64)> = if total.contains_key(&exact) {
+                vec![(total.get_key_value(&exact).unwrap().0, 1.0)]
+            } else {
+                let same_type: Vec<(&Key, &f64)> = total
+                    .iter()
+                    .filter(|(k, _)| (k.0, &k.1, &k.2) == (a.provider, &a.region, &a.instance_type))
+                    .collect();
+                let sum: f64 = same_type.iter().map(|(_, t)| **t).sum();
+                same_type
+                    .into_iter()
+                    .filter(|_| sum > 0.0)
+                    .map(|(k, t)| (k, t / sum))
+                    .collect()
+            };
+            for (key, part) in keys {
+                *family_gone.entry(key.clone()).or_default() += family * part;
+                *spend_gone.entry(key.clone()).or_default() += spend * part;
+            }
         }
         let share = |gone: &HashMap<Key, f64>| -> HashMap<Key, f64> {
             total
@@ -377,81 +407,84 @@ pub fn sizing(aggs: &Aggregates, rules: &RateRules, actions: &[Action]) -> Vec<S
     let lookback = rules.lookback_days as usize * 24;
     let catalog = Catalog::builtin();
     let mut out = Vec::new();
-    let mut size =
-        |product: &Discount, scope: String, rows: &[&HourlyRow], quantity: QuantityRule| {
-            let spend_based = product.kind.spend_based();
-            let full = series(aggs, rows.iter().copied(), |r| {
-                r.billed * remaining.kept(r, spend_based)
-            });
-            let window = &full[full.len().saturating_sub(lookback)..];
-            if window.iter().all(|x| *x <= 0.0) {
-                return;
-            }
-            let configured = product.discount_pct / 100.0;
-            let (d, source) = match observed.get(&(seller(product.kind), spend_based)) {
-                Some(seen) if *seen < configured => (*seen, DiscountSource::Observed),
-                _ => (configured, DiscountSource::Configured),
-            };
-            // The level of the configured percentile, capped at the lowest hour of the last day.
-            let last_day = &window[window.len().saturating_sub(24)..];
-            let floor_at_end = last_day.iter().copied().fold(f64::INFINITY, f64::min);
-            let level = quantile(window, rules.sizing_percentile / 100.0).min(floor_at_end);
-            let (c, quantity) = match quantity.round(level, d) {
-                Some(rounded) => rounded,
-                None => return,
-            };
-            let hours = window.len() as f64;
-            let s = saving_at(window, c, d);
-            if c <= 0.0 || s <= 0.0 {
-                return;
-            }
-            let commit = c * (1.0 - d);
-            let term_hours = HOURS_PER_YEAR * f64::from(product.term_years);
-            let upfront = commit * term_hours * product.payment.upfront_share();
-            let monthly_recurring =
-                (commit * term_hours - upfront) / (12.0 * f64::from(product.term_years));
-            let covered: f64 = window.iter().map(|x| x.max(0.0).min(c)).sum();
-            let total: f64 = window.iter().map(|x| x.max(0.0)).sum();
-            let monthly_saving = s / hours * HOURS_PER_MONTH;
-            let covered_per_month = covered / hours * HOURS_PER_MONTH;
-            let payback_months = if upfront > 0.0 {
-                upfront / (covered_per_month - monthly_recurring).max(f64::MIN_POSITIVE)
+    let mut size = |product: &Discount,
+                    (scope, competes_in): (String, String),
+                    rows: &[&HourlyRow],
+                    quantity: QuantityRule| {
+        let spend_based = product.kind.spend_based();
+        let full = series(aggs, rows.iter().copied(), |r| {
+            r.billed * remaining.kept(r, spend_based)
+        });
+        let window = &full[full.len().saturating_sub(lookback)..];
+        if window.iter().all(|x| *x <= 0.0) {
+            return;
+        }
+        let configured = product.discount_pct / 100.0;
+        let (d, source) = match observed.get(&(seller(product.kind), spend_based)) {
+            Some(seen) if *seen < configured => (*seen, DiscountSource::Observed),
+            _ => (configured, DiscountSource::Configured),
+        };
+        // The level of the configured percentile, capped at the lowest hour of the last day.
+        let last_day = &window[window.len().saturating_sub(24)..];
+        let floor_at_end = last_day.iter().copied().fold(f64::INFINITY, f64::min);
+        let level = quantile(window, rules.sizing_percentile / 100.0).min(floor_at_end);
+        let (c, quantity) = match quantity.round(level, d) {
+            Some(rounded) => rounded,
+            None => return,
+        };
+        let hours = window.len() as f64;
+        let s = saving_at(window, c, d);
+        if c <= 0.0 || s <= 0.0 {
+            return;
+        }
+        let commit = c * (1.0 - d);
+        let term_hours = HOURS_PER_YEAR * f64::from(product.term_years);
+        let upfront = commit * term_hours * product.payment.upfront_share();
+        let monthly_recurring =
+            (commit * term_hours - upfront) / (12.0 * f64::from(product.term_years));
+        let covered: f64 = window.iter().map(|x| x.max(0.0).min(c)).sum();
+        let total: f64 = window.iter().map(|x| x.max(0.0)).sum();
+        let monthly_saving = s / hours * HOURS_PER_MONTH;
+        let covered_per_month = covered / hours * HOURS_PER_MONTH;
+        let payback_months = if upfront > 0.0 {
+            upfront / (covered_per_month - monthly_recurring).max(f64::MIN_POSITIVE)
+        } else {
+            0.0
+        };
+        let (_, curve) = size_commitment(window, d);
+        out.push(Sizing {
+            product: product.product.clone(),
+            kind: product.kind,
+            scope,
+            competes_in,
+            term_years: product.term_years,
+            payment: product.payment,
+            discount_pct: d * 100.0,
+            discount_source: source,
+            hourly_commitment: commit,
+            on_demand_per_hour: c,
+            quantity,
+            upfront,
+            monthly_recurring,
+            monthly_saving,
+            payback_months,
+            utilization_pct: covered / (hours * c) * 100.0,
+            coverage_pct: if total > 0.0 {
+                covered / total * 100.0
             } else {
                 0.0
-            };
-            let (_, curve) = size_commitment(window, d);
-            out.push(Sizing {
-                product: product.product.clone(),
-                kind: product.kind,
-                scope,
-                term_years: product.term_years,
-                payment: product.payment,
-                discount_pct: d * 100.0,
-                discount_source: source,
-                hourly_commitment: commit,
-                on_demand_per_hour: c,
-                quantity,
-                upfront,
-                monthly_recurring,
-                monthly_saving,
-                payback_months,
-                utilization_pct: covered / (hours * c) * 100.0,
-                coverage_pct: if total > 0.0 {
-                    covered / total * 100.0
-                } else {
-                    0.0
-                },
-                break_even_utilization_pct: (1.0 - d) * 100.0,
-                lookback_hours: window.len(),
-                percentile: rules.sizing_percentile,
-                curve: curve
-                    .into_iter()
-                    .map(|(c, s)| (c * (1.0 - d), s / hours * HOURS_PER_MONTH))
-                    .collect(),
-                approximate,
-                counted: false,
-            });
-        };
+            },
+            break_even_utilization_pct: (1.0 - d) * 100.0,
+            lookback_hours: window.len(),
+            percentile: rules.sizing_percentile,
+            curve: curve
+                .into_iter()
+                .map(|(c, s)| (c * (1.0 - d), s / hours * HOURS_PER_MONTH))
+                .collect(),
+            approximate,
+            counted: false,
+        });
+    };
     for product in &rules.discounts {
         let provider = seller(product.kind);
         let classes = covers(product.kind);
@@ -461,29 +494,32 @@ pub fn sizing(aggs: &Aggregates, rules: &RateRules, actions: &[Action]) -> Vec<S
             .filter(|r| r.provider == provider && classes.contains(&r.class))
             .collect();
         let Some(scope) = scope_of(product.kind) else {
-            size(
-                product,
-                "all compute".into(),
-                &eligible,
-                QuantityRule::Spend,
-            );
+            let all = "all compute".to_string();
+            size(product, (all.clone(), all), &eligible, QuantityRule::Spend);
             continue;
         };
-        let mut groups: BTreeMap<(String, String), Vec<&HourlyRow>> = BTreeMap::new();
+        // Reservations are sold per platform (a Linux one never covers a Windows instance, a
+        // MySQL one never a PostgreSQL database); instance savings plans cover every platform.
+        let mut groups: BTreeMap<(String, String, Option<String>), Vec<&HourlyRow>> =
+            BTreeMap::new();
         for r in &eligible {
             let Some(t) = r.instance_type.as_deref() else {
                 continue;
             };
-            let group = match scope {
-                Scope::Type => t.to_string(),
-                Scope::FamilyUnits | Scope::FamilySpend => family_of(t),
+            let (group, platform) = match scope {
+                Scope::Type => (t.to_string(), r.platform_code.clone()),
+                Scope::FamilyUnits => (family_of(t), r.platform_code.clone()),
+                Scope::FamilySpend => (family_of(t), None),
             };
             groups
-                .entry((r.region.clone().unwrap_or_default(), group))
+                .entry((r.region.clone().unwrap_or_default(), group, platform))
                 .or_default()
                 .push(r);
         }
-        for ((region, group), rows) in groups {
+        for ((region, group, platform), rows) in groups {
+            let named =
+                classify::reservation_platform(provider, rows[0].class, platform.as_deref())
+                    .map_or_else(String::new, |name| format!(" {name}"));
             let rule = match scope {
                 Scope::FamilySpend => QuantityRule::Spend,
                 Scope::FamilyUnits => match unit_price(&rows).zip(display_type(&rows)) {
@@ -504,7 +540,8 @@ pub fn sizing(aggs: &Aggregates, rules: &RateRules, actions: &[Action]) -> Vec<S
                     },
                 },
             };
-            size(product, format!("{region} {group}"), &rows, rule);
+            let family = format!("{region} {group}");
+            size(product, (format!("{family}{named}"), family), &rows, rule);
         }
     }
     for provider in Provider::ALL {
@@ -515,6 +552,12 @@ pub fn sizing(aggs: &Aggregates, rules: &RateRules, actions: &[Action]) -> Vec<S
     }
     out.sort_by_key(|s| seller(s.kind));
     out
+}
+
+/// Whole units of what is sold below `x`: `x` rounded down, except that a quotient which is
+/// whole but for floating-point error (0.188 / 0.047 = 3.9999…) counts as whole.
+fn whole(x: f64) -> f64 {
+    (x + 1e-9).floor()
 }
 
 /// How a level of on-demand spend per hour becomes what is sold.
@@ -533,12 +576,12 @@ impl QuantityRule {
     fn round(&self, level: f64, d: f64) -> Option<(f64, Option<Quantity>)> {
         match self {
             QuantityRule::Spend => {
-                let commit = (level * (1.0 - d) * 1000.0).floor() / 1000.0;
+                let commit = whole(level * (1.0 - d) * 1000.0) / 1000.0;
                 Some((commit / (1.0 - d), None))
             }
             QuantityRule::Units { price, shown } => {
                 let factor = catalog::normalization_factor(shown)?;
-                let count = (level / price / factor).floor();
+                let count = whole(level / price / factor);
                 (count >= 1.0).then(|| {
                     (
                         count * factor * price,
@@ -554,7 +597,7 @@ impl QuantityRule {
                 price,
                 instance_type,
             } => {
-                let count = (level / price).floor();
+                let count = whole(level / price);
                 (count >= 1.0).then(|| {
                     (
                         count * price,
@@ -612,7 +655,7 @@ fn choose_counted(sizings: &mut [Sizing]) {
     let mut by_scope: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, s) in sizings.iter().enumerate() {
         if !s.kind.spend_based() {
-            by_scope.entry(s.scope.clone()).or_default().push(i);
+            by_scope.entry(s.competes_in.clone()).or_default().push(i);
         }
     }
     let family_best: Vec<usize> = by_scope
@@ -777,6 +820,7 @@ mod tests {
             product: "p".into(),
             kind,
             scope: scope.into(),
+            competes_in: scope.into(),
             term_years: 1,
             payment: Payment::NoUpfront,
             discount_pct: 30.0,
@@ -834,6 +878,8 @@ mod tests {
             region: Some("us-east-1".into()),
             instance_type: Some(instance_type.into()),
             service_code: Some("x".into()),
+            platform_code: None,
+            platform: Platform::Unknown,
             pricing_category: Some("Standard".into()),
             quantity: instances,
             list: instances * price,
@@ -952,6 +998,62 @@ mod tests {
     }
 
     #[test]
+    fn a_reservation_covers_one_platform_an_instance_plan_every_one() {
+        // One m5.large of one platform (0.096/h) and one of another (0.188/h, as Windows) all
+        // month. A reservation never covers another platform's hours: one RI of each, each at
+        // its own price (37%: 0.096 × 0.37 × 730 = 25.9296 and 0.188 × 0.37 × 730 = 50.7788 a
+        // month). The EC2 Instance Savings Plan covers both: 0.284/h at 35% is 0.1846/h, sold
+        // as 0.184. (The engine names the platforms: classify::reservation_platform.)
+        let linux = |h| HourlyRow {
+            platform_code: Some("one platform".into()),
+            platform: Platform::Linux,
+            ..hour(h, ComputeClass::Instance, "m5.large", 1.0, 0.096)
+        };
+        let other = |h| HourlyRow {
+            platform_code: Some("another platform".into()),
+            platform: Platform::Windows,
+            ..hour(h, ComputeClass::Instance, "m5.large", 1.0, 0.188)
+        };
+        let aggs = month((0..744).flat_map(|h| [linux(h), other(h)]).collect());
+        let products = rules(vec![
+            product(CommitmentKind::ReservedInstance, 37.0),
+            product(CommitmentKind::Ec2InstanceSavingsPlan, 35.0),
+        ]);
+        let sized = sizing(&aggs, &products, &[]);
+        let of = |kind| -> Vec<&Sizing> { sized.iter().filter(|s| s.kind == kind).collect() };
+        let reservations = of(CommitmentKind::ReservedInstance);
+        assert_eq!(reservations.len(), 2, "{sized:?}");
+        let mut savings: Vec<f64> = reservations.iter().map(|s| s.monthly_saving).collect();
+        savings.sort_by(f64::total_cmp);
+        assert!((savings[0] - 25.9296).abs() < 1e-9, "{savings:?}");
+        assert!((savings[1] - 50.7788).abs() < 1e-9, "{savings:?}");
+        assert!(reservations
+            .iter()
+            .all(|s| s.quantity.as_ref().unwrap().count == 1));
+        let plan = of(CommitmentKind::Ec2InstanceSavingsPlan);
+        assert_eq!(plan.len(), 1);
+        assert!((plan[0].hourly_commitment - 0.184).abs() < 1e-12);
+
+        // The Linux instance moves to Graviton: its RI goes, the other platform's stays whole.
+        let moved = Action {
+            provider: Provider::Aws,
+            region: "us-east-1".into(),
+            instance_type: "m5.large".into(),
+            platform: Platform::Linux,
+            on_demand_cost: 0.096 * 744.0,
+            saving: 0.096 * 744.0 * 0.15,
+            effect: Effect::LeavesFamily,
+        };
+        let sized = sizing(&aggs, &products, &[moved]);
+        let reservations: Vec<&Sizing> = sized
+            .iter()
+            .filter(|s| s.kind == CommitmentKind::ReservedInstance)
+            .collect();
+        assert_eq!(reservations.len(), 1, "{sized:?}");
+        assert!((reservations[0].monthly_saving - 50.7788).abs() < 1e-9);
+    }
+
+    #[test]
     fn upfront_cash_and_payback() {
         // A 3-year all-upfront plan at 52% on 1.00/h of steady spend: it commits 0.48/h, all
         // paid ahead: 0.48 × 8760 × 3 = 12614.40, nothing monthly; it covers 730.00 of
@@ -1013,6 +1115,8 @@ mod tests {
             provider: Provider::Aws,
             region: "us-east-1".into(),
             instance_type: "m4.large".into(),
+            // The hours do not say their platform: the action spreads over the type.
+            platform: Platform::Linux,
             on_demand_cost: 74.40,
             saving: 13.6896,
             effect: Effect::LeavesFamily,

@@ -8,13 +8,13 @@ use crate::findings::{Confidence, Finding};
 
 /// A bucket holding data in its standard class that no read request touched in the period:
 /// a lifecycle rule moving objects older than 30 days to the provider's infrequent-access
-/// class. Saving = its standard-class storage cost × (1 − IA price ÷ standard price), the
-/// price ratio from the configuration (S3 us-east-1 list prices, which Azure Cool/Hot and
-/// Google Nearline/Standard ratios are close to). Nothing is read, so no retrieval fee is
-/// counted; a bucket whose requests the bill does not split into reads and writes is left
-/// alone, as its reads are unknown.
+/// class. Saving = its standard-class storage cost × `[usage] object_tiering_saving_pct`,
+/// not the list-price difference: what moves, and what the small-object minimum and
+/// transition fees take back, depends on object ages and sizes the bill does not show.
+/// Nothing is read, so no retrieval fee is counted; a bucket whose requests the bill does not
+/// split into reads and writes is left alone, as its reads are unknown.
 pub(super) fn object_tiering(ctx: &Ctx, out: &mut Vec<Finding>) {
-    let ratio = ctx.rules.s3_ia_gb_month / ctx.rules.s3_standard_gb_month;
+    let share = ctx.rules.object_tiering_saving_pct / 100.0;
     for rows in rows_by_resource(ctx.aggs).into_values() {
         let (mut gb_months, mut cost, mut reads, mut unknown) = (0.0, 0.0, 0.0, false);
         let mut first = None;
@@ -38,7 +38,7 @@ pub(super) fn object_tiering(ctx: &Ctx, out: &mut Vec<Finding>) {
             continue;
         }
         let target = classify::infrequent_access_class(first.provider);
-        let saving = cost * (1.0 - ratio);
+        let saving = cost * share;
         let mut f = ctx.for_row("object-storage-tiering", first);
         f.current = format!("{gb_months:.0} GB-months in the standard class, never read");
         f.recommendation =
@@ -47,10 +47,11 @@ pub(super) fn object_tiering(ctx: &Ctx, out: &mut Vec<Finding>) {
         f.monthly_saving = ctx.monthly(saving);
         f.confidence = Confidence::Medium;
         f.evidence = format!(
-            "no read request in the period; standard-class storage cost {cost:.2}; the \
-             infrequent-access price is {:.0}% of it; that class bills a 30-day minimum and, \
-             on S3, 128 KB per object at least, and charges per GB read later",
-            ratio * 100.0
+            "no read request in the period; standard-class storage cost {cost:.2}, {:.0}% of it \
+             claimed: objects younger than 30 days stay, the class bills a 30-day minimum and, \
+             on S3, 128 KB per object at least, each transition is a request, and a GB read \
+             later pays a retrieval fee",
+            share * 100.0
         );
         out.push(f);
     }

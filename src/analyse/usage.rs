@@ -282,9 +282,29 @@ fn volume_storage<'a>(rows: &[&'a ResourceRow]) -> Option<(&'a ResourceRow, Volu
     })
 }
 
+/// gp3's included throughput, MiB/s.
+const GP3_BASELINE_MIBPS: f64 = 125.0;
+
+/// The baseline a gp2 volume of this size gives: 3 IOPS per GB between 3,000 (what it bursts
+/// to, and what gp3 includes) and 16,000, and 250 MiB/s above 150 GB (else 125), the bounds the
+/// Cloud Intelligence Dashboards use.
+fn gp2_performance(size_gb: f64) -> (f64, f64) {
+    let iops = (size_gb * 3.0).clamp(3000.0, 16_000.0);
+    let throughput = if size_gb > 150.0 {
+        250.0
+    } else {
+        GP3_BASELINE_MIBPS
+    };
+    (iops, throughput)
+}
+
 /// EBS volume types (prices: aws.amazon.com/ebs/pricing, us-east-1, in the config):
-/// - gp2 → gp3: the same GB at the gp3 price; gp3's 3,000 baseline IOPS cover gp2 volumes up to
-///   1 TB (gp2 gives 3 IOPS/GB). Saving = cost × (1 − gp3/gp2) ≈ 20%.
+/// - gp2 → gp3 with the same performance (the definition of AWS's Cloud Intelligence Dashboards,
+///   `kpi_ebs_storage_all`): gp2 gives 3 IOPS per GB (at least the 3,000 gp3 includes, at most
+///   16,000) and 250 MiB/s above 150 GB, twice the 125 MiB/s gp3 includes. gp3 cost = storage
+///   cost × gp3/gp2 + the IOPS and throughput above gp3's baseline at the gp3 prices, scaled by
+///   the volume's own price level. A 1 TB volume keeps three quarters of the 20% storage
+///   saving, a 5 TB volume less than a fifth of it.
 /// - io1 → gp3 up to 16,000 IOPS: gp3 cost = GB × gp3 + IOPS above 3,000 × gp3 IOPS price;
 ///   above that, io2 (same price as io1 at that tier, better durability): no saving claimed.
 /// - magnetic (standard) → gp3: gp3 cost = GB × gp3; the saving is what storage plus I/O
@@ -312,12 +332,41 @@ fn volumes(ctx: &Ctx, out: &mut Vec<Finding>) {
             ((storage.last_end - storage.first_start) as f64 / 3_600_000.0 / month_hours).max(1e-9);
         let size_gb = gb_months / months;
         let (rule, recommendation, target_cost, confidence) = match volume_type {
-            VolumeType::AwsGp2 => (
-                "ebs-gp2-to-gp3",
-                "change the volume type to gp3 (no downtime)".to_string(),
-                cost * r.ebs_gp3_gb_month / r.ebs_gp2_gb_month,
-                Confidence::High,
-            ),
+            VolumeType::AwsGp2 => {
+                let (iops, throughput) = gp2_performance(size_gb);
+                let added_iops = (iops - r.ebs_gp3_free_iops).max(0.0);
+                let added_throughput = (throughput - GP3_BASELINE_MIBPS).max(0.0);
+                // The volume's price level (region and discount), as CID scales it: effective
+                // storage cost over the configured list price.
+                let price_level = if gb_months > 0.0 {
+                    storage.effective / (gb_months * r.ebs_gp2_gb_month)
+                } else {
+                    1.0
+                };
+                let performance = months
+                    * price_level
+                    * (added_iops * r.ebs_gp3_iops_month
+                        + added_throughput * r.ebs_gp3_throughput_month);
+                let performance_note = if added_iops > 0.0 || added_throughput > 0.0 {
+                    format!(" with {iops:.0} IOPS and {throughput:.0} MiB/s, as gp2 gives it")
+                } else {
+                    String::new()
+                };
+                let gp3 = (cost - storage.effective)
+                    + storage.effective * r.ebs_gp3_gb_month / r.ebs_gp2_gb_month
+                    + performance;
+                // Small volumes above 150 GB pay more for gp3's added throughput than gp3's
+                // storage saves: keep them on gp2.
+                if gp3 >= cost {
+                    continue;
+                }
+                (
+                    "ebs-gp2-to-gp3",
+                    format!("change the volume type to gp3{performance_note} (no downtime)"),
+                    gp3,
+                    Confidence::High,
+                )
+            }
             VolumeType::AwsIo1 => {
                 let iops_months: f64 = rows
                     .iter()
@@ -779,8 +828,27 @@ mod tests {
     fn ebs_rules() {
         let u = run(
             vec![
-                // 500 GB gp2 for the whole month: 50.00; gp3 would be 40.00 → 10.00 in 744 h.
+                // 500 GB gp2 for the whole month: 50.00; gp3 40.00 + 125 MiB/s × 0.04 (gp2 gives
+                // 250 above 150 GB) = 45.00 → 5.00 in 744 h.
                 volume("vol-gp2", LineKind::disk(AwsGp2, Storage), 500.0, 50.0),
+                // 100 GB: 10.00 → 8.00, gp3's baseline covers it → 2.00.
+                volume(
+                    "vol-gp2-small",
+                    LineKind::disk(AwsGp2, Storage),
+                    100.0,
+                    10.0,
+                ),
+                // 200 GB: 20.00 → 16.00 + 125 × 0.04 = 21.00: stays on gp2.
+                volume("vol-gp2-200", LineKind::disk(AwsGp2, Storage), 200.0, 20.0),
+                // 5,000 GB at a 10% discount: 450.00 (list 500.00). gp2 gives 15,000 IOPS:
+                // gp3 = 450 × 0.8 = 360 + (12,000 × 0.005 + 125 × 0.04) × 0.9 = 58.50 →
+                // 418.50, saving 31.50.
+                volume(
+                    "vol-gp2-big",
+                    LineKind::disk(AwsGp2, Storage),
+                    5000.0,
+                    450.0,
+                ),
                 // io1 500 GB (62.50) + 4000 IOPS (260.00) = 322.50; gp3: 500 × 0.08 = 40 +
                 // (4000 − 3000) × 0.005 = 5 → 45.00; saving 277.50 in 744 h.
                 volume("vol-io1", LineKind::disk(AwsIo1, Storage), 500.0, 62.5),
@@ -792,7 +860,21 @@ mod tests {
             None,
         );
         let gp2 = find(&u, "ebs-gp2-to-gp3", "vol-gp2");
-        assert!((gp2.monthly_saving - 10.0 * 730.0 / 744.0).abs() < 1e-9);
+        assert!((gp2.monthly_saving - 5.0 * 730.0 / 744.0).abs() < 1e-9);
+        assert!(gp2.recommendation.contains("3000 IOPS and 250 MiB/s"));
+        let small = find(&u, "ebs-gp2-to-gp3", "vol-gp2-small");
+        assert!((small.monthly_saving - 2.0 * 730.0 / 744.0).abs() < 1e-9);
+        assert_eq!(
+            small.recommendation,
+            "change the volume type to gp3 (no downtime)"
+        );
+        let big = find(&u, "ebs-gp2-to-gp3", "vol-gp2-big");
+        assert!((big.monthly_saving - 31.5 * 730.0 / 744.0).abs() < 1e-9);
+        assert!(big.recommendation.contains("15000 IOPS"));
+        assert!(!u
+            .findings
+            .iter()
+            .any(|f| f.resource_id.as_deref() == Some("vol-gp2-200")));
         let io1 = find(&u, "ebs-io1", "vol-io1");
         // The volume lives all of October: 500 GB, 4000 IOPS. gp3: 40.00 + (4000 − 3000) ×
         // 0.005 = 45.00; (322.50 − 45.00) × 730/744 = 272.2782.
@@ -1015,8 +1097,8 @@ mod tests {
                 part,
             })
         };
-        // cold: 1000 GB-months costing 23.00 and only writes: 23 × (1 − 0.0125 / 0.023) =
-        // 10.50 in the period. read: the same and 5 reads: left alone. unknown: requests the
+        // cold: 1000 GB-months costing 23.00 and only writes: 30% of it claimed, 6.90 in the
+        // period. read: the same and 5 reads: left alone. unknown: requests the
         // bill does not split: left alone.
         let u = run(
             vec![
@@ -1030,7 +1112,7 @@ mod tests {
             None,
         );
         let f = find(&u, "object-storage-tiering", "cold");
-        assert!((f.monthly_saving - 10.5 * 730.0 / 744.0).abs() < 1e-9);
+        assert!((f.monthly_saving - 6.9 * 730.0 / 744.0).abs() < 1e-9);
         for id in ["read", "unknown"] {
             assert!(!u
                 .findings

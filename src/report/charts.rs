@@ -1805,6 +1805,7 @@ pub(crate) mod fixture {
                 product: product.into(),
                 kind: CommitmentKind::ReservedInstance,
                 scope: scope.into(),
+                competes_in: scope.into(),
                 term_years: 1,
                 payment: crate::config::Payment::NoUpfront,
                 discount_pct: d * 100.0,

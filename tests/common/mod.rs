@@ -132,3 +132,28 @@ pub fn assert_same_files(a: &Path, b: &Path) {
         );
     }
 }
+
+/// The Python with focus-data-toolkit, DuckDB and openpyxl, from `scripts/with-moto`.
+pub fn focus_python() -> String {
+    std::env::var("COSTLENS_TEST_FOCUS_PYTHON").unwrap_or_else(|_| {
+        panic!(
+            "COSTLENS_TEST_FOCUS_PYTHON is not set: this test needs focus-data-toolkit, DuckDB \
+             or openpyxl; run it through scripts/with-moto, which installs them"
+        )
+    })
+}
+
+/// `python ARGS` with [`focus_python`] in `cwd`: its stdout; a failure fails the test.
+pub fn python(args: &[&str], cwd: &Path) -> String {
+    let out = std::process::Command::new(focus_python())
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("the FOCUS Python runs");
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}

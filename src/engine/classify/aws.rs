@@ -95,6 +95,32 @@ fn ebs_type(suffix: &str) -> VolumeType {
     }
 }
 
+/// The platform an EC2 reservation is sold for (Linux needs no name), or the engine of an RDS
+/// one (AWS "Billing and usage codes": CreateDBInstance:0002 is MySQL...).
+pub fn reservation_platform(class: ComputeClass, operation: &str) -> Option<String> {
+    let code = operation.split_once(':').map(|(_, c)| c);
+    match class {
+        ComputeClass::Instance => {
+            match platform(InstanceService::VirtualMachine, Some(operation)) {
+                Platform::Linux | Platform::Unknown => None,
+                other => Some(other.label().to_string()),
+            }
+        }
+        ComputeClass::Database => Some(
+            match code? {
+                "0002" => "MySQL",
+                "0014" => "PostgreSQL",
+                "0016" => "Aurora MySQL",
+                "0018" => "MariaDB",
+                "0021" => "Aurora PostgreSQL",
+                other => return Some(format!("engine code {other}")),
+            }
+            .to_string(),
+        ),
+        _ => None,
+    }
+}
+
 /// What the operation code says runs on an EC2 instance (AWS "Billing and usage codes for
 /// platform details"), or which engine an RDS instance runs (open-source engines run on
 /// Graviton; Oracle and SQL Server do not).
@@ -358,6 +384,25 @@ mod tests {
             line_item_type: Some("Usage"),
             ..Facts::default()
         }
+    }
+
+    #[test]
+    fn reservations_are_named_by_platform_and_engine() {
+        let name = reservation_platform;
+        assert_eq!(name(ComputeClass::Instance, "RunInstances"), None);
+        assert_eq!(
+            name(ComputeClass::Instance, "RunInstances:0002").as_deref(),
+            Some("Windows")
+        );
+        assert_eq!(
+            name(ComputeClass::Database, "CreateDBInstance:0014").as_deref(),
+            Some("PostgreSQL")
+        );
+        assert_eq!(
+            name(ComputeClass::Database, "CreateDBInstance:0002").as_deref(),
+            Some("MySQL")
+        );
+        assert_eq!(name(ComputeClass::Cache, "CreateCacheCluster:0002"), None);
     }
 
     #[test]

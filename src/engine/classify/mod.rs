@@ -229,6 +229,37 @@ pub fn compute_class(c: Columns) -> Expr {
     }
 }
 
+/// What a reservation of this compute must match besides its type and region, named for the
+/// report, from the platform code of an hourly row: `None` for what reservations are sold for by
+/// default (Linux instances) or where the bill does not say.
+pub fn reservation_platform(
+    provider: Provider,
+    class: ComputeClass,
+    code: Option<&str>,
+) -> Option<String> {
+    match provider {
+        Provider::Aws => aws::reservation_platform(class, code?),
+        _ => None,
+    }
+}
+
+/// What runs on an hour of compute, from its platform code (the same reading as the instance
+/// inventory's), `Unknown` where the code does not say.
+pub fn compute_platform(provider: Provider, class: ComputeClass, code: Option<&str>) -> Platform {
+    let service = match class {
+        ComputeClass::Instance => InstanceService::VirtualMachine,
+        ComputeClass::Database => InstanceService::Database,
+        ComputeClass::Cache => InstanceService::Cache,
+        ComputeClass::Search => InstanceService::Search,
+        ComputeClass::Warehouse => InstanceService::Warehouse,
+        ComputeClass::Serverless => return Platform::Unknown,
+    };
+    match provider {
+        Provider::Aws => aws::platform(service, code),
+        _ => Platform::Unknown,
+    }
+}
+
 /// What [`compute_class`] tells apart: which commitments could cover a line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ComputeClass {
