@@ -77,6 +77,45 @@ impl Format {
     pub fn has_resources(self) -> bool {
         self != Format::CostExplorer
     }
+
+    /// Why data of this format names no resource, and what to change where it is exported.
+    pub fn missing_resource_ids(self) -> &'static str {
+        match self {
+            Format::CostExplorer => {
+                "not available from Cost Explorer data, which has no resource ids; \
+                 a Cost and Usage Report (CUR 2.0 or legacy) with resource IDs has them"
+            }
+            Format::CurCsv | Format::CurParquet => {
+                "this Cost and Usage Report was exported without resource IDs: turn on \
+                 \"Include resource IDs\" in its settings (AWS Billing and Cost Management, Cost \
+                 and Usage Reports, Edit), and the months exported after that carry them"
+            }
+            Format::Cur2Parquet => {
+                "this CUR 2.0 export was created without resource IDs: turn on \"Include \
+                 resource IDs\" in its settings (AWS Billing and Cost Management, Data Exports, \
+                 Edit; INCLUDE_RESOURCES = TRUE in its table configuration), and the months \
+                 exported after that carry them"
+            }
+            Format::FocusCsv | Format::FocusParquet => {
+                "its ResourceId column is empty: data from Cost Explorer (as `costlens fetch ce` \
+                 writes it) has none, they are not available from Cost Explorer data; a \
+                 provider's FOCUS export has them when exported with resource ids (for AWS, a \
+                 CUR 2.0 export with \"Include resource IDs\")"
+            }
+        }
+    }
+}
+
+/// Why none of `sources` names a resource: each format's reason once, in the order met.
+pub fn why_no_resource_ids(sources: &[Source]) -> String {
+    let mut reasons: Vec<&str> = Vec::new();
+    for s in sources {
+        let reason = s.format.missing_resource_ids();
+        if !reasons.contains(&reason) {
+            reasons.push(reason);
+        }
+    }
+    reasons.join("; ")
 }
 
 /// What an analyser that needs resources or hours reports for a dataset without them.
@@ -145,8 +184,23 @@ pub fn load_with(inputs: &[PathBuf], aws: &AwsOptions) -> Result<Dataset> {
         }
     }
     if !local.is_empty() {
+        // Files named as inputs must be billing data; files found in a folder or by a glob
+        // that clearly are not (no CUR or FOCUS header) are skipped and said so.
+        let named: Vec<&PathBuf> = local.iter().filter(|p| p.is_file()).collect();
+        let mut skipped = Vec::new();
         for path in expand_inputs(&local)? {
-            let (format, frame, rollup) = load_file(&path)?;
+            let (format, frame, rollup) = match load_file(&path) {
+                Err(Error::NotBilling { .. }) if !named.contains(&&path) => {
+                    tracing::info!(file = %path.display(), "skipped: not billing data");
+                    notes.push(format!(
+                        "skipped {}: not billing data (no AWS CUR or FOCUS header)",
+                        path.display()
+                    ));
+                    skipped.push(path);
+                    continue;
+                }
+                other => other?,
+            };
             tracing::debug!(file = %path.display(), format = format.label(), "detected");
             frames.push(frame);
             rollups = rollups.zip(rollup).map(|(mut all, one)| {
@@ -154,6 +208,13 @@ pub fn load_with(inputs: &[PathBuf], aws: &AwsOptions) -> Result<Dataset> {
                 all
             });
             sources.push(Source { path, format });
+        }
+        if frames.is_empty() {
+            let names: Vec<String> = skipped.iter().map(|p| p.display().to_string()).collect();
+            return Err(Error::Usage(format!(
+                "no billing data among the inputs: {} (no AWS CUR or FOCUS header)",
+                names.join(", ")
+            )));
         }
     }
     let frame = if frames.len() == 1 {
@@ -209,12 +270,16 @@ fn load_file(path: &Path) -> Result<(Format, LazyFrame, Option<rollup::Rollup>)>
     }
 }
 
+/// The column names of a billing file: its parquet schema or its CSV header.
+pub fn columns_of(path: &Path) -> Result<Vec<String>> {
+    Ok(match sniff(path)? {
+        Sniffed::Parquet(schema) => schema.iter_names().map(|n| n.to_string()).collect(),
+        Sniffed::Text { header } => header,
+    })
+}
+
 fn unknown_format(path: &Path) -> Error {
-    Error::input(
-        path,
-        "unknown billing format: expected an AWS CUR (lineItem/UnblendedCost or \
-         line_item_unblended_cost) or FOCUS (BilledCost, ChargePeriodStart, ...) header",
-    )
+    Error::NotBilling { path: path.into() }
 }
 
 fn scan_parquet(path: &Path) -> Result<LazyFrame> {

@@ -133,12 +133,12 @@ pub fn assert_same_files(a: &Path, b: &Path) {
     }
 }
 
-/// The Python with focus-data-toolkit and DuckDB, from `scripts/with-moto`.
+/// The Python with focus-data-toolkit, DuckDB and openpyxl, from `scripts/with-moto`.
 pub fn focus_python() -> String {
     std::env::var("COSTLENS_TEST_FOCUS_PYTHON").unwrap_or_else(|_| {
         panic!(
-            "COSTLENS_TEST_FOCUS_PYTHON is not set: this test needs focus-data-toolkit and \
-             DuckDB; run it through scripts/with-moto, which installs them"
+            "COSTLENS_TEST_FOCUS_PYTHON is not set: this test needs focus-data-toolkit, DuckDB \
+             or openpyxl; run it through scripts/with-moto, which installs them"
         )
     })
 }
