@@ -188,6 +188,10 @@ pub struct UsageRules {
     /// A service at least this share of the period's cost that no rule looks at is called out.
     #[serde(deserialize_with = "range::pct")]
     pub unreviewed_service_min_pct: f64,
+    /// A container cluster whose nodes' capacity went unused by its pods or tasks at least this
+    /// share of their cost (split cost allocation data) is a finding.
+    #[serde(deserialize_with = "range::pct")]
+    pub container_unused_min_pct: f64,
 }
 
 impl Default for UsageRules {
@@ -215,6 +219,7 @@ impl Default for UsageRules {
             idle_gateway_min_hours: 336.0,
             transfer_hotspot_min_pct: 20.0,
             unreviewed_service_min_pct: 10.0,
+            container_unused_min_pct: 30.0,
         }
     }
 }

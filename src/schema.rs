@@ -59,6 +59,14 @@ pub const X_NORMALIZATION_FACTOR: &str = "x_NormalizationFactor";
 pub const X_COMMITMENT_DISCOUNT_END: &str = "x_CommitmentDiscountEnd";
 /// AWS net amortised cost (amortised cost after private discounts), as Cost Explorer reports it.
 pub const X_NET_AMORTIZED_COST: &str = "x_NetAmortizedCost";
+/// AWS split cost allocation (EKS pods, ECS tasks on EC2): the instance a pod's or task's line
+/// is a share of. Only split lines carry it.
+pub const X_SPLIT_PARENT_RESOURCE_ID: &str = "x_SplitParentResourceId";
+/// The share of the parent instance's amortised cost the pod or task used. An allocation of
+/// cost billed on the instance's own line: never part of BilledCost or EffectiveCost.
+pub const X_SPLIT_COST: &str = "x_SplitCost";
+/// The pod's or task's share of the parent instance's capacity that nothing used.
+pub const X_SPLIT_UNUSED_COST: &str = "x_SplitUnusedCost";
 
 /// Field names of one entry of the `Tags` list.
 pub const TAG_KEY: &str = "key";
@@ -158,6 +166,9 @@ pub const COLUMNS: &[Column] = &[
     column(X_NORMALIZATION_FACTOR, Kind::Quantity),
     column(X_COMMITMENT_DISCOUNT_END, Kind::Timestamp),
     column(X_NET_AMORTIZED_COST, Kind::Money),
+    column(X_SPLIT_PARENT_RESOURCE_ID, Kind::Text),
+    column(X_SPLIT_COST, Kind::Money),
+    column(X_SPLIT_UNUSED_COST, Kind::Money),
 ];
 
 /// Money columns that every canonical line carries (FOCUS: not null).

@@ -276,9 +276,10 @@ fn column_letters(mut n: usize) -> String {
 }
 
 /// The sheets after Summary, and the CSV each must equal.
-const SHEETS: [(&str, &str); 5] = [
+const SHEETS: [(&str, &str); 6] = [
     ("Findings", "findings.csv"),
     ("Showback", "allocation.csv"),
+    ("Containers", "container_allocation.csv"),
     ("Commitments", "commitments.csv"),
     ("Tag coverage", "tag_coverage.csv"),
     (

@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::config::TagPolicy;
 use crate::engine::aggregates::{Aggregates, ResourceRow};
+use crate::engine::kinds::LineKind;
 use crate::findings::{Category, Confidence, Finding};
 use crate::schema::charge_category;
 
@@ -86,8 +87,12 @@ pub struct Allocation {
     pub notes: Vec<String>,
 }
 
+/// Usage lines naming a resource; not a pod's or task's share of a node, which bills nothing
+/// (the node's line carries the cost and its tags).
 fn is_taggable(row: &ResourceRow) -> bool {
-    row.charge_category.as_deref() == Some(charge_category::USAGE) && row.resource_id.is_some()
+    row.charge_category.as_deref() == Some(charge_category::USAGE)
+        && row.resource_id.is_some()
+        && row.kind != LineKind::ContainerShare
 }
 
 fn present(value: &Option<String>) -> Option<&str> {

@@ -16,6 +16,7 @@
 
 pub mod allocation;
 pub mod budgets;
+pub mod containers;
 pub mod gates;
 pub mod history;
 mod network;
@@ -151,6 +152,8 @@ pub struct Analysis {
     /// The most expensive resources, by effective cost.
     pub top_resources: Vec<ResourceCost>,
     pub allocation: allocation::Allocation,
+    /// Split cost allocation of container clusters (empty without split data).
+    pub containers: containers::Containers,
     pub usage: usage::Usage,
     pub rate: rate::Rate,
     pub trends: trends::Trends,
@@ -490,6 +493,15 @@ pub fn run(aggs: &Aggregates, config: &Config, inputs: Inputs) -> Analysis {
     // purchases sized on what stays on demand after them.
     let mut resource_findings: Vec<Finding> = usage.findings.iter().cloned().chain(spot).collect();
     deduplicate(&mut resource_findings);
+    // Nodes another counted finding acts on are not removed again by the container rule.
+    let acted_on: std::collections::BTreeSet<&str> = resource_findings
+        .iter()
+        .filter(|f| f.counted)
+        .filter_map(|f| f.resource_id.as_deref())
+        .collect();
+    let containers = timed("containers", || {
+        containers::analyse(aggs, &config.usage, &acted_on)
+    });
     let actions = planned_actions(aggs, &resource_findings);
     let rate = timed("rate", || rate::analyse(aggs, &config.rate, &actions));
     let trends = timed("trends", || {
@@ -511,6 +523,7 @@ pub fn run(aggs: &Aggregates, config: &Config, inputs: Inputs) -> Analysis {
 
     let mut findings = allocation.findings.clone();
     findings.extend(resource_findings);
+    findings.extend(containers.findings.iter().cloned());
     findings.extend(rate.findings.iter().cloned());
     // AWS's own recommendations overlap costlens's rules: reported beside them, never counted.
     findings.extend(inputs.external_findings.into_iter().map(|mut f| {
@@ -600,6 +613,7 @@ pub fn run(aggs: &Aggregates, config: &Config, inputs: Inputs) -> Analysis {
         daily,
         top_resources: top_resources(aggs),
         allocation,
+        containers,
         usage,
         rate,
         trends,

@@ -10,7 +10,7 @@ use polars::prelude::*;
 use super::classify::{self, ComputeClass, Facts, Orchestrator, Vocabulary};
 use super::currency::choose_currency;
 use super::frame;
-use super::kinds::{LineKind, Platform, Provider};
+use super::kinds::{ContainerPlatform, LineKind, Platform, Provider};
 use super::lines::{Lines, Query, Source};
 use super::policy::{policy_keys, policy_values};
 use super::rollup::{Grain, LINE_COUNT};
@@ -32,6 +32,9 @@ pub mod col_name {
     pub const HOURLY_LINES: &str = "hourly_lines";
     pub const USAGE_LINES: &str = "usage_lines";
     pub const COMPUTE_CLASS: &str = "__compute_class";
+    pub const CONTAINER_PLATFORM: &str = "__container_platform";
+    pub const CLUSTER: &str = "__cluster";
+    pub const CONTAINER_GROUP: &str = "__container_group";
 }
 use col_name::*;
 
@@ -140,6 +143,26 @@ pub struct CommitmentRow {
     pub account: Option<String>,
 }
 
+/// What the split cost allocation gives one cluster × namespace (Kubernetes) or service (ECS)
+/// of one node in the period: the pods' or tasks' share of the node's amortised cost, and their
+/// share of its capacity that nothing used. Allocations of the node's own line, never billed
+/// again.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContainerRow {
+    pub platform: ContainerPlatform,
+    pub cluster: Option<String>,
+    /// The namespace (Kubernetes) or service (ECS).
+    pub group: Option<String>,
+    /// The instance the pods or tasks ran on.
+    pub node: String,
+    pub account: Option<String>,
+    pub split: Money,
+    pub unused: Money,
+    pub lines: u64,
+    pub first_start: i64,
+    pub last_end: i64,
+}
+
 /// Everything the analysers need, already reduced to one currency.
 #[derive(Debug, Clone)]
 pub struct Aggregates {
@@ -161,6 +184,9 @@ pub struct Aggregates {
     pub first_seen: HashMap<String, i64>,
     pub hourly: Vec<HourlyRow>,
     pub commitments: Vec<CommitmentRow>,
+    /// Split cost allocation per node and cluster × namespace or service, in the period
+    /// (empty for bills without split lines).
+    pub containers: Vec<ContainerRow>,
     /// The policy keys whose values are in `ResourceRow::tags`, in that order.
     pub tag_keys: Vec<String>,
     /// The allocation key's position in `tag_keys`.
@@ -237,6 +263,7 @@ fn daily_query(lines: &Lines) -> Result<LazyFrame> {
             facts: false,
             grain: Grain::Day,
             money: true,
+            sums: &[],
             filter: &|_| None,
             flags: &no_flags,
         })?
@@ -330,6 +357,7 @@ fn resource_query(lines: &Lines, period: &Period, config: &Config) -> Result<Laz
             facts: true,
             grain: Grain::Span,
             money: true,
+            sums: &[],
             filter: &in_period(period),
             flags: &resource_flags,
         })?
@@ -360,6 +388,7 @@ fn first_seen_query(lines: &Lines) -> Result<LazyFrame> {
             facts: false,
             grain: Grain::Span,
             money: false,
+            sums: &[],
             filter: &|c: &Source| Some(c.col(schema::RESOURCE_ID).is_not_null()),
             flags: &no_flags,
         })?
@@ -387,6 +416,7 @@ fn hourly_query(lines: &Lines, period: &Period) -> Result<LazyFrame> {
             facts: false,
             grain: Grain::Exact,
             money: true,
+            sums: &[],
             filter: &|c: &Source| Some(in_period(c)?.and(classify::compute_lines(c))),
             flags: &|c: &Source| vec![(COMPUTE_CLASS, classify::compute_class(c))],
         })?
@@ -411,6 +441,48 @@ fn hourly_query(lines: &Lines, period: &Period) -> Result<LazyFrame> {
         ]))
 }
 
+/// Split cost allocation lines of the period, per node × cluster × namespace or service: only
+/// lines naming a parent instance are grouped, so bills without them add nothing to group.
+fn container_query(lines: &Lines, period: &Period) -> Result<LazyFrame> {
+    let keys = [
+        schema::BILLING_CURRENCY,
+        schema::X_SPLIT_PARENT_RESOURCE_ID,
+        schema::SUB_ACCOUNT_ID,
+    ];
+    let split = [schema::X_SPLIT_COST, schema::X_SPLIT_UNUSED_COST];
+    let in_period = in_period(period);
+    Ok(lines
+        .rows(&Query {
+            keys: &keys,
+            attrs: &[],
+            facts: false,
+            grain: Grain::Span,
+            money: false,
+            sums: &split,
+            filter: &|c: &Source| Some(in_period(c)?.and(classify::container_lines(c))),
+            flags: &|c: &Source| {
+                vec![
+                    (CONTAINER_PLATFORM, classify::container_platform(c)),
+                    (CLUSTER, classify::container_cluster(c)),
+                    (CONTAINER_GROUP, classify::container_group(c)),
+                ]
+            },
+        })?
+        .group_by(
+            keys.iter()
+                .chain(&[CONTAINER_PLATFORM, CLUSTER, CONTAINER_GROUP])
+                .map(|k| col(*k))
+                .collect::<Vec<_>>(),
+        )
+        .agg([
+            col(schema::X_SPLIT_COST).sum(),
+            col(schema::X_SPLIT_UNUSED_COST).sum(),
+            col(LINE_COUNT).cast(DataType::UInt64).sum().alias(LINES),
+            col(schema::CHARGE_PERIOD_START).min().alias(FIRST_START),
+            col(schema::CHARGE_PERIOD_END).max().alias(LAST_END),
+        ]))
+}
+
 /// Builds every aggregate in one pass and reduces them to one currency.
 pub fn build(
     lines: Lines,
@@ -425,10 +497,12 @@ pub fn build(
         resource_query(&lines, period, config)?,
         first_seen_query(&lines)?,
         hourly_query(&lines, period)?,
+        container_query(&lines, period)?,
     ];
     let mut out = frame::collect_all(queries, pass, "analysing the data")?.into_iter();
     let mut next = || out.next().expect("one frame per query");
-    let (daily, resources, first_seen, hourly) = (next(), next(), next(), next());
+    let (daily, resources, first_seen, hourly, containers) =
+        (next(), next(), next(), next(), next());
     super::validate::check_lines(&daily, DAY)?;
 
     let mut found: Vec<String> = frame::strings(&daily, schema::BILLING_CURRENCY)?
@@ -532,6 +606,11 @@ pub fn build(
             ))
     });
     let commitments = commitment_rows(&resources);
+    let mut containers = container_rows(&only(containers)?)?;
+    containers.sort_by(|a, b| {
+        (a.platform, &a.cluster, &a.group, &a.node, &a.account)
+            .cmp(&(b.platform, &b.cluster, &b.group, &b.node, &b.account))
+    });
     Ok(Aggregates {
         data_start: resources.iter().map(|r| r.first_start).min(),
         data_end: resources.iter().map(|r| r.last_end).max(),
@@ -543,6 +622,7 @@ pub fn build(
         first_seen: first_seen_map(&only(first_seen)?)?,
         hourly,
         commitments,
+        containers,
         currency,
         period: period.clone(),
         tag_keys,
@@ -754,6 +834,33 @@ fn hourly_rows(df: &DataFrame) -> Result<Vec<HourlyRow>> {
         .collect())
 }
 
+fn container_rows(df: &DataFrame) -> Result<Vec<ContainerRow>> {
+    let platform = frame::ints(df, CONTAINER_PLATFORM)?;
+    let cluster = frame::strings(df, CLUSTER)?;
+    let group = frame::strings(df, CONTAINER_GROUP)?;
+    let node = frame::strings(df, schema::X_SPLIT_PARENT_RESOURCE_ID)?;
+    let account = frame::strings(df, schema::SUB_ACCOUNT_ID)?;
+    let split = frame::exact_money(df, schema::X_SPLIT_COST)?;
+    let unused = frame::exact_money(df, schema::X_SPLIT_UNUSED_COST)?;
+    let lines = frame::ints(df, LINES)?;
+    let first_start = frame::ints(df, FIRST_START)?;
+    let last_end = frame::ints(df, LAST_END)?;
+    Ok((0..df.height())
+        .map(|i| ContainerRow {
+            platform: ContainerPlatform::from_code(platform[i]),
+            cluster: cluster[i].clone(),
+            group: group[i].clone(),
+            node: node[i].clone().unwrap_or_default(),
+            account: account[i].clone(),
+            split: split[i],
+            unused: unused[i],
+            lines: lines[i].unwrap_or(0) as u64,
+            first_start: first_start[i].unwrap_or(0),
+            last_end: last_end[i].unwrap_or(0),
+        })
+        .collect())
+}
+
 /// Cost per commitment × status × charge category, from the resource rows that carry one.
 fn commitment_rows(resources: &[ResourceRow]) -> Vec<CommitmentRow> {
     let mut by_key: BTreeMap<_, CommitmentRow> = BTreeMap::new();
@@ -810,6 +917,7 @@ impl Aggregates {
             first_seen: Default::default(),
             hourly: vec![],
             commitments: vec![],
+            containers: vec![],
             tag_keys: vec![],
             allocation_key: None,
         }

@@ -11,6 +11,54 @@
 
 use std::fmt;
 
+/// The orchestrator a container's share of a node comes from (split cost allocation lines).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ContainerPlatform {
+    /// Kubernetes pods (EKS): grouped by namespace.
+    Kubernetes = 1,
+    /// ECS tasks: grouped by service.
+    Ecs = 2,
+    /// A split line whose orchestrator the bill does not say.
+    Other = 3,
+}
+
+impl ContainerPlatform {
+    pub const ALL: [ContainerPlatform; 3] = [
+        ContainerPlatform::Kubernetes,
+        ContainerPlatform::Ecs,
+        ContainerPlatform::Other,
+    ];
+
+    /// As an integer column (cheap to group by).
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+
+    pub fn from_code(code: Option<i64>) -> ContainerPlatform {
+        ContainerPlatform::ALL
+            .into_iter()
+            .find(|p| Some(i64::from(p.code())) == code)
+            .unwrap_or(ContainerPlatform::Other)
+    }
+
+    /// What the report calls the platform and the group its costs are split by.
+    pub fn label(self) -> &'static str {
+        match self {
+            ContainerPlatform::Kubernetes => "kubernetes",
+            ContainerPlatform::Ecs => "ecs",
+            ContainerPlatform::Other => "containers",
+        }
+    }
+
+    pub fn group_label(self) -> &'static str {
+        match self {
+            ContainerPlatform::Kubernetes => "namespace",
+            ContainerPlatform::Ecs => "service",
+            ContainerPlatform::Other => "group",
+        }
+    }
+}
+
 /// The cloud a line was billed by (from ProviderName / ServiceProviderName, or the source format).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub enum Provider {
@@ -339,6 +387,9 @@ pub enum LineKind {
     CommitmentFee,
     /// A line that only cancels the on-demand cost of covered usage (AWS SavingsPlanNegation).
     CommitmentNegation,
+    /// A pod's or task's share of an instance (split cost allocation): its cost is billed on
+    /// the instance's line, its own line bills nothing.
+    ContainerShare,
     Support,
     Tax,
     Credit,
@@ -388,6 +439,7 @@ impl fmt::Display for LineKind {
             LineKind::DatabaseStorage(_) => f.write_str("database storage"),
             LineKind::CommitmentFee => f.write_str("commitment fee"),
             LineKind::CommitmentNegation => f.write_str("commitment negation"),
+            LineKind::ContainerShare => f.write_str("container share of an instance"),
             LineKind::Support => f.write_str("support"),
             LineKind::Tax => f.write_str("tax"),
             LineKind::Credit => f.write_str("credit"),

@@ -18,7 +18,11 @@ pub struct Source<'a> {
     pub vocabulary: Vocabulary,
 }
 
-impl Source<'_> {
+impl<'a> Source<'a> {
+    pub fn new(column: &'a dyn Fn(&str) -> Expr, vocabulary: Vocabulary) -> Source<'a> {
+        Source { column, vocabulary }
+    }
+
     /// A canonical column computed on each line.
     pub fn col(&self, name: &str) -> Expr {
         (self.column)(name)
@@ -33,6 +37,8 @@ pub struct Query<'a> {
     pub facts: bool,
     pub grain: Grain,
     pub money: bool,
+    /// Canonical money columns beyond [`schema::MONEY`] the query sums.
+    pub sums: &'a [&'static str],
     pub filter: &'a dyn Fn(&Source) -> Option<Expr>,
     pub flags: &'a dyn Fn(&Source) -> Vec<(&'static str, Expr)>,
 }
@@ -164,10 +170,7 @@ impl Lines {
         match self {
             Lines::PerLine(frame) => {
                 let column = |name: &str| col(name);
-                let source = Source {
-                    column: &column,
-                    vocabulary: Vocabulary::Any,
-                };
+                let source = Source::new(&column, Vocabulary::Any);
                 let mut lines = frame.as_ref().clone();
                 if let Some(filter) = (query.filter)(&source) {
                     lines = lines.filter(filter);
@@ -184,10 +187,7 @@ impl Lines {
                     .iter()
                     .map(|rollup| {
                         let column = |name: &str| rollup.column(name);
-                        let source = Source {
-                            column: &column,
-                            vocabulary: rollup.vocabulary,
-                        };
+                        let source = Source::new(&column, rollup.vocabulary);
                         let attrs = attrs(rollup.vocabulary);
                         // Facts this source's vocabulary has no column for are nulls, so every
                         // route gives the query the same columns.
@@ -206,6 +206,7 @@ impl Lines {
                                 attrs: &attrs,
                                 grain: query.grain,
                                 money: query.money,
+                                sums: query.sums,
                                 filter: (query.filter)(&source),
                                 flags: (query.flags)(&source),
                             })

@@ -45,6 +45,9 @@ pub struct Grouping<'a> {
     pub grain: Grain,
     /// Whether the money columns are needed.
     pub money: bool,
+    /// Further canonical money columns summed (the split cost allocation's), beyond
+    /// [`schema::MONEY`].
+    pub sums: &'a [&'static str],
     /// Lines to keep, over source columns (build it with [`Rollup::column`]).
     pub filter: Option<Expr>,
     /// Per-line flags over source columns, by name: grouped by and kept.
@@ -88,16 +91,26 @@ impl Rollup {
         self.columns.get(name).cloned().unwrap_or_else(|| lit(NULL))
     }
 
-    fn roots_of<'a>(&'a self, names: &'a [&'static str]) -> impl Iterator<Item = PlSmallStr> + 'a {
+    fn all_roots<'a>(&'a self, names: &'a [&'static str]) -> impl Iterator<Item = PlSmallStr> + 'a {
         names
             .iter()
             .flat_map(|n| self.roots.get(n).into_iter().flatten().cloned())
-            .filter(|r| {
-                !self.money.contains(r)
-                    && !self.quantities.contains(r)
-                    && *r != self.start
-                    && *r != self.end
-            })
+    }
+
+    /// The source money columns that `names` are computed from: the only ones a grouping sums.
+    fn money_roots(&self, names: &[&'static str]) -> BTreeSet<PlSmallStr> {
+        self.all_roots(names)
+            .filter(|r| self.money.contains(r))
+            .collect()
+    }
+
+    fn roots_of<'a>(&'a self, names: &'a [&'static str]) -> impl Iterator<Item = PlSmallStr> + 'a {
+        self.all_roots(names).filter(|r| {
+            !self.money.contains(r)
+                && !self.quantities.contains(r)
+                && *r != self.start
+                && *r != self.end
+        })
     }
 
     /// The source lines grouped as `grouping` asks, mapped onto the canonical schema: the key
@@ -114,6 +127,7 @@ impl Rollup {
         if grouping.money {
             keys.extend(self.roots_of(&schema::MONEY));
         }
+        keys.extend(self.roots_of(grouping.sums));
         let mut attrs: BTreeSet<PlSmallStr> = self
             .roots_of(grouping.attrs)
             .filter(|r| !keys.contains(r))
@@ -133,9 +147,11 @@ impl Rollup {
         let mut aggs: Vec<Expr> = attrs.iter().map(|a| col(a.clone()).max()).collect();
         aggs.push(len().alias(LINE_COUNT));
         aggs.extend(self.quantities.iter().map(|q| col(q.clone()).sum()));
+        let mut summed = self.money_roots(grouping.sums);
         if grouping.money {
-            aggs.extend(self.money.iter().map(|m| col(m.clone()).sum()));
+            summed.extend(self.money_roots(&schema::MONEY));
         }
+        aggs.extend(summed.into_iter().map(|m| col(m).sum()));
         let (start, end) = (col(self.start.clone()), col(self.end.clone()));
         match grouping.grain {
             Grain::Span => aggs.extend([start.min(), end.max()]),
@@ -157,6 +173,7 @@ impl Rollup {
         if grouping.money {
             names.extend(schema::MONEY);
         }
+        names.extend(grouping.sums);
         (self.map)(grouped, &names, kept)
     }
 }

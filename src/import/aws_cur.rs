@@ -28,7 +28,15 @@ pub const NUMERIC_COLUMNS: &[&str] = &[
     "savings_plan_savings_plan_effective_cost",
     "savings_plan_total_commitment_to_date",
     "savings_plan_used_commitment",
+    SPLIT_COST,
+    SPLIT_UNUSED_COST,
 ];
+
+/// Split cost allocation (CUR 2.0 `split_line_item_*`, legacy `splitLineItem/*`): on the lines
+/// of EKS pods and ECS tasks, whose unblended cost is 0, the share of the parent instance.
+const SPLIT_COST: &str = "split_line_item_split_cost";
+const SPLIT_UNUSED_COST: &str = "split_line_item_unused_cost";
+const SPLIT_PARENT: &str = "split_line_item_parent_resource_id";
 
 /// Numeric columns that are not money: summed as they are, or (the normalisation factor, a
 /// property of the instance size) not at all.
@@ -355,6 +363,9 @@ fn canonical(cur: &CurColumns, tags: Option<Expr>) -> Vec<Expr> {
             schema::X_LINE_ITEM_TYPE => col(LINE_ITEM_TYPE),
             schema::X_NORMALIZATION_FACTOR => cur.number("line_item_normalization_factor"),
             schema::X_COMMITMENT_DISCOUNT_END => commitment_end.clone(),
+            schema::X_SPLIT_PARENT_RESOURCE_ID => cur.text(SPLIT_PARENT),
+            schema::X_SPLIT_COST => cur.money(SPLIT_COST),
+            schema::X_SPLIT_UNUSED_COST => cur.money(SPLIT_UNUSED_COST),
             _ => return None,
         })
     })

@@ -1879,6 +1879,7 @@ pub(crate) mod fixture {
             daily,
             top_resources: vec![],
             allocation,
+            containers: Default::default(),
             usage: Default::default(),
             rate,
             trends: Default::default(),

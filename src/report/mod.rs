@@ -21,8 +21,8 @@ pub mod xlsx;
 use std::path::{Path, PathBuf};
 
 use store::{
-    ALLOCATION_CSV, COMMITMENTS_CSV, COST_BY_SERVICE_AND_ACCOUNT_CSV, FINDINGS_CSV, SUMMARY_JSON,
-    SUMMARY_MD, TAG_COVERAGE_CSV,
+    ALLOCATION_CSV, COMMITMENTS_CSV, CONTAINER_ALLOCATION_CSV, COST_BY_SERVICE_AND_ACCOUNT_CSV,
+    FINDINGS_CSV, SUMMARY_JSON, SUMMARY_MD, TAG_COVERAGE_CSV,
 };
 use table::{write_csv, Cell};
 
@@ -448,6 +448,76 @@ fn write_tables(a: &Analysis, dir: &mut Folder) -> Result<()> {
                     Cell::opt_text(&r.region),
                     money(r.billed),
                     money(r.effective),
+                    cur(),
+                ]
+            })
+            .collect::<Vec<_>>(),
+    )?;
+    write(
+        dir,
+        CONTAINER_ALLOCATION_CSV,
+        &[
+            "platform",
+            "cluster",
+            "group_kind",
+            "group",
+            "account_id",
+            "split_cost",
+            "unused_cost",
+            "allocated_cost",
+            "nodes",
+            "first_start",
+            "last_end",
+            "currency",
+        ],
+        &a.containers
+            .allocation
+            .iter()
+            .map(|g| {
+                vec![
+                    Cell::text(g.platform.label()),
+                    Cell::text(&g.cluster),
+                    Cell::text(g.platform.group_label()),
+                    Cell::text(&g.group),
+                    Cell::opt_text(&g.account),
+                    money(g.split),
+                    money(g.unused),
+                    money(g.split + g.unused),
+                    Cell::Integer(g.nodes as i64),
+                    Cell::Time(g.first_start),
+                    Cell::Time(g.last_end),
+                    cur(),
+                ]
+            })
+            .collect::<Vec<_>>(),
+    )?;
+    write(
+        dir,
+        "container_nodes.csv",
+        &[
+            "platform",
+            "cluster",
+            "node",
+            "account_id",
+            "split_cost",
+            "unused_cost",
+            "node_cost",
+            "unused_pct",
+            "currency",
+        ],
+        &a.containers
+            .nodes
+            .iter()
+            .map(|n| {
+                vec![
+                    Cell::text(n.platform.label()),
+                    Cell::text(&n.cluster),
+                    Cell::text(&n.node),
+                    Cell::opt_text(&n.account),
+                    money(n.split),
+                    money(n.unused),
+                    money(n.split + n.unused),
+                    Cell::opt_percent(n.unused_pct),
                     cur(),
                 ]
             })

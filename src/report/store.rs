@@ -15,6 +15,7 @@ pub const FINDINGS_CSV: &str = "findings.csv";
 pub const SUMMARY_JSON: &str = "summary.json";
 pub const SUMMARY_MD: &str = "summary.md";
 pub const ALLOCATION_CSV: &str = "allocation.csv";
+pub const CONTAINER_ALLOCATION_CSV: &str = "container_allocation.csv";
 pub const COMMITMENTS_CSV: &str = "commitments.csv";
 pub const TAG_COVERAGE_CSV: &str = "tag_coverage.csv";
 pub const COST_BY_SERVICE_AND_ACCOUNT_CSV: &str = "cost_by_service_and_account.csv";

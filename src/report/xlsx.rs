@@ -1,7 +1,7 @@
 //! `report.xlsx`: the tables finance works in, as one workbook: Summary, Findings, Showback,
-//! Commitments, Tag coverage, Cost by service and account. Each sheet holds the same cells as
-//! its CSV (rounded the same way), money with thousands separators and 2 decimals, dates as
-//! dates, a bold frozen header row and a filter on every column.
+//! Containers, Commitments, Tag coverage, Cost by service and account. Each sheet holds the
+//! same cells as its CSV (rounded the same way), money with thousands separators and 2
+//! decimals, dates as dates, a bold frozen header row and a filter on every column.
 //!
 //! Like every report file it is deterministic (the document's creation time is the period's
 //! start, not the clock; the zip entries carry a fixed date) and written inside the report's
@@ -14,8 +14,8 @@ use std::path::Path;
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
 
 use super::store::{
-    ALLOCATION_CSV, COMMITMENTS_CSV, COST_BY_SERVICE_AND_ACCOUNT_CSV, FINDINGS_CSV,
-    TAG_COVERAGE_CSV,
+    ALLOCATION_CSV, COMMITMENTS_CSV, CONTAINER_ALLOCATION_CSV, COST_BY_SERVICE_AND_ACCOUNT_CSV,
+    FINDINGS_CSV, TAG_COVERAGE_CSV,
 };
 use super::table::{self, Amount, Cell};
 use super::Table;
@@ -25,9 +25,10 @@ use crate::error::{Error, Result};
 pub const REPORT_XLSX: &str = "report.xlsx";
 
 /// The sheets after Summary: (sheet name, the CSV whose table it holds).
-pub const SHEETS: [(&str, &str); 5] = [
+pub const SHEETS: [(&str, &str); 6] = [
     ("Findings", FINDINGS_CSV),
     ("Showback", ALLOCATION_CSV),
+    ("Containers", CONTAINER_ALLOCATION_CSV),
     ("Commitments", COMMITMENTS_CSV),
     ("Tag coverage", TAG_COVERAGE_CSV),
     (

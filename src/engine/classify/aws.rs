@@ -161,6 +161,11 @@ pub fn classify(f: &Facts) -> LineKind {
         Some("Fee") if f.commitment_id.is_some() => return LineKind::CommitmentFee,
         _ => {}
     }
+    if f.operation
+        .is_some_and(super::aws_split::is_split_operation)
+    {
+        return LineKind::ContainerShare;
+    }
     let code = f.service_code.unwrap_or_default();
     if SUPPORT_CODES.contains(&code) {
         return LineKind::Support;

@@ -20,6 +20,7 @@
 //! 3. Say in [`gap`] which signals its bills cannot show, so the report names them.
 
 pub mod aws;
+pub mod aws_split;
 pub mod azure;
 pub mod focus;
 pub mod google;
@@ -228,6 +229,10 @@ pub fn compute_class(c: Columns) -> Expr {
             .otherwise(focus::compute_class(c)),
     }
 }
+
+/// Split cost allocation lines (a pod's or task's share of an instance; only AWS CURs carry
+/// them), their platform, cluster and namespace or service: see [`aws_split`].
+pub use aws_split::{container_cluster, container_group, container_lines, container_platform};
 
 /// What a reservation of this compute must match besides its type and region, named for the
 /// report, from the platform code of an hourly row: `None` for what reservations are sold for by
