@@ -183,6 +183,15 @@ fn an_idle_cluster_is_told_to_remove_the_whole_nodes_it_can_spare() {
     assert_cents(num(&f["period_cost"]), 160.0, "period cost");
     assert_eq!(f["counted"], "true");
 
+    // One action per dollar: the Compute Savings Plan covers only the nodes that stay, nodes 1
+    // and 3: (100 + 50) / 744 h = 0.20161/h, committed at 27% off: floor(0.20161 × 0.73, to
+    // 0.001) = 0.147/h (0.206/h if it also covered node 2, which the finding removes).
+    let plan = csv_rows(&report.join("commitments.csv"))
+        .into_iter()
+        .find(|r| r["record"] == "purchase" && r["commitment"].starts_with("Compute Savings Plan"))
+        .expect("a Compute Savings Plan");
+    assert_eq!(plan["hourly_commitment"], "0.147");
+
     // Pods and tasks bill nothing on their own lines: never untagged resources to chase.
     assert!(
         findings

@@ -59,6 +59,8 @@ pub struct Containers {
     /// By platform, cluster, then node.
     pub nodes: Vec<NodeUse>,
     pub findings: Vec<Finding>,
+    /// The nodes the findings say to remove: commitment sizing must not cover them.
+    pub removed: Vec<String>,
 }
 
 /// What a row is filed under when the bill names no cluster.
@@ -168,7 +170,8 @@ pub fn unused_capacity(
     nodes: &[NodeUse],
     rules: &UsageRules,
     keep: &BTreeSet<&str>,
-) -> Vec<Finding> {
+) -> (Vec<Finding>, Vec<String>) {
+    let mut removed_nodes = Vec::new();
     let mut clusters: BTreeMap<(ContainerPlatform, &str, Option<&str>), Vec<&NodeUse>> =
         BTreeMap::new();
     for n in nodes {
@@ -196,6 +199,7 @@ pub fn unused_capacity(
             continue;
         }
         let removed = removable(&members, keep);
+        removed_nodes.extend(removed.iter().map(|n| n.node.clone()));
         let freed: f64 = removed.iter().map(|n| n.cost()).sum();
         let name = if cluster.is_empty() {
             "(cluster not named)"
@@ -262,15 +266,18 @@ pub fn unused_capacity(
         );
         out.push(f);
     }
-    out
+    (out, removed_nodes)
 }
 
-/// The container tables and findings; `keep` are nodes other counted findings act on.
+/// The container tables and findings; `keep` are nodes other counted findings act on, or
+/// whose cost a commitment pays (removing them would not save it).
 pub fn analyse(aggs: &Aggregates, rules: &UsageRules, keep: &BTreeSet<&str>) -> Containers {
     let nodes = nodes(&aggs.containers);
+    let (findings, removed) = unused_capacity(aggs, &nodes, rules, keep);
     Containers {
         allocation: allocation(&aggs.containers),
-        findings: unused_capacity(aggs, &nodes, rules, keep),
+        findings,
+        removed,
         nodes,
     }
 }

@@ -385,37 +385,51 @@ fn cost_tables(aggs: &Aggregates) -> CostTables {
 
 /// What the counted usage findings do to each instance's on-demand spend, in the period, so
 /// that commitment sizing covers only what stays (a modernised family is not bought, a stopped
-/// instance is not covered).
-fn planned_actions(aggs: &Aggregates, findings: &[Finding]) -> Vec<sizing::Action> {
+/// instance or a container node to remove is not covered).
+fn planned_actions(
+    aggs: &Aggregates,
+    findings: &[Finding],
+    removed_nodes: &[String],
+) -> Vec<sizing::Action> {
     let hours = aggs.covered_hours();
     let fleet: HashMap<String, inventory::Instance> = inventory::instances(aggs)
         .into_iter()
         .map(|i| (i.id.clone(), i))
         .collect();
-    findings
-        .iter()
-        .filter(|f| f.counted)
-        .filter_map(|f| {
-            let instance = fleet.get(f.resource_id.as_deref()?)?;
-            let effect = match f.rule.as_str() {
-                "previous-generation" | "graviton" => sizing::Effect::LeavesFamily,
-                "downsize-instance" => sizing::Effect::Shrinks,
-                "idle-instance" | "offhours-schedule" | "spot-candidate" => {
-                    sizing::Effect::LeavesCommitments
-                }
-                _ => return None,
-            };
-            Some(sizing::Action {
-                provider: instance.provider,
-                region: instance.region.clone().unwrap_or_default(),
-                instance_type: instance.instance_type.clone(),
-                platform: instance.platform,
-                on_demand_cost: instance.on_demand_cost,
-                saving: f.monthly_saving * hours / HOURS_PER_MONTH,
-                effect,
-            })
-        })
-        .collect()
+    let action = |instance: &inventory::Instance, saving: f64, effect| sizing::Action {
+        provider: instance.provider,
+        region: instance.region.clone().unwrap_or_default(),
+        instance_type: instance.instance_type.clone(),
+        platform: instance.platform,
+        on_demand_cost: instance.on_demand_cost,
+        saving,
+        effect,
+    };
+    let per_instance = findings.iter().filter(|f| f.counted).filter_map(|f| {
+        let instance = fleet.get(f.resource_id.as_deref()?)?;
+        let effect = match f.rule.as_str() {
+            "previous-generation" | "graviton" => sizing::Effect::LeavesFamily,
+            "downsize-instance" => sizing::Effect::Shrinks,
+            "idle-instance" | "offhours-schedule" | "spot-candidate" => {
+                sizing::Effect::LeavesCommitments
+            }
+            _ => return None,
+        };
+        Some(action(
+            instance,
+            f.monthly_saving * hours / HOURS_PER_MONTH,
+            effect,
+        ))
+    });
+    let nodes = removed_nodes.iter().filter_map(|id| {
+        let instance = fleet.get(id)?;
+        Some(action(
+            instance,
+            instance.on_demand_cost,
+            sizing::Effect::LeavesCommitments,
+        ))
+    });
+    per_instance.chain(nodes).collect()
 }
 
 /// Per resource, only the finding with the largest saving counts (downsize, Spot and a
@@ -493,16 +507,19 @@ pub fn run(aggs: &Aggregates, config: &Config, inputs: Inputs) -> Analysis {
     // purchases sized on what stays on demand after them.
     let mut resource_findings: Vec<Finding> = usage.findings.iter().cloned().chain(spot).collect();
     deduplicate(&mut resource_findings);
-    // Nodes another counted finding acts on are not removed again by the container rule.
+    // Nodes another counted finding acts on are not removed again by the container rule, nor
+    // nodes a reservation or savings plan pays for (removing them saves nothing until it ends).
+    let fleet = inventory::instances(aggs);
     let acted_on: std::collections::BTreeSet<&str> = resource_findings
         .iter()
         .filter(|f| f.counted)
         .filter_map(|f| f.resource_id.as_deref())
+        .chain(fleet.iter().filter(|i| i.committed).map(|i| i.id.as_str()))
         .collect();
     let containers = timed("containers", || {
         containers::analyse(aggs, &config.usage, &acted_on)
     });
-    let actions = planned_actions(aggs, &resource_findings);
+    let actions = planned_actions(aggs, &resource_findings, &containers.removed);
     let rate = timed("rate", || rate::analyse(aggs, &config.rate, &actions));
     let trends = timed("trends", || {
         trends::analyse(
