@@ -16,9 +16,11 @@
 
 pub mod allocation;
 pub mod budgets;
+pub mod contracts;
 pub mod gates;
 pub mod history;
 pub mod rate;
+pub mod reconcile;
 pub mod trends;
 pub mod usage;
 
@@ -29,6 +31,7 @@ use crate::engine::inventory;
 
 use crate::config::Config;
 use crate::findings::{Category, Finding, HOURS_PER_MONTH};
+use crate::import::focus_datasets::Supplements;
 use crate::money::Money;
 use crate::period::Period;
 use crate::utilization::Utilization;
@@ -87,6 +90,29 @@ pub struct Inputs<'a> {
     pub previous_month: Option<&'a trends::PreviousMonth>,
     /// Findings from elsewhere (AWS's own recommendations), reported beside costlens's.
     pub external_findings: Vec<Finding>,
+    /// The FOCUS datasets beside cost and usage (commitment terms, invoices, billing periods).
+    pub supplements: Option<&'a Supplements>,
+    /// The lines' BilledCost per billing account and period, to reconcile the invoices with.
+    pub line_totals: Vec<reconcile::LineTotal>,
+    /// Each FOCUS input file's name and release.
+    pub focus_versions: Vec<FocusFile>,
+}
+
+/// A FOCUS input file and the release its columns show.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FocusFile {
+    pub file: String,
+    /// `cost and usage`, `contract commitment`, `billing period` or `invoice detail`.
+    pub dataset: String,
+    /// None for the datasets beside cost and usage (their columns do not say).
+    pub version: Option<String>,
+}
+
+/// What the FOCUS inputs add to the report: their versions and the invoice reconciliation.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FocusReport {
+    pub files: Vec<FocusFile>,
+    pub reconciliation: Vec<reconcile::Row>,
 }
 
 #[derive(Debug, Clone)]
@@ -115,6 +141,7 @@ pub struct Analysis {
     /// Set by the caller, which reads the previous report.
     pub history: Option<history::History>,
     pub notes: Vec<String>,
+    pub focus: FocusReport,
 }
 
 fn top_resources(aggs: &Aggregates) -> Vec<ResourceCost> {
@@ -285,7 +312,20 @@ pub fn run(aggs: &Aggregates, config: &Config, inputs: Inputs) -> Analysis {
             *removed.entry(key.clone()).or_default() += f.monthly_saving * hours / HOURS_PER_MONTH;
         }
     }
-    let rate = timed("rate", || rate::analyse(aggs, &config.rate, &removed));
+    let mut rate = timed("rate", || rate::analyse(aggs, &config.rate, &removed));
+    let empty = Supplements::default();
+    let supplements = inputs.supplements.unwrap_or(&empty);
+    let contract = timed("contract commitments", || {
+        contracts::analyse(&supplements.commitments, aggs, &config.rate, &rate.findings)
+    });
+    rate.findings.extend(contract.findings);
+    rate.notes.extend(contract.notes);
+    let reconciliation = reconcile::reconcile(
+        &supplements.invoices,
+        &inputs.line_totals,
+        &supplements.billing_periods,
+        &aggs.period,
+    );
     let trends = timed("trends", || {
         trends::analyse(aggs, &config.anomaly, inputs.previous_month)
     });
@@ -374,6 +414,10 @@ pub fn run(aggs: &Aggregates, config: &Config, inputs: Inputs) -> Analysis {
         savings,
         history: None,
         notes,
+        focus: FocusReport {
+            files: inputs.focus_versions,
+            reconciliation,
+        },
     }
 }
 

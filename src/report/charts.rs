@@ -1804,6 +1804,7 @@ pub(crate) mod fixture {
             savings,
             history: None,
             notes: vec!["a note".into()],
+            focus: Default::default(),
         }
     }
 

@@ -12,6 +12,7 @@
 
 pub mod charts;
 pub mod html;
+mod reconciliation;
 pub mod store;
 pub mod summary;
 pub mod table;
@@ -521,6 +522,7 @@ pub fn write_report(a: &Analysis, out_dir: &Path) -> Result<PathBuf> {
         let started = std::time::Instant::now();
         let ms = |since: std::time::Instant| since.elapsed().as_millis() as u64;
         write_tables(a, dir)?;
+        reconciliation::write(a, dir)?;
         tracing::info!(elapsed_ms = ms(started), "CSV files written");
         let step = std::time::Instant::now();
         let json = summary::to_json(a);
