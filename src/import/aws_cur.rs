@@ -304,7 +304,11 @@ fn canonical(cur: &CurColumns, tags: Option<Expr>) -> Vec<Expr> {
         from_usage_type
     };
     let service_code = cur.text("line_item_product_code");
-    let region = cur.product(&["region_code", "region"]);
+    // Inter-region transfer lines have no region of their own: the region they leave, from
+    // the product, else the usage type's prefix.
+    let region = schema::null_if_empty(cur.product(&["region_code", "region"]))
+        .fill_null(schema::null_if_empty(cur.product(&["from_region_code"])))
+        .fill_null(region_of_usage_type(usage_type.clone()));
 
     schema::project(|name| {
         Some(match name {
@@ -355,9 +359,37 @@ fn canonical(cur: &CurColumns, tags: Option<Expr>) -> Vec<Expr> {
             schema::X_LINE_ITEM_TYPE => col(LINE_ITEM_TYPE),
             schema::X_NORMALIZATION_FACTOR => cur.number("line_item_normalization_factor"),
             schema::X_COMMITMENT_DISCOUNT_END => commitment_end.clone(),
+            // The seller of record (a marketplace vendor on its lines), and who invoices.
+            schema::PUBLISHER_NAME => cur.text("line_item_legal_entity"),
+            schema::INVOICE_ISSUER_NAME => cur.text("bill_invoicing_entity"),
+            schema::INVOICE_ID => cur.text("bill_invoice_id"),
+            schema::REGION_NAME => cur.product(&["location"]),
+            schema::LIST_UNIT_PRICE => cur.number("pricing_public_on_demand_rate"),
             _ => return None,
         })
     })
+}
+
+const REGION_PREFIXES_CSV: &str = include_str!("../../data/aws_region_prefixes.csv");
+
+/// The region a usage type's prefix names (`USW2-DataTransfer-Out-Bytes`: us-west-2), null
+/// for a usage type without a known prefix. Evaluated on groups on the grouped route.
+fn region_of_usage_type(usage_type: Expr) -> Expr {
+    let (prefixes, regions): (Vec<&str>, Vec<&str>) = REGION_PREFIXES_CSV
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .skip(1)
+        .filter_map(|l| l.split_once(','))
+        .unzip();
+    usage_type
+        .str()
+        .extract(lit(r"^([A-Z]{2,4}[0-9]?)-"), 1)
+        .replace_strict(
+            lit(Series::new("prefix".into(), prefixes)),
+            lit(Series::new("region".into(), regions)),
+            Some(lit(NULL).cast(DataType::String)),
+            Some(DataType::String),
+        )
 }
 
 const SERVICES_CSV: &str = include_str!("../../data/aws_services.csv");
