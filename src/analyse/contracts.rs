@@ -10,8 +10,8 @@
 
 use crate::config::RateRules;
 use crate::engine::aggregates::Aggregates;
+use crate::engine::supplements::ContractCommitment;
 use crate::findings::{Category, Confidence, Finding};
-use crate::import::focus_datasets::ContractCommitment;
 use crate::period::iso_timestamp;
 
 const DAY_MS: i64 = 86_400_000;

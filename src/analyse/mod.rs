@@ -30,8 +30,8 @@ use crate::engine::aggregates::Aggregates;
 use crate::engine::inventory;
 
 use crate::config::Config;
+use crate::engine::supplements::Supplements;
 use crate::findings::{Category, Finding, HOURS_PER_MONTH};
-use crate::import::focus_datasets::Supplements;
 use crate::money::Money;
 use crate::period::Period;
 use crate::utilization::Utilization;

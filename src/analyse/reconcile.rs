@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::import::focus_datasets::{BillingPeriod, InvoiceLine};
+use crate::engine::supplements::{BillingPeriod, InvoiceLine};
 use crate::money::Money;
 use crate::period::Period;
 

@@ -115,7 +115,13 @@ const UNIT_SUFFIXES: [(&str, &str); 9] = [
 /// The unit of a quantity whose source names none.
 const GENERIC_UNIT: &str = "Units";
 
-const UNIT_WORDS: [(&str, &str); 2] = [("Hrs", "Hours"), ("Hr", "Hour")];
+/// Whole units that are abbreviations: hours, and EventBridge's events billed by the 64 KB
+/// chunk (FOCUS writes a count of a sized unit as `<quantity> <unit>`).
+const UNIT_WORDS: [(&str, &str); 3] = [
+    ("Hrs", "Hours"),
+    ("Hr", "Hour"),
+    ("64K-Chunks", "64 KB Chunks"),
+];
 
 /// One unit in FOCUS's unit format, where it is a known abbreviation.
 pub fn focus_unit(unit: &str) -> String {
@@ -202,6 +208,7 @@ mod tests {
         assert_eq!(focus_unit("vCPU-Hours"), "vCPU-Hours");
         assert_eq!(focus_unit("ReadCapacityUnit-Hrs"), "ReadCapacityUnit-Hours");
         assert_eq!(focus_unit("Requests"), "Requests");
+        assert_eq!(focus_unit("64K-Chunks"), "64 KB Chunks");
     }
 
     #[test]

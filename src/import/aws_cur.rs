@@ -426,7 +426,11 @@ fn with_service_table(frame: LazyFrame, cur: &CurColumns) -> LazyFrame {
         table.lazy(),
         [cur.text("line_item_product_code")],
         [col("__aws_service_code")],
-        JoinArgs::new(JoinType::Left),
+        // In the lines' own order: a converted file is the same bytes at every run.
+        JoinArgs {
+            maintain_order: MaintainOrderJoin::Left,
+            ..JoinArgs::new(JoinType::Left)
+        },
     )
 }
 

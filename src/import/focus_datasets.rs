@@ -10,6 +10,7 @@ use polars::prelude::*;
 
 use super::{text, typed, Sniffed};
 use crate::engine::frame;
+pub use crate::engine::supplements::{BillingPeriod, ContractCommitment, InvoiceLine, Supplements};
 use crate::error::{ErrContext, Error, Result};
 use crate::money::Money;
 use crate::schema::{self, Kind};
@@ -61,54 +62,6 @@ const CONTRACT_COMMITMENT_ID: &str = "ContractCommitmentId";
 const INVOICE_DETAIL_ID: &str = "InvoiceDetailId";
 const INVOICE_ISSUE_DATE: &str = "InvoiceIssueDate";
 const BILLING_PERIOD_STATUS: &str = "BillingPeriodStatus";
-
-/// One commitment of a Contract Commitment dataset.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ContractCommitment {
-    pub id: String,
-    /// `Savings Plan`, `Reserved Instance`, `Committed Use Discount`, ...
-    pub kind: Option<String>,
-    /// `Spend` or `Usage`.
-    pub category: Option<String>,
-    pub description: Option<String>,
-    /// What the whole term commits to, in `currency`.
-    pub cost: Option<Money>,
-    pub currency: Option<String>,
-    pub quantity: Option<f64>,
-    pub unit: Option<String>,
-    /// Epoch milliseconds: the term, start inclusive, end exclusive.
-    pub start: i64,
-    pub end: i64,
-}
-
-/// One line of an Invoice Detail dataset.
-#[derive(Debug, Clone, PartialEq)]
-pub struct InvoiceLine {
-    pub invoice_id: String,
-    pub billing_account_id: String,
-    pub currency: String,
-    pub period_start: i64,
-    pub period_end: i64,
-    pub billed: Money,
-}
-
-/// One period of a Billing Period dataset.
-#[derive(Debug, Clone, PartialEq)]
-pub struct BillingPeriod {
-    pub start: i64,
-    pub end: i64,
-    /// `Open` or `Closed` (final).
-    pub status: String,
-    pub issuer: Option<String>,
-}
-
-/// Everything the supplementary datasets of one input hold.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Supplements {
-    pub commitments: Vec<ContractCommitment>,
-    pub invoices: Vec<InvoiceLine>,
-    pub billing_periods: Vec<BillingPeriod>,
-}
 
 /// A column a dataset reader needs, its kind and whether a file must have it.
 struct Wanted {
