@@ -14,9 +14,10 @@
 //! - ResourceType and ResourceName are null without a ResourceId, the CommitmentDiscount
 //!   columns without a CommitmentDiscountId, CapacityReservationStatus without a
 //!   CapacityReservationId;
-//! - ListCost and ContractedCost are not null: where a source leaves them empty, the BilledCost
-//!   (FOCUS 1.2: a charge without negotiated or list prices, such as a credit, carries its
-//!   billed cost there);
+//! - ListCost and ContractedCost of a credit or an adjustment the source leaves empty are its
+//!   BilledCost (FOCUS 1.2: a charge unrelated to other charges carries its billed cost there);
+//!   elsewhere an empty one stays empty, never a made-up price (Cost Explorer has no list
+//!   prices);
 //! - Tags is a JSON object in every format (FOCUS defines it as JSON text).
 //!
 //! The `x_` columns keep their names; the FOCUS version the source was read as is written as
@@ -188,7 +189,12 @@ pub fn column(c: &schema::Column, tags: &dyn Fn(Expr) -> Expr) -> Expr {
             only_with(c.name, c.kind, schema::CAPACITY_RESERVATION_ID)
         }
         schema::LIST_COST | schema::CONTRACTED_COST => {
-            col(c.name).fill_null(col(schema::BILLED_COST))
+            let unrelated = col(schema::CHARGE_CATEGORY)
+                .eq(lit(cc::CREDIT))
+                .or(col(schema::CHARGE_CATEGORY).eq(lit(cc::ADJUSTMENT)));
+            when(col(c.name).is_null().and(unrelated))
+                .then(col(schema::BILLED_COST))
+                .otherwise(col(c.name))
         }
         schema::TAGS => tags(col(c.name)),
         _ => col(c.name),
@@ -222,6 +228,8 @@ mod tests {
             schema::PRICING_QUANTITY => [Some(2.0), Some(1.0), Some(1.0), Some(5.0), None],
             schema::PRICING_UNIT => [Some("Hrs"), None, None, Some("GB"), None],
             schema::CONSUMED_UNIT => [Some("Hrs"), Some("Hrs"), None, None, None],
+            schema::BILLED_COST => [1.0, 2.0, 3.0, 4.0, -5.0],
+            schema::LIST_COST => [Some(1.5), None, None, None, None],
         )
         .unwrap();
         let column = |name: &str| {
@@ -272,6 +280,12 @@ mod tests {
         assert_eq!(
             column(schema::PRICING_QUANTITY),
             vec![s("2.0"), s("1.0"), s("1.0"), None, None]
+        );
+        // Only the credit's empty list cost is its billed cost; an empty one elsewhere stays
+        // empty rather than a made-up price.
+        assert_eq!(
+            column(schema::LIST_COST),
+            vec![s("1.5"), None, None, None, s("-5.0")]
         );
     }
 }
