@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::engine::supplements::{BillingPeriod, InvoiceLine};
+use crate::engine::supplements::{period_status, BillingPeriod, InvoiceLine};
 use crate::money::Money;
 use crate::period::Period;
 
@@ -100,7 +100,7 @@ pub fn reconcile(
                 invoiced: amount,
                 lines,
                 difference,
-                period_status: status(periods, start),
+                period_status: period_status(periods, start).map(String::from),
                 flagged: !is_below_a_cent(difference),
             }
         })
@@ -113,26 +113,6 @@ pub fn reconcile(
         ))
     });
     rows
-}
-
-/// The status of the billing period starting at `start`: `Closed` if any issuer closed it
-/// and none left it open, so one open issuer keeps the period open.
-fn status(periods: &[BillingPeriod], start: i64) -> Option<String> {
-    let statuses: BTreeSet<&str> = periods
-        .iter()
-        .filter(|p| p.start == start)
-        .map(|p| p.status.as_str())
-        .collect();
-    if statuses.is_empty() {
-        None
-    } else if statuses.iter().any(|s| !s.eq_ignore_ascii_case("Closed")) {
-        statuses
-            .into_iter()
-            .find(|s| !s.eq_ignore_ascii_case("Closed"))
-            .map(String::from)
-    } else {
-        Some("Closed".into())
-    }
 }
 
 /// Whether an exact difference rounds to 0.00 (half a cent or less either way).

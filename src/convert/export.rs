@@ -17,8 +17,8 @@ use sha2::{Digest, Sha256};
 
 use super::{parquet_frame, write_parquet_file};
 use crate::engine::frame;
+use crate::engine::supplements::{period_status, BillingPeriod};
 use crate::error::{ErrContext, Result};
-use crate::import::focus_datasets::BillingPeriod;
 use crate::period::iso_timestamp;
 use crate::schema;
 
@@ -112,21 +112,6 @@ fn run_id(dir: &Path, parts: &[(String, u64, usize)]) -> Result<String> {
         &hex[16..20],
         &hex[20..32]
     ))
-}
-
-/// Whether the billing period starting at `start` is final: `Some(true)` if the input's Billing
-/// Period dataset says it is closed, `Some(false)` if open, `None` when the input does not say.
-fn is_final(periods: &[BillingPeriod], start: i64) -> Option<bool> {
-    let statuses: Vec<&str> = periods
-        .iter()
-        .filter(|p| p.start == start)
-        .map(|p| p.status.as_str())
-        .collect();
-    if statuses.is_empty() {
-        None
-    } else {
-        Some(statuses.iter().all(|s| s.eq_ignore_ascii_case("Closed")))
-    }
 }
 
 /// Writes the export folder into `dir`; returns the rows written.
@@ -237,7 +222,7 @@ pub fn write(lines: DataFrame, dir: &Path, periods: &[BillingPeriod]) -> Result<
             "billing_period_start": iso_timestamp(start),
             "billing_period_end": iso_timestamp(end_day),
             "rows": rows,
-            "final": is_final(periods, start),
+            "final": period_status(periods, start).map(|s| s.eq_ignore_ascii_case("Closed")),
             "manifest": format!("{EXPORT_NAME}/{range}/{run}/{MANIFEST}"),
         }));
         total_rows += rows as u64;

@@ -51,3 +51,44 @@ pub struct Supplements {
     pub invoices: Vec<InvoiceLine>,
     pub billing_periods: Vec<BillingPeriod>,
 }
+
+/// The status of the billing period starting at `start` (epoch milliseconds): `Closed` if
+/// every issuer closed it, else the first other status, so one open issuer keeps the period
+/// open; `None` when the Billing Period dataset does not have the period.
+pub fn period_status(periods: &[BillingPeriod], start: i64) -> Option<&str> {
+    let mut statuses = periods
+        .iter()
+        .filter(|p| p.start == start)
+        .map(|p| p.status.as_str())
+        .peekable();
+    statuses.peek()?;
+    Some(
+        statuses
+            .find(|s| !s.eq_ignore_ascii_case("Closed"))
+            .unwrap_or("Closed"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_open_issuer_keeps_a_period_open() {
+        let period = |start, status: &str, issuer: &str| BillingPeriod {
+            start,
+            end: start + 1,
+            status: status.into(),
+            issuer: Some(issuer.into()),
+        };
+        let periods = [
+            period(0, "Closed", "A"),
+            period(0, "Open", "B"),
+            period(1, "Closed", "A"),
+            period(1, "closed", "B"),
+        ];
+        assert_eq!(period_status(&periods, 0), Some("Open"));
+        assert_eq!(period_status(&periods, 1), Some("Closed"));
+        assert_eq!(period_status(&periods, 2), None);
+    }
+}
