@@ -64,6 +64,20 @@ fn number(value: &serde_json::Value) -> f64 {
     }
 }
 
+/// `costlens convert INPUT --out OUT` in `cwd`, which must succeed (`what` names it on failure).
+fn convert(input: &Path, out: &Path, cwd: &Path, what: &str) {
+    let run = costlens(
+        &[
+            "convert",
+            input.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        cwd,
+    );
+    assert_eq!(run.code, 0, "{what}: {}", run.stderr);
+}
+
 /// focus-toolkit's cost-and-usage (and, from 1.3, contract commitment) CSVs.
 fn generate(provider: &str, version: &str, dir: &Path) -> PathBuf {
     run_ok(
@@ -175,16 +189,7 @@ fn toolkit_focus_1_2_1_3_and_1_4_of_every_provider_import_with_duckdb_s_totals()
             // The version is recorded per line and the provider kept (1.4 names it
             // ServiceProviderName only).
             let out = work.path().join(format!("{provider}-{version}.csv"));
-            let run = costlens(
-                &[
-                    "convert",
-                    file.to_str().unwrap(),
-                    "--out",
-                    out.to_str().unwrap(),
-                ],
-                work.path(),
-            );
-            assert_eq!(run.code, 0, "{what}: {}", run.stderr);
+            convert(file, &out, work.path(), &what);
             let rows = csv_rows(&out);
             assert!(
                 rows.iter().all(|r| r["x_SourceFocusVersion"] == version),
@@ -551,16 +556,7 @@ const SAMPLE_OWN_VIOLATIONS: &[(&str, &str)] = &[
 /// ones; returns the validator's counts for the record.
 fn check_conversion(what: &str, input: &Path, format: &str, work: &Path) -> String {
     let out = work.join(format!("{}.{format}", what.replace(' ', "_")));
-    let run = costlens(
-        &[
-            "convert",
-            input.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ],
-        work,
-    );
-    assert_eq!(run.code, 0, "{what}: {}", run.stderr);
+    convert(input, &out, work, what);
     let v = validate(&out);
     let allowed: BTreeMap<&str, &str> = FALSE_POSITIVES
         .iter()
@@ -642,16 +638,7 @@ fn convert_writes_tags_as_json_and_keeps_unused_columns_in_both_formats() {
     let lines = folder.join("cost_and_usage.csv");
     for format in ["csv", "parquet"] {
         let out = work.path().join(format!("out.{format}"));
-        let run = costlens(
-            &[
-                "convert",
-                lines.to_str().unwrap(),
-                "--out",
-                out.to_str().unwrap(),
-            ],
-            work.path(),
-        );
-        assert_eq!(run.code, 0, "{}", run.stderr);
+        convert(&lines, &out, work.path(), format);
         // Read back through DuckDB, not costlens: the cells as a FOCUS reader sees them.
         let query = format!(
             "import duckdb, json; src = \"read_csv('{0}', all_varchar=true)\" if '{0}'.endswith('csv') else \"'{0}'\"; \
