@@ -719,4 +719,38 @@ mod tests {
         assert_eq!(instance[5].as_deref(), Some("c5.xlarge"));
         assert_eq!(instance[3], None);
     }
+
+    #[test]
+    fn the_region_of_a_usage_type_prefix() {
+        // AWS's usage-type prefixes: USW2 is us-west-2, EUC1 eu-central-1, USE1-CAN1 a
+        // transfer leaving us-east-1; an unprefixed us-east-1 usage type and a global one
+        // (CloudWatch dashboards) name no region, nor does an unknown prefix.
+        let df = df!("u" => [
+            "USW2-DataTransfer-Out-Bytes",
+            "EUC1-BoxUsage:m5.large",
+            "USE1-CAN1-AWS-Out-Bytes",
+            "BoxUsage:m5.large",
+            "DashboardsUsageHour-Basic",
+            "XYZ9-Requests",
+        ])
+        .unwrap();
+        let regions = df
+            .lazy()
+            .select([region_of_usage_type(col("u")).alias("r")])
+            .collect()
+            .unwrap();
+        let regions: Vec<Option<&str>> =
+            regions.column("r").unwrap().str().unwrap().iter().collect();
+        assert_eq!(
+            regions,
+            vec![
+                Some("us-west-2"),
+                Some("eu-central-1"),
+                Some("us-east-1"),
+                None,
+                None,
+                None
+            ]
+        );
+    }
 }
