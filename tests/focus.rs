@@ -182,6 +182,19 @@ fn toolkit_focus_1_2_1_3_and_1_4_of_every_provider_import_with_duckdb_s_totals()
             .into_iter()
             .find(|p| p.to_string_lossy().contains("cost_and_usage"))
             .unwrap();
+        // The 1.4 money is DECIMAL, so its totals check the DECIMAL reader.
+        let billed_type = run_ok(
+            &focus_python(),
+            &[
+                "-c",
+                &format!(
+                    "import pyarrow.parquet as pq; print(pq.read_schema('{}').field('BilledCost').type)",
+                    v14_lines.display()
+                ),
+            ],
+            work.path(),
+        );
+        assert!(billed_type.starts_with("decimal128("), "{billed_type}");
         for (file, version) in [(&v12, "1.2"), (&v13, "1.3"), (&v14_lines, "1.4")] {
             let what = format!("{provider} FOCUS {version}");
             let want = duckdb(&["totals", file.to_str().unwrap()]);
