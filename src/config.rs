@@ -56,6 +56,9 @@ pub struct TagPolicy {
     pub allocation_key: Option<String>,
     /// Also share untaggable cost (tax, support, credits, fees) across the allocation values.
     pub allocate_untaggable: bool,
+    /// Share the cost of taggable lines without the allocation key across the allocation
+    /// values (in proportion to their direct cost); by default it is its own `(untagged)` line.
+    pub share_untagged: bool,
     /// The key that holds the environment (for non-production rules).
     pub environment_key: String,
     /// Environment values that mean non-production.
@@ -71,6 +74,7 @@ impl Default for TagPolicy {
             case_sensitive_keys: false,
             allocation_key: None,
             allocate_untaggable: false,
+            share_untagged: false,
             environment_key: "environment".into(),
             non_production_values: ["dev", "development", "test", "qa", "staging", "sandbox"]
                 .map(String::from)
@@ -134,6 +138,38 @@ pub struct UsageRules {
     pub ebs_gp3_iops_month: f64,
     #[serde(deserialize_with = "range::non_negative")]
     pub ebs_gp3_free_iops: f64,
+    /// gp3 includes 125 MiB/s; above that this price per MiB/s-month.
+    #[serde(deserialize_with = "range::non_negative")]
+    pub ebs_gp3_throughput_month: f64,
+    /// RDS storage list prices (us-east-1 Single-AZ, aws.amazon.com/rds/pricing): io1 per
+    /// GB-month and per provisioned IOPS-month, gp3 per GB-month and per IOPS-month above its
+    /// included IOPS (3,000 below 400 GB, 12,000 from 400 GB).
+    #[serde(deserialize_with = "range::non_negative")]
+    pub rds_io1_gb_month: f64,
+    #[serde(deserialize_with = "range::non_negative")]
+    pub rds_io1_iops_month: f64,
+    #[serde(deserialize_with = "range::non_negative")]
+    pub rds_gp3_gb_month: f64,
+    #[serde(deserialize_with = "range::non_negative")]
+    pub rds_gp3_iops_month: f64,
+    /// Share of a never-read bucket's standard-class storage cost that a lifecycle rule to the
+    /// infrequent-access class is claimed to save. The list prices differ by 46% on S3, but
+    /// the bill shows neither object ages (the youngest 30 days stay), nor sizes (IA bills
+    /// 128 KB per object at least), nor the per-object transition fee; AWS's Cloud
+    /// Intelligence Dashboards assume 30% (`kpi_s3_storage_all`).
+    #[serde(deserialize_with = "range::pct")]
+    pub object_tiering_saving_pct: f64,
+    /// A NAT gateway or load balancer provisioned at least this many hours in the period with
+    /// nothing processed is idle (AWS Well-Architected's idle-NAT query: 336, two weeks).
+    #[serde(deserialize_with = "range::positive")]
+    pub idle_gateway_min_hours: f64,
+    /// Data transfer of one account, region and direction costing at least this share of all
+    /// data transfer is a hot spot to look at.
+    #[serde(deserialize_with = "range::pct")]
+    pub transfer_hotspot_min_pct: f64,
+    /// A service at least this share of the period's cost that no rule looks at is called out.
+    #[serde(deserialize_with = "range::pct")]
+    pub unreviewed_service_min_pct: f64,
 }
 
 impl Default for UsageRules {
@@ -152,6 +188,15 @@ impl Default for UsageRules {
             ebs_io1_iops_month: 0.065,
             ebs_gp3_iops_month: 0.005,
             ebs_gp3_free_iops: 3000.0,
+            ebs_gp3_throughput_month: 0.04,
+            rds_io1_gb_month: 0.125,
+            rds_io1_iops_month: 0.10,
+            rds_gp3_gb_month: 0.115,
+            rds_gp3_iops_month: 0.02,
+            object_tiering_saving_pct: 30.0,
+            idle_gateway_min_hours: 336.0,
+            transfer_hotspot_min_pct: 20.0,
+            unreviewed_service_min_pct: 10.0,
         }
     }
 }
@@ -162,15 +207,51 @@ impl Default for UsageRules {
 pub struct Discount {
     /// Shown in the report: "Compute Savings Plan, 1 year, no upfront".
     pub product: String,
-    /// `compute-savings-plan`, `ec2-instance-savings-plan`, `reserved-instance` (AWS),
-    /// `azure-savings-plan`, `azure-reservation` (Azure), `google-flexible-cud`,
-    /// `google-resource-cud` (Google Cloud).
+    /// `compute-savings-plan`, `ec2-instance-savings-plan`, `reserved-instance`,
+    /// `rds-reserved-instance`, `elasticache-reserved-node`, `opensearch-reserved-instance`,
+    /// `redshift-reserved-node` (AWS), `azure-savings-plan`, `azure-reservation` (Azure),
+    /// `google-flexible-cud`, `google-resource-cud` (Google Cloud).
     pub kind: CommitmentKind,
     #[serde(deserialize_with = "range::term_years")]
     pub term_years: u32,
+    /// How it is paid: `no-upfront` (the default), `partial-upfront` or `all-upfront`.
+    #[serde(default)]
+    pub payment: Payment,
     /// Discount off on-demand, in percent.
     #[serde(deserialize_with = "range::discount_pct")]
     pub discount_pct: f64,
+}
+
+/// How a commitment is paid for.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, PartialOrd, Ord, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Payment {
+    /// Everything monthly: no cash ahead.
+    #[default]
+    NoUpfront,
+    /// About half of the term's cost up front, the rest monthly.
+    PartialUpfront,
+    /// The whole term's cost up front.
+    AllUpfront,
+}
+
+impl Payment {
+    /// The share of the term's cost paid up front.
+    pub fn upfront_share(self) -> f64 {
+        match self {
+            Payment::NoUpfront => 0.0,
+            Payment::PartialUpfront => 0.5,
+            Payment::AllUpfront => 1.0,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Payment::NoUpfront => "no upfront",
+            Payment::PartialUpfront => "partial upfront",
+            Payment::AllUpfront => "all upfront",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
@@ -190,6 +271,17 @@ pub enum CommitmentKind {
     GoogleFlexibleCud,
     /// Google Cloud: a resource-based committed use discount of one machine family in one region.
     GoogleResourceCud,
+    /// AWS: an RDS reserved DB instance of one class family in one region (size-flexible for
+    /// open-source engines).
+    RdsReservedInstance,
+    /// AWS: an ElastiCache reserved node of one node family in one region.
+    #[serde(rename = "elasticache-reserved-node")]
+    ElastiCacheReservedNode,
+    /// AWS: an OpenSearch reserved instance of one instance type in one region.
+    #[serde(rename = "opensearch-reserved-instance")]
+    OpenSearchReservedInstance,
+    /// AWS: a Redshift reserved node of one node type in one region.
+    RedshiftReservedNode,
 }
 
 impl CommitmentKind {
@@ -224,19 +316,30 @@ pub struct RateRules {
     /// ...when such runs are seen on at least this many distinct days.
     #[serde(deserialize_with = "range::month_days")]
     pub short_lived_min_days: u32,
-    /// The products purchase sizing considers (defaults: AWS's published typical discounts
-    /// for m5/c5-class Linux in us-east-1, Savings Plans and RI pricing pages; Google's
-    /// published CUD rates for general-purpose machine families; conservative figures for
-    /// Azure, below Microsoft's advertised maxima).
+    /// Days of hourly usage before the end of the data that purchase sizing looks at: 7, 30 or
+    /// 60, as AWS's own recommendations do.
+    #[serde(deserialize_with = "range::lookback_days")]
+    pub lookback_days: u32,
+    /// The percentile of the lookback's hourly on-demand spend a purchase covers: 10 covers
+    /// the level spend stays above 90% of the hours, so the commitment is nearly always used.
+    #[serde(deserialize_with = "range::sizing_percentile")]
+    pub sizing_percentile: f64,
+    /// The products purchase sizing considers. Defaults: the 1-year, no-upfront product of
+    /// each commitment type, at AWS's published typical discounts for m5/c5-class Linux in
+    /// us-east-1 (Savings Plans and RI pricing pages), Google's published CUD rates for
+    /// general-purpose machine families, and conservative figures for AWS's managed-database
+    /// reservations and Azure, below the advertised maxima. Longer terms and upfront payment
+    /// only when configured here.
     pub discounts: Vec<Discount>,
 }
 
 impl Default for RateRules {
     fn default() -> Self {
-        let d = |product: &str, kind, term_years, discount_pct| Discount {
+        let d = |product: &str, kind, discount_pct| Discount {
             product: product.into(),
             kind,
-            term_years,
+            term_years: 1,
+            payment: Payment::NoUpfront,
             discount_pct,
         };
         use CommitmentKind::*;
@@ -246,144 +349,59 @@ impl Default for RateRules {
             spot_discount_pct: 65.0,
             short_lived_hours: 24.0,
             short_lived_min_days: 3,
+            lookback_days: 30,
+            sizing_percentile: 10.0,
             discounts: vec![
                 d(
                     "Compute Savings Plan, 1 year, no upfront",
                     ComputeSavingsPlan,
-                    1,
                     27.0,
-                ),
-                d(
-                    "Compute Savings Plan, 1 year, partial upfront",
-                    ComputeSavingsPlan,
-                    1,
-                    30.0,
-                ),
-                d(
-                    "Compute Savings Plan, 1 year, all upfront",
-                    ComputeSavingsPlan,
-                    1,
-                    32.0,
-                ),
-                d(
-                    "Compute Savings Plan, 3 years, no upfront",
-                    ComputeSavingsPlan,
-                    3,
-                    46.0,
-                ),
-                d(
-                    "Compute Savings Plan, 3 years, partial upfront",
-                    ComputeSavingsPlan,
-                    3,
-                    50.0,
-                ),
-                d(
-                    "Compute Savings Plan, 3 years, all upfront",
-                    ComputeSavingsPlan,
-                    3,
-                    52.0,
                 ),
                 d(
                     "EC2 Instance Savings Plan, 1 year, no upfront",
                     Ec2InstanceSavingsPlan,
-                    1,
                     35.0,
-                ),
-                d(
-                    "EC2 Instance Savings Plan, 1 year, partial upfront",
-                    Ec2InstanceSavingsPlan,
-                    1,
-                    38.0,
-                ),
-                d(
-                    "EC2 Instance Savings Plan, 1 year, all upfront",
-                    Ec2InstanceSavingsPlan,
-                    1,
-                    40.0,
-                ),
-                d(
-                    "EC2 Instance Savings Plan, 3 years, no upfront",
-                    Ec2InstanceSavingsPlan,
-                    3,
-                    55.0,
-                ),
-                d(
-                    "EC2 Instance Savings Plan, 3 years, partial upfront",
-                    Ec2InstanceSavingsPlan,
-                    3,
-                    58.0,
-                ),
-                d(
-                    "EC2 Instance Savings Plan, 3 years, all upfront",
-                    Ec2InstanceSavingsPlan,
-                    3,
-                    60.0,
                 ),
                 d(
                     "Standard Reserved Instance, 1 year, no upfront",
                     ReservedInstance,
-                    1,
                     37.0,
                 ),
                 d(
-                    "Standard Reserved Instance, 1 year, all upfront",
-                    ReservedInstance,
-                    1,
-                    41.0,
+                    "RDS reserved instance, 1 year, no upfront",
+                    RdsReservedInstance,
+                    30.0,
                 ),
                 d(
-                    "Standard Reserved Instance, 3 years, all upfront",
-                    ReservedInstance,
-                    3,
-                    62.0,
+                    "ElastiCache reserved node, 1 year, no upfront",
+                    ElastiCacheReservedNode,
+                    30.0,
+                ),
+                d(
+                    "OpenSearch reserved instance, 1 year, no upfront",
+                    OpenSearchReservedInstance,
+                    30.0,
+                ),
+                d(
+                    "Redshift reserved node, 1 year, no upfront",
+                    RedshiftReservedNode,
+                    20.0,
                 ),
                 d(
                     "Azure savings plan for compute, 1 year",
                     AzureSavingsPlan,
-                    1,
                     15.0,
                 ),
-                d(
-                    "Azure savings plan for compute, 3 years",
-                    AzureSavingsPlan,
-                    3,
-                    35.0,
-                ),
-                d(
-                    "Azure reserved VM instance, 1 year",
-                    AzureReservation,
-                    1,
-                    35.0,
-                ),
-                d(
-                    "Azure reserved VM instance, 3 years",
-                    AzureReservation,
-                    3,
-                    55.0,
-                ),
+                d("Azure reserved VM instance, 1 year", AzureReservation, 35.0),
                 d(
                     "Google flexible committed use discount, 1 year",
                     GoogleFlexibleCud,
-                    1,
                     28.0,
-                ),
-                d(
-                    "Google flexible committed use discount, 3 years",
-                    GoogleFlexibleCud,
-                    3,
-                    46.0,
                 ),
                 d(
                     "Google resource-based committed use discount, 1 year",
                     GoogleResourceCud,
-                    1,
                     37.0,
-                ),
-                d(
-                    "Google resource-based committed use discount, 3 years",
-                    GoogleResourceCud,
-                    3,
-                    55.0,
                 ),
             ],
         }
@@ -536,6 +554,8 @@ mod range {
     ranged!(term_years: u32, |v| (1..=5).contains(&v), "1 to 5 years");
     ranged!(month_days: u32, |v| (1..=31).contains(&v), "1 to 31 days");
     ranged!(window_days: u32, |v| (3..=366).contains(&v), "3 to 366 days");
+    ranged!(lookback_days: u32, |v| [7, 30, 60].contains(&v), "7, 30 or 60 days");
+    ranged!(sizing_percentile: f64, |v| v > 0.0 && v <= 50.0, "above 0, at most 50");
 }
 
 /// A commented example, written by `costlens init`.

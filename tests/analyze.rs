@@ -203,8 +203,10 @@ fn figures_worked_by_hand() {
             .find(|f| f["rule"] == rule && f["resource_id"] == id)
             .unwrap_or_else(|| panic!("{rule} {id}"))["monthly_saving"])
     };
-    // gp2 → gp3: 20% of 50.00 in 744 hours = 10.00 → 9.8118 per 730-hour month.
-    assert!((saving("ebs-gp2-to-gp3", "vol-1") - 9.8118).abs() < 1e-4);
+    // gp2 → gp3 at gp2's performance: 500 GB of gp2 give 250 MiB/s (above 150 GB), gp3
+    // includes 125; gp3 = 40.00 storage + 125 MiB/s × 0.04 = 45.00, so 5.00 saved in 744 hours
+    // → 4.9059 per 730-hour month.
+    assert!((saving("ebs-gp2-to-gp3", "vol-1") - 4.9059).abs() < 1e-4);
     // Idle EIP: all of 3.72 → 3.65 per month.
     assert!((saving("idle-public-ip", "eip-1") - 3.65).abs() < 1e-9);
     // m5.large → m7g.large (0.0816 vs 0.096/h): 15% of 71.424 = 10.7136 → 10.5120 per month.
@@ -215,16 +217,25 @@ fn figures_worked_by_hand() {
     assert_eq!(untagged[0]["invalid_values"], "environment=Prod");
     assert_eq!(untagged[1]["missing_keys"], "team;environment");
 
-    // Showback by team: direct web 50, data 71.424, formula-team 23; the eip's 3.72 shared in
-    // proportion; tax and credit (5.00) stay unallocated. The rows add up to 153.14 exactly.
+    // Showback by team: direct web 50, data 71.424, formula-team 23; the eip's 3.72 (no team)
+    // is its own untagged line; tax and credit (5.00) stay unallocated. The rows add up to
+    // 153.14 exactly.
     let allocation = csv_rows(&report.join("allocation.csv"));
     let cents: i64 = allocation
         .iter()
         .map(|r| (num(&r["allocated_cost"]) * 100.0).round() as i64)
         .sum();
     assert_eq!(cents, 15314);
-    let web = allocation.iter().find(|r| r["value"] == "web").unwrap();
-    assert_eq!(web["allocated_cost"], "51.29"); // 50 + 3.72 × 50/144.424 = 51.2879
+    let line = |value: &str| {
+        allocation
+            .iter()
+            .find(|r| r["value"] == value)
+            .unwrap_or_else(|| panic!("{value} in {allocation:?}"))["allocated_cost"]
+            .clone()
+    };
+    assert_eq!(num(&line("web")), 50.0);
+    assert_eq!(num(&line("(untagged)")), 3.72);
+    assert_eq!(num(&line("(unallocated)")), 5.0);
     let by_service = csv_rows(&report.join("cost_by_service.csv"));
     assert_eq!(by_service[0]["service"], "Amazon Elastic Compute Cloud");
     assert_cents(num(&by_service[0]["effective_cost"]), 135.144, "EC2");

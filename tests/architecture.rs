@@ -151,7 +151,7 @@ const PROVIDER_STRINGS: &[&str] = &[
     "ElasticIP",
     "PublicIPv4",
     "SnapshotUsage",
-    "NatGateway",
+    "NatGateway-",
     "DataTransfer-",
     "TimedStorage",
     "HeavyUsage",

@@ -14,45 +14,12 @@ use std::path::{Path, PathBuf};
 
 use common::*;
 
-/// The Python with focus-data-toolkit, DuckDB and focus-validator, from `scripts/with-moto`.
-fn focus_python() -> PathBuf {
-    PathBuf::from(
-        std::env::var("COSTLENS_TEST_FOCUS_PYTHON").unwrap_or_else(|_| {
-            panic!(
-            "COSTLENS_TEST_FOCUS_PYTHON is not set: this test needs focus-data-toolkit, DuckDB \
-             and focus-validator; run it through scripts/with-moto, which installs them"
-        )
-        }),
-    )
-}
-
-/// A program of the FOCUS virtual environment (`focus-toolkit`, `focus-validator`).
-fn focus_tool(name: &str) -> PathBuf {
-    focus_python().with_file_name(name)
-}
-
-fn run_ok(program: &Path, args: &[&str], cwd: &Path) -> String {
-    let out = std::process::Command::new(program)
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .unwrap_or_else(|e| panic!("{}: {e}", program.display()));
-    assert!(
-        out.status.success(),
-        "{} {args:?}: {}{}",
-        program.display(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
 /// DuckDB's figures (tests/figures/focus_sums.py).
 fn duckdb(args: &[&str]) -> serde_json::Value {
     let script = root().join("tests/figures/focus_sums.py");
     let mut all = vec![script.to_str().unwrap()];
     all.extend(args);
-    json(&run_ok(&focus_python(), &all, &root()))
+    json(&python(&all, &root()))
 }
 
 fn number(value: &serde_json::Value) -> f64 {
@@ -64,9 +31,9 @@ fn number(value: &serde_json::Value) -> f64 {
     }
 }
 
-/// `costlens convert INPUT --out OUT` in `cwd`, which must succeed (`what` names it on failure).
-fn convert(input: &Path, out: &Path, cwd: &Path, what: &str) {
-    let run = costlens(
+/// `costlens convert INPUT --out OUT` in `cwd`.
+fn run_convert(input: &Path, out: &Path, cwd: &Path) -> Run {
+    costlens(
         &[
             "convert",
             input.to_str().unwrap(),
@@ -74,7 +41,12 @@ fn convert(input: &Path, out: &Path, cwd: &Path, what: &str) {
             out.to_str().unwrap(),
         ],
         cwd,
-    );
+    )
+}
+
+/// [`run_convert`], which must succeed (`what` names it on failure).
+fn convert(input: &Path, out: &Path, cwd: &Path, what: &str) {
+    let run = run_convert(input, out, cwd);
     assert_eq!(run.code, 0, "{what}: {}", run.stderr);
 }
 
@@ -183,8 +155,7 @@ fn toolkit_focus_1_2_1_3_and_1_4_of_every_provider_import_with_duckdb_s_totals()
             .find(|p| p.to_string_lossy().contains("cost_and_usage"))
             .unwrap();
         // The 1.4 money is DECIMAL, so its totals check the DECIMAL reader.
-        let billed_type = run_ok(
-            &focus_python(),
+        let billed_type = python(
             &[
                 "-c",
                 &format!(
@@ -421,7 +392,7 @@ fn validate(file: &Path) -> Validation {
     let dir = tempfile::tempdir().unwrap();
     let rules = dir.path().join("focus_validator/rules");
     std::fs::create_dir_all(&rules).unwrap();
-    let site = focus_python()
+    let site = Path::new(&focus_python())
         .parent()
         .unwrap()
         .parent()
@@ -659,7 +630,7 @@ fn convert_writes_tags_as_json_and_keeps_unused_columns_in_both_formats() {
              x_ServiceProviderName, x_HostProviderName, ChargeFrequency, ServiceSubcategory from {{src}} order by ResourceId').fetchall()))",
             out.display()
         );
-        let rows = json(&run_ok(&focus_python(), &["-c", &query], work.path()));
+        let rows = json(&python(&["-c", &query], work.path()));
         let first = &rows[0];
         assert_eq!(first[0], r#"{"team":"web"}"#, "{format}: Tags as JSON text");
         // 1.4's ServiceProviderName and HostProviderName stand in for the columns 1.2 needs.
@@ -786,15 +757,7 @@ fn the_export_folder_has_parts_under_the_limit_manifests_and_metadata() {
 /// `convert` on `input` must fail with exit 2, naming everything in `names`, and write nothing.
 fn refused(input: &Path, cwd: &Path, names: &[&str]) {
     let out = cwd.join("converted.parquet");
-    let run = costlens(
-        &[
-            "convert",
-            input.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ],
-        cwd,
-    );
+    let run = run_convert(input, &out, cwd);
     assert_eq!(run.code, 2, "{}", run.stderr);
     for name in names {
         assert!(run.stderr.contains(name), "{name} in: {}", run.stderr);
@@ -844,7 +807,7 @@ fn bad_focus_input_of_every_version_is_refused_with_file_column_and_row() {
            'ChargePeriodStart': pa.array([0, 0], pa.timestamp('us', tz='UTC'))}}), '{}')\n",
         overflow.display()
     );
-    run_ok(&focus_python(), &["-c", &script], dir);
+    python(&["-c", &script], dir);
     refused(&overflow, dir, &["overflow.parquet", "BilledCost", "row 2"]);
     // An invoice dataset without its BilledCost column.
     let invoices = dir.join("invoices.csv");

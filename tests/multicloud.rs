@@ -213,33 +213,9 @@ fn oci_fixture_by_hand_and_the_rules_it_cannot_support() {
         .any(|f| f["rule"] == "previous-generation"));
 }
 
-/// The Python with focus-data-toolkit and DuckDB, from `scripts/with-moto`.
-fn focus_python() -> String {
-    std::env::var("COSTLENS_TEST_FOCUS_PYTHON").unwrap_or_else(|_| {
-        panic!(
-            "COSTLENS_TEST_FOCUS_PYTHON is not set: this test needs focus-data-toolkit and \
-             DuckDB; run it through scripts/with-moto, which installs them"
-        )
-    })
-}
-
-fn python(args: &[&str], cwd: &Path) -> String {
-    let out = std::process::Command::new(focus_python())
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("the FOCUS Python runs");
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
 /// The cost-and-usage file focus-data-toolkit writes for `provider` and FOCUS `version`.
 fn toolkit_month(provider: &str, version: &str, dir: &Path) -> PathBuf {
-    let toolkit = Path::new(&focus_python()).with_file_name("focus-toolkit");
+    let toolkit = focus_tool("focus-toolkit");
     let out = std::process::Command::new(toolkit)
         .args([
             "generate",

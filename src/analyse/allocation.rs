@@ -5,9 +5,10 @@
 //!   credits, purchases, lines without a resource) is *untaggable*, reported as its own bucket;
 //! - coverage of key K = Σ EffectiveCost of taggable lines whose K has a non-empty value the
 //!   policy accepts ÷ Σ EffectiveCost of taggable lines, in percent;
-//! - showback: each allocation value's direct cost, plus shared cost (taggable lines without
-//!   the key, and untaggable lines if configured) split in proportion to direct cost, rounded
-//!   to the cent by largest remainder so the rows add up to the total exactly.
+//! - showback: each allocation value's direct cost; the cost of taggable lines without the key
+//!   is its own `(untagged)` line and untaggable cost its own `(unallocated)` line, unless the
+//!   policy shares them (`share_untagged`, `allocate_untaggable`) in proportion to direct cost;
+//!   rounded to the cent by largest remainder so the rows add up to the total exactly.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -15,6 +16,10 @@ use crate::config::TagPolicy;
 use crate::engine::aggregates::{Aggregates, ResourceRow};
 use crate::findings::{Category, Confidence, Finding};
 use crate::schema::charge_category;
+
+/// Showback lines of cost no allocation value carries.
+pub const UNTAGGED: &str = "(untagged)";
+pub const UNALLOCATED: &str = "(unallocated)";
 
 /// Label of the "all required keys together" coverage row.
 pub const ALL_REQUIRED: &str = "(all required)";
@@ -77,6 +82,8 @@ pub struct Allocation {
     pub allocation_key: Option<String>,
     pub allocation: Vec<AllocationRow>,
     pub findings: Vec<Finding>,
+    /// How showback treats cost no allocation value carries, when the policy shares it.
+    pub notes: Vec<String>,
 }
 
 fn is_taggable(row: &ResourceRow) -> bool {
@@ -182,9 +189,29 @@ pub fn analyse(aggs: &Aggregates, policy: &TagPolicy) -> Allocation {
     let allocation_key = aggs.allocation_key.map(|i| aggs.tag_keys[i].clone());
     let allocation = aggs
         .allocation_key
-        .map(|i| showback(aggs, i, policy.allocate_untaggable))
+        .map(|i| showback(aggs, i, policy))
         .unwrap_or_default();
 
+    let mut notes = Vec::new();
+    if let Some(key) = &allocation_key {
+        for (shared, what) in [
+            (
+                policy.share_untagged,
+                "the cost of resources without the key",
+            ),
+            (
+                policy.allocate_untaggable,
+                "untaggable cost (tax, support, credits, fees)",
+            ),
+        ] {
+            if shared {
+                notes.push(format!(
+                    "Showback by {key} shares {what} across its values in proportion to their \
+                     direct cost (as configured): the values' totals include it."
+                ));
+            }
+        }
+    }
     let mut findings = Vec::new();
     for u in &untagged {
         let mut f = Finding::new(Category::Allocation, "untagged-resource", &u.resource_id);
@@ -245,6 +272,7 @@ pub fn analyse(aggs: &Aggregates, policy: &TagPolicy) -> Allocation {
         allocation_key,
         allocation,
         findings,
+        notes,
     }
 }
 
@@ -367,17 +395,19 @@ fn hygiene(taggable: &[&ResourceRow], aggs: &Aggregates, policy: &TagPolicy) -> 
 }
 
 /// Showback by the tag at `key_index`, to the cent.
-fn showback(aggs: &Aggregates, key_index: usize, share_untaggable: bool) -> Vec<AllocationRow> {
+fn showback(aggs: &Aggregates, key_index: usize, policy: &TagPolicy) -> Vec<AllocationRow> {
     let mut direct: BTreeMap<String, f64> = BTreeMap::new();
     let mut shared = 0.0;
+    let mut untagged = 0.0;
     let mut unallocated = 0.0;
     for row in &aggs.resources {
         if is_taggable(row) {
             match present(&row.tags[key_index]) {
                 Some(v) => *direct.entry(v.trim().to_string()).or_default() += row.effective,
-                None => shared += row.effective,
+                None if policy.share_untagged => shared += row.effective,
+                None => untagged += row.effective,
             }
-        } else if share_untaggable {
+        } else if policy.allocate_untaggable {
             shared += row.effective;
         } else {
             unallocated += row.effective;
@@ -390,12 +420,15 @@ fn showback(aggs: &Aggregates, key_index: usize, share_untaggable: bool) -> Vec<
             .map(|(value, cost)| (value.clone(), *cost, shared * cost / direct_total))
             .collect()
     } else {
-        // Nothing to weigh by: every cost stays in the shared bucket.
+        // Nothing to weigh by: every cost stays unallocated.
         unallocated += shared + direct_total;
         Vec::new()
     };
+    if untagged != 0.0 {
+        rows.push((UNTAGGED.into(), untagged, 0.0));
+    }
     if unallocated != 0.0 || rows.is_empty() {
-        rows.push(("(unallocated)".into(), unallocated, 0.0));
+        rows.push((UNALLOCATED.into(), unallocated, 0.0));
     }
     let exact: Vec<f64> = rows.iter().map(|(_, d, s)| d + s).collect();
     let cents = largest_remainder_cents(&exact);
@@ -567,10 +600,59 @@ mod tests {
         );
         assert_eq!(a.tag_coverage_pct, Some(0.0));
         assert_eq!(a.untagged.len(), 2);
-        // Nothing to weigh shared cost by: it all stays unallocated.
+        // Resources without the key are their own line, not spread over values.
         assert_eq!(a.allocation.len(), 1);
-        assert_eq!(a.allocation[0].value, "(unallocated)");
+        assert_eq!(a.allocation[0].value, UNTAGGED);
         assert_eq!(a.allocation[0].allocated_cost, 20.0);
+        // Shared, there is nothing to weigh them by: they stay unallocated.
+        let mut p = policy();
+        p.share_untagged = true;
+        let a = analyse(
+            &aggs(vec![
+                row(Some("x"), "Usage", 5.0, [None, None]),
+                row(Some("y"), "Usage", 15.0, [None, None]),
+            ]),
+            &p,
+        );
+        assert_eq!(a.allocation[0].value, UNALLOCATED);
+        assert_eq!(a.allocation[0].allocated_cost, 20.0);
+    }
+
+    #[test]
+    fn untagged_cost_is_its_own_line_unless_shared_and_then_the_report_says_so() {
+        // web 60 direct, data 30 direct, 10 on a resource without a team.
+        let rows = || {
+            aggs(vec![
+                row(Some("a"), "Usage", 60.0, [Some("web"), Some("prod")]),
+                row(Some("b"), "Usage", 30.0, [Some("data"), Some("prod")]),
+                row(Some("c"), "Usage", 10.0, [None, Some("prod")]),
+            ])
+        };
+        let lines = |a: &Allocation| -> Vec<(String, f64)> {
+            a.allocation
+                .iter()
+                .map(|r| (r.value.clone(), r.allocated_cost))
+                .collect()
+        };
+        let a = analyse(&rows(), &policy());
+        assert_eq!(
+            lines(&a),
+            vec![
+                ("web".into(), 60.0),
+                ("data".into(), 30.0),
+                (UNTAGGED.into(), 10.0)
+            ]
+        );
+        assert!(a.notes.is_empty());
+        // Shared in proportion: web 60 + 10 × 60/90 = 66.67, data 30 + 10 × 30/90 = 33.33.
+        let mut p = policy();
+        p.share_untagged = true;
+        let a = analyse(&rows(), &p);
+        assert_eq!(
+            lines(&a),
+            vec![("web".into(), 66.67), ("data".into(), 33.33)]
+        );
+        assert!(a.notes[0].contains("shares the cost of resources without the key"));
     }
 
     #[test]

@@ -19,8 +19,12 @@ pub mod budgets;
 pub mod contracts;
 pub mod gates;
 pub mod history;
+mod network;
 pub mod rate;
 pub mod reconcile;
+pub mod review;
+pub mod sizing;
+mod storage;
 pub mod trends;
 pub mod usage;
 
@@ -75,6 +79,12 @@ pub struct ResourceCost {
 
 /// How many resources `top_resources.csv` lists.
 pub const TOP_RESOURCES: usize = 100;
+
+/// How the deduplicated savings total is built, stated in the report.
+pub const SAVINGS_METHOD: &str = "Usage actions first (modernisation, rightsizing, schedules, \
+    Spot), one per resource, the largest; commitment purchases then sized only on the on-demand \
+    spend that stays after them (a family the report moves off is not bought), one purchase plan \
+    per provider: no dollar is counted twice.";
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Savings {
@@ -138,6 +148,8 @@ pub struct Analysis {
     /// Every finding, ranked by monthly saving; `counted` marks those the total includes.
     pub findings: Vec<Finding>,
     pub savings: Savings,
+    /// Each service with the rule groups that looked at it and what they found.
+    pub bill_coverage: Vec<review::ServiceReview>,
     /// Set by the caller, which reads the previous report.
     pub history: Option<history::History>,
     pub notes: Vec<String>,
@@ -232,6 +244,41 @@ fn cost_tables(aggs: &Aggregates) -> (Totals, Vec<CostLine>, Vec<CostLine>, Vec<
     (totals, by_service, by_account, daily)
 }
 
+/// What the counted usage findings do to each instance's on-demand spend, in the period, so
+/// that commitment sizing covers only what stays (a modernised family is not bought, a stopped
+/// instance is not covered).
+fn planned_actions(aggs: &Aggregates, findings: &[Finding]) -> Vec<sizing::Action> {
+    let hours = aggs.covered_hours();
+    let fleet: HashMap<String, inventory::Instance> = inventory::instances(aggs)
+        .into_iter()
+        .map(|i| (i.id.clone(), i))
+        .collect();
+    findings
+        .iter()
+        .filter(|f| f.counted)
+        .filter_map(|f| {
+            let instance = fleet.get(f.resource_id.as_deref()?)?;
+            let effect = match f.rule.as_str() {
+                "previous-generation" | "graviton" => sizing::Effect::LeavesFamily,
+                "downsize-instance" => sizing::Effect::Shrinks,
+                "idle-instance" | "offhours-schedule" | "spot-candidate" => {
+                    sizing::Effect::LeavesCommitments
+                }
+                _ => return None,
+            };
+            Some(sizing::Action {
+                provider: instance.provider,
+                region: instance.region.clone().unwrap_or_default(),
+                instance_type: instance.instance_type.clone(),
+                platform: instance.platform,
+                on_demand_cost: instance.on_demand_cost,
+                saving: f.monthly_saving * hours / HOURS_PER_MONTH,
+                effect,
+            })
+        })
+        .collect()
+}
+
 /// Per resource, only the finding with the largest saving counts (downsize, Spot and a
 /// schedule on one instance are not additive). Findings without a saving never count.
 fn deduplicate(findings: &mut [Finding]) {
@@ -297,22 +344,12 @@ pub fn run(aggs: &Aggregates, config: &Config, inputs: Inputs) -> Analysis {
         rate::spot_candidates(aggs, &config.rate, &config.tags)
     });
 
-    // Usage and Spot findings first, deduplicated, so commitment sizing can take off the
-    // on-demand spend they remove.
+    // One action per dollar: usage and Spot findings first, one per resource, then commitment
+    // purchases sized on what stays on demand after them.
     let mut resource_findings: Vec<Finding> = usage.findings.iter().cloned().chain(spot).collect();
     deduplicate(&mut resource_findings);
-    let hours = aggs.covered_hours();
-    let fleet: HashMap<String, (String, String)> = inventory::instances(aggs)
-        .into_iter()
-        .map(|i| (i.id, (i.region.unwrap_or_default(), i.instance_type)))
-        .collect();
-    let mut removed: HashMap<(String, String), f64> = HashMap::new();
-    for f in resource_findings.iter().filter(|f| f.counted) {
-        if let Some(key) = f.resource_id.as_ref().and_then(|id| fleet.get(id)) {
-            *removed.entry(key.clone()).or_default() += f.monthly_saving * hours / HOURS_PER_MONTH;
-        }
-    }
-    let mut rate = timed("rate", || rate::analyse(aggs, &config.rate, &removed));
+    let actions = planned_actions(aggs, &resource_findings);
+    let mut rate = timed("rate", || rate::analyse(aggs, &config.rate, &actions));
     let empty = Supplements::default();
     let supplements = inputs.supplements.unwrap_or(&empty);
     let contract = timed("contract commitments", || {
@@ -375,7 +412,8 @@ pub fn run(aggs: &Aggregates, config: &Config, inputs: Inputs) -> Analysis {
         budgets_configured: budget_statuses.len(),
     };
     let gates = gates::evaluate(&config.gates, &figures);
-    let mut notes = usage.notes.clone();
+    let mut notes = allocation.notes.clone();
+    notes.extend(usage.notes.iter().cloned());
     if !aggs.has_resources {
         notes.push(
             "Tag coverage, untagged resources, showback and Spot candidates need resource-level \
@@ -384,6 +422,9 @@ pub fn run(aggs: &Aggregates, config: &Config, inputs: Inputs) -> Analysis {
         );
     }
     notes.extend(rate.notes.iter().cloned());
+    let (bill_coverage, unreviewed) =
+        review::review(aggs, &findings, config.usage.unreviewed_service_min_pct);
+    notes.extend(unreviewed);
     if aggs.is_partial() {
         notes.push(format!(
             "The data ends before the period does: figures for {} are partial (month to date); \
@@ -412,6 +453,7 @@ pub fn run(aggs: &Aggregates, config: &Config, inputs: Inputs) -> Analysis {
         gates,
         findings,
         savings,
+        bill_coverage,
         history: None,
         notes,
         focus: FocusReport {

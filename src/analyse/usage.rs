@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use super::{network, storage};
 use crate::catalog::{self, Catalog};
 use crate::config::{TagPolicy, UsageRules};
 use crate::engine::aggregates::{Aggregates, ResourceRow};
@@ -34,21 +35,23 @@ pub struct Usage {
     pub notes: Vec<String>,
 }
 
-struct Ctx<'a> {
-    aggs: &'a Aggregates,
-    rules: &'a UsageRules,
-    catalog: &'a Catalog,
-    hours: f64,
+/// What every usage rule reads: the aggregates, its thresholds and prices, the catalog, and
+/// the hours the data covers (to scale a period's saving to a month).
+pub(super) struct Ctx<'a> {
+    pub aggs: &'a Aggregates,
+    pub rules: &'a UsageRules,
+    pub catalog: &'a Catalog,
+    pub hours: f64,
 }
 
 impl Ctx<'_> {
-    fn finding(&self, rule: &str, scope: &str) -> Finding {
+    pub fn finding(&self, rule: &str, scope: &str) -> Finding {
         let mut f = Finding::new(Category::Usage, rule, scope);
         f.currency = self.aggs.currency.clone();
         f
     }
 
-    fn monthly(&self, saving_in_period: f64) -> f64 {
+    pub fn monthly(&self, saving_in_period: f64) -> f64 {
         per_month(saving_in_period, self.hours)
     }
 
@@ -62,7 +65,7 @@ impl Ctx<'_> {
         f
     }
 
-    fn for_row(&self, rule: &str, row: &ResourceRow) -> Finding {
+    pub fn for_row(&self, rule: &str, row: &ResourceRow) -> Finding {
         let id = row.resource_id.clone().unwrap_or_default();
         let mut f = self.finding(rule, &id);
         f.resource_id = row.resource_id.clone();
@@ -99,6 +102,11 @@ pub fn analyse(
     volumes(&ctx, &mut usage.findings);
     idle_public_ips(&ctx, &mut usage.findings);
     snapshots(&ctx, &mut usage.findings);
+    storage::object_tiering(&ctx, &mut usage.findings);
+    storage::database_storage(&ctx, &mut usage.findings);
+    network::idle_gateways(&ctx, &mut usage.findings);
+    network::unnamed_idle_addresses(&ctx, &mut usage.findings);
+    network::transfer_hotspots(&ctx, &mut usage.findings);
     if aggs.is_hourly() {
         offhours(&ctx, &fleet, tags, &mut usage.findings);
     } else {
@@ -253,8 +261,8 @@ fn modernisation(ctx: &Ctx, fleet: &[Instance], out: &mut Vec<Finding>) {
     }
 }
 
-/// Rows of one resource, by usage type.
-fn rows_by_resource(aggs: &Aggregates) -> BTreeMap<&str, Vec<&ResourceRow>> {
+/// Usage rows of each named resource.
+pub(super) fn rows_by_resource(aggs: &Aggregates) -> BTreeMap<&str, Vec<&ResourceRow>> {
     let mut out: BTreeMap<&str, Vec<&ResourceRow>> = BTreeMap::new();
     for row in &aggs.resources {
         if let (Some(id), Some(charge_category::USAGE)) =
@@ -274,9 +282,29 @@ fn volume_storage<'a>(rows: &[&'a ResourceRow]) -> Option<(&'a ResourceRow, Volu
     })
 }
 
+/// gp3's included throughput, MiB/s.
+const GP3_BASELINE_MIBPS: f64 = 125.0;
+
+/// The baseline a gp2 volume of this size gives: 3 IOPS per GB between 3,000 (what it bursts
+/// to, and what gp3 includes) and 16,000, and 250 MiB/s above 150 GB (else 125), the bounds the
+/// Cloud Intelligence Dashboards use.
+fn gp2_performance(size_gb: f64) -> (f64, f64) {
+    let iops = (size_gb * 3.0).clamp(3000.0, 16_000.0);
+    let throughput = if size_gb > 150.0 {
+        250.0
+    } else {
+        GP3_BASELINE_MIBPS
+    };
+    (iops, throughput)
+}
+
 /// EBS volume types (prices: aws.amazon.com/ebs/pricing, us-east-1, in the config):
-/// - gp2 → gp3: the same GB at the gp3 price; gp3's 3,000 baseline IOPS cover gp2 volumes up to
-///   1 TB (gp2 gives 3 IOPS/GB). Saving = cost × (1 − gp3/gp2) ≈ 20%.
+/// - gp2 → gp3 with the same performance (the definition of AWS's Cloud Intelligence Dashboards,
+///   `kpi_ebs_storage_all`): gp2 gives 3 IOPS per GB (at least the 3,000 gp3 includes, at most
+///   16,000) and 250 MiB/s above 150 GB, twice the 125 MiB/s gp3 includes. gp3 cost = storage
+///   cost × gp3/gp2 + the IOPS and throughput above gp3's baseline at the gp3 prices, scaled by
+///   the volume's own price level. A 1 TB volume keeps three quarters of the 20% storage
+///   saving, a 5 TB volume less than a fifth of it.
 /// - io1 → gp3 up to 16,000 IOPS: gp3 cost = GB × gp3 + IOPS above 3,000 × gp3 IOPS price;
 ///   above that, io2 (same price as io1 at that tier, better durability): no saving claimed.
 /// - magnetic (standard) → gp3: gp3 cost = GB × gp3; the saving is what storage plus I/O
@@ -304,12 +332,41 @@ fn volumes(ctx: &Ctx, out: &mut Vec<Finding>) {
             ((storage.last_end - storage.first_start) as f64 / 3_600_000.0 / month_hours).max(1e-9);
         let size_gb = gb_months / months;
         let (rule, recommendation, target_cost, confidence) = match volume_type {
-            VolumeType::AwsGp2 => (
-                "ebs-gp2-to-gp3",
-                "change the volume type to gp3 (no downtime)".to_string(),
-                cost * r.ebs_gp3_gb_month / r.ebs_gp2_gb_month,
-                Confidence::High,
-            ),
+            VolumeType::AwsGp2 => {
+                let (iops, throughput) = gp2_performance(size_gb);
+                let added_iops = (iops - r.ebs_gp3_free_iops).max(0.0);
+                let added_throughput = (throughput - GP3_BASELINE_MIBPS).max(0.0);
+                // The volume's price level (region and discount), as CID scales it: effective
+                // storage cost over the configured list price.
+                let price_level = if gb_months > 0.0 {
+                    storage.effective / (gb_months * r.ebs_gp2_gb_month)
+                } else {
+                    1.0
+                };
+                let performance = months
+                    * price_level
+                    * (added_iops * r.ebs_gp3_iops_month
+                        + added_throughput * r.ebs_gp3_throughput_month);
+                let performance_note = if added_iops > 0.0 || added_throughput > 0.0 {
+                    format!(" with {iops:.0} IOPS and {throughput:.0} MiB/s, as gp2 gives it")
+                } else {
+                    String::new()
+                };
+                let gp3 = (cost - storage.effective)
+                    + storage.effective * r.ebs_gp3_gb_month / r.ebs_gp2_gb_month
+                    + performance;
+                // Small volumes above 150 GB pay more for gp3's added throughput than gp3's
+                // storage saves: keep them on gp2.
+                if gp3 >= cost {
+                    continue;
+                }
+                (
+                    "ebs-gp2-to-gp3",
+                    format!("change the volume type to gp3{performance_note} (no downtime)"),
+                    gp3,
+                    Confidence::High,
+                )
+            }
             VolumeType::AwsIo1 => {
                 let iops_months: f64 = rows
                     .iter()
@@ -771,8 +828,27 @@ mod tests {
     fn ebs_rules() {
         let u = run(
             vec![
-                // 500 GB gp2 for the whole month: 50.00; gp3 would be 40.00 → 10.00 in 744 h.
+                // 500 GB gp2 for the whole month: 50.00; gp3 40.00 + 125 MiB/s × 0.04 (gp2 gives
+                // 250 above 150 GB) = 45.00 → 5.00 in 744 h.
                 volume("vol-gp2", LineKind::disk(AwsGp2, Storage), 500.0, 50.0),
+                // 100 GB: 10.00 → 8.00, gp3's baseline covers it → 2.00.
+                volume(
+                    "vol-gp2-small",
+                    LineKind::disk(AwsGp2, Storage),
+                    100.0,
+                    10.0,
+                ),
+                // 200 GB: 20.00 → 16.00 + 125 × 0.04 = 21.00: stays on gp2.
+                volume("vol-gp2-200", LineKind::disk(AwsGp2, Storage), 200.0, 20.0),
+                // 5,000 GB at a 10% discount: 450.00 (list 500.00). gp2 gives 15,000 IOPS:
+                // gp3 = 450 × 0.8 = 360 + (12,000 × 0.005 + 125 × 0.04) × 0.9 = 58.50 →
+                // 418.50, saving 31.50.
+                volume(
+                    "vol-gp2-big",
+                    LineKind::disk(AwsGp2, Storage),
+                    5000.0,
+                    450.0,
+                ),
                 // io1 500 GB (62.50) + 4000 IOPS (260.00) = 322.50; gp3: 500 × 0.08 = 40 +
                 // (4000 − 3000) × 0.005 = 5 → 45.00; saving 277.50 in 744 h.
                 volume("vol-io1", LineKind::disk(AwsIo1, Storage), 500.0, 62.5),
@@ -784,7 +860,21 @@ mod tests {
             None,
         );
         let gp2 = find(&u, "ebs-gp2-to-gp3", "vol-gp2");
-        assert!((gp2.monthly_saving - 10.0 * 730.0 / 744.0).abs() < 1e-9);
+        assert!((gp2.monthly_saving - 5.0 * 730.0 / 744.0).abs() < 1e-9);
+        assert!(gp2.recommendation.contains("3000 IOPS and 250 MiB/s"));
+        let small = find(&u, "ebs-gp2-to-gp3", "vol-gp2-small");
+        assert!((small.monthly_saving - 2.0 * 730.0 / 744.0).abs() < 1e-9);
+        assert_eq!(
+            small.recommendation,
+            "change the volume type to gp3 (no downtime)"
+        );
+        let big = find(&u, "ebs-gp2-to-gp3", "vol-gp2-big");
+        assert!((big.monthly_saving - 31.5 * 730.0 / 744.0).abs() < 1e-9);
+        assert!(big.recommendation.contains("15000 IOPS"));
+        assert!(!u
+            .findings
+            .iter()
+            .any(|f| f.resource_id.as_deref() == Some("vol-gp2-200")));
         let io1 = find(&u, "ebs-io1", "vol-io1");
         // The volume lives all of October: 500 GB, 4000 IOPS. gp3: 40.00 + (4000 − 3000) ×
         // 0.005 = 45.00; (322.50 − 45.00) × 730/744 = 272.2782.
@@ -907,6 +997,152 @@ mod tests {
                 only_in_bill: 1
             })
         );
+    }
+
+    #[test]
+    fn idle_gateways_and_balancers_with_nothing_processed() {
+        use crate::engine::kinds::GatewayPart::{Bytes, Hours};
+        // nat-idle: 744 hours at 0.045 = 33.48 and a bytes line of 0 GB: idle, all of it
+        // saved. nat-busy: the same hours and 120 GB processed: not idle. lb-idle: 744 hours
+        // at 0.0225 = 16.74 and 0 capacity units: idle. lb-short: 200 hours only, under the
+        // 336-hour threshold.
+        let u = run(
+            vec![
+                volume("nat-idle", LineKind::NatGateway(Hours), 744.0, 33.48),
+                volume("nat-idle", LineKind::NatGateway(Bytes), 0.0, 0.0),
+                volume("nat-busy", LineKind::NatGateway(Hours), 744.0, 33.48),
+                volume("nat-busy", LineKind::NatGateway(Bytes), 120.0, 5.4),
+                volume("lb-idle", LineKind::LoadBalancer(Hours), 744.0, 16.74),
+                volume("lb-idle", LineKind::LoadBalancer(Bytes), 0.0, 0.0),
+                volume("lb-short", LineKind::LoadBalancer(Hours), 200.0, 4.5),
+            ],
+            None,
+        );
+        let nat = find(&u, "idle-nat-gateway", "nat-idle");
+        assert!((nat.monthly_saving - 33.48 * 730.0 / 744.0).abs() < 1e-9);
+        let lb = find(&u, "idle-load-balancer", "lb-idle");
+        assert!((lb.monthly_saving - 16.74 * 730.0 / 744.0).abs() < 1e-9);
+        for id in ["nat-busy", "lb-short"] {
+            assert!(!u
+                .findings
+                .iter()
+                .any(|f| f.resource_id.as_deref() == Some(id)));
+        }
+    }
+
+    #[test]
+    fn idle_addresses_without_a_resource_id_are_found_per_account_and_region() {
+        // Two idle-address lines of account 111 in us-east-1 with no resource id, 744 hours
+        // and 3.72 each: one finding, 7.44 in the period, about 2 addresses.
+        let mut a = volume("x", LineKind::PublicIp { idle: true }, 744.0, 3.72);
+        a.resource_id = None;
+        let mut b = a.clone();
+        b.usage_type = Some("other".into());
+        let u = run(vec![a, b], None);
+        let found: Vec<&Finding> = u
+            .findings
+            .iter()
+            .filter(|f| f.rule == "idle-public-ip")
+            .collect();
+        assert_eq!(found.len(), 1, "{found:#?}");
+        let f = found[0];
+        assert_eq!(f.resource_id, None);
+        assert_eq!(
+            (f.account_id.as_deref(), f.region.as_deref()),
+            (Some("111"), Some("us-east-1"))
+        );
+        assert!((f.monthly_saving - 7.44 * 730.0 / 744.0).abs() < 1e-9);
+        assert!(f.current.contains("about 2.0"), "{}", f.current);
+    }
+
+    #[test]
+    fn data_transfer_hot_spots_name_the_scope_and_claim_nothing() {
+        use crate::engine::kinds::Direction::{InterZone, Out};
+        // Of 100.00 of data transfer: account 111 inter-zone 50, account 111 out 10, account
+        // 222 out 40. At the 20% threshold the 50 and the 40 are hot spots, the 10 is not.
+        let dt = |account: &str, direction, cost| {
+            let mut r = volume("x", LineKind::DataTransfer(direction), cost * 10.0, cost);
+            r.resource_id = None;
+            r.account = Some(account.into());
+            r
+        };
+        let u = run(
+            vec![
+                dt("111", InterZone, 50.0),
+                dt("111", Out, 10.0),
+                dt("222", Out, 40.0),
+            ],
+            None,
+        );
+        let spots: Vec<(Option<&str>, f64)> = u
+            .findings
+            .iter()
+            .filter(|f| f.rule == "data-transfer-hotspot")
+            .map(|f| (f.account_id.as_deref(), f.period_cost))
+            .collect();
+        assert_eq!(spots, vec![(Some("111"), 50.0), (Some("222"), 40.0)]);
+        assert!(u
+            .findings
+            .iter()
+            .filter(|f| f.rule == "data-transfer-hotspot")
+            .all(|f| f.monthly_saving == 0.0));
+    }
+
+    #[test]
+    fn unread_standard_storage_moves_to_infrequent_access() {
+        use crate::engine::kinds::{ObjectPart, ObjectStorage, StorageClass};
+        let object = |part| {
+            LineKind::ObjectStorage(ObjectStorage {
+                class: StorageClass::Standard,
+                part,
+            })
+        };
+        // cold: 1000 GB-months costing 23.00 and only writes: 30% of it claimed, 6.90 in the
+        // period. read: the same and 5 reads: left alone. unknown: requests the
+        // bill does not split: left alone.
+        let u = run(
+            vec![
+                volume("cold", object(ObjectPart::Storage), 1000.0, 23.0),
+                volume("cold", object(ObjectPart::Writes), 100.0, 0.0005),
+                volume("read", object(ObjectPart::Storage), 1000.0, 23.0),
+                volume("read", object(ObjectPart::Reads), 5.0, 0.000002),
+                volume("unknown", object(ObjectPart::Storage), 1000.0, 23.0),
+                volume("unknown", object(ObjectPart::Requests), 5.0, 0.000002),
+            ],
+            None,
+        );
+        let f = find(&u, "object-storage-tiering", "cold");
+        assert!((f.monthly_saving - 6.9 * 730.0 / 744.0).abs() < 1e-9);
+        for id in ["read", "unknown"] {
+            assert!(!u
+                .findings
+                .iter()
+                .any(|f| f.resource_id.as_deref() == Some(id)));
+        }
+    }
+
+    #[test]
+    fn rds_io1_storage_moves_to_gp3() {
+        use crate::engine::kinds::DatabaseStorage;
+        let storage = |part| {
+            LineKind::DatabaseStorage(DatabaseStorage {
+                volume_type: AwsIo1,
+                part,
+                multi_az: false,
+            })
+        };
+        // 500 GB of io1 with 10,000 IOPS all month: at list 500 × 0.125 + 10,000 × 0.10 =
+        // 1062.50; gp3 from 400 GB includes 12,000 IOPS: 500 × 0.115 = 57.50. The bill's
+        // 1062.50 × (1 − 57.50 / 1062.50) = 1005.00 in the period.
+        let u = run(
+            vec![
+                volume("db-1", storage(Storage), 500.0, 62.5),
+                volume("db-1", storage(Iops), 10_000.0, 1000.0),
+            ],
+            None,
+        );
+        let f = find(&u, "rds-io1-to-gp3", "db-1");
+        assert!((f.monthly_saving - 1005.0 * 730.0 / 744.0).abs() < 1e-9);
     }
 
     #[test]

@@ -10,7 +10,7 @@ use polars::prelude::*;
 use super::classify::{self, ComputeClass, Facts, Orchestrator, Vocabulary};
 use super::currency::choose_currency;
 use super::frame;
-use super::kinds::{LineKind, Provider};
+use super::kinds::{LineKind, Platform, Provider};
 use super::lines::{Lines, Query, Source};
 use super::policy::{policy_keys, policy_values};
 use super::rollup::{Grain, LINE_COUNT};
@@ -109,6 +109,13 @@ pub struct HourlyRow {
     pub instance_type: Option<String>,
     /// The provider's service code, kept to order rows; rules read `class`.
     pub service_code: Option<String>,
+    /// The provider's code for what runs (AWS's operation: an EC2 instance's OS, an RDS
+    /// instance's engine): reservations are sold per code, spend-based plans ignore it.
+    /// [`classify::reservation_platform`] names it.
+    pub platform_code: Option<String>,
+    /// What the code says runs, as the instance inventory says it (`Unknown` where only the
+    /// resource rows know, as in FOCUS data).
+    pub platform: Platform,
     pub pricing_category: Option<String>,
     pub quantity: f64,
     pub list: f64,
@@ -369,6 +376,7 @@ fn hourly_query(lines: &Lines, period: &Period) -> Result<LazyFrame> {
         schema::REGION_ID,
         schema::X_INSTANCE_TYPE,
         schema::X_SERVICE_CODE,
+        schema::X_OPERATION,
         schema::PRICING_CATEGORY,
     ];
     let in_period = in_period(period);
@@ -392,6 +400,7 @@ fn hourly_query(lines: &Lines, period: &Period) -> Result<LazyFrame> {
             col(schema::REGION_ID),
             col(schema::X_INSTANCE_TYPE),
             col(schema::X_SERVICE_CODE),
+            col(schema::X_OPERATION),
             col(schema::PRICING_CATEGORY),
         ])
         .agg([
@@ -507,6 +516,7 @@ pub fn build(
             &a.region,
             &a.instance_type,
             &a.service_code,
+            &a.platform_code,
             &a.pricing_category,
         )
             .cmp(&(
@@ -517,6 +527,7 @@ pub fn build(
                 &b.region,
                 &b.instance_type,
                 &b.service_code,
+                &b.platform_code,
                 &b.pricing_category,
             ))
     });
@@ -713,6 +724,7 @@ fn hourly_rows(df: &DataFrame) -> Result<Vec<HourlyRow>> {
     let region = frame::strings(df, schema::REGION_ID)?;
     let instance_type = frame::strings(df, schema::X_INSTANCE_TYPE)?;
     let service_code = frame::strings(df, schema::X_SERVICE_CODE)?;
+    let platform_code = frame::strings(df, schema::X_OPERATION)?;
     let pricing = frame::strings(df, schema::PRICING_CATEGORY)?;
     let quantity = frame::floats(df, schema::PRICING_QUANTITY)?;
     let list = frame::money(df, schema::LIST_COST)?;
@@ -727,6 +739,12 @@ fn hourly_rows(df: &DataFrame) -> Result<Vec<HourlyRow>> {
             region: region[i].clone(),
             instance_type: instance_type[i].clone(),
             service_code: service_code[i].clone(),
+            platform: classify::compute_platform(
+                Provider::from_name(provider[i].as_deref()),
+                ComputeClass::from_code(class[i]).unwrap_or(ComputeClass::Serverless),
+                platform_code[i].as_deref(),
+            ),
+            platform_code: platform_code[i].clone(),
             pricing_category: pricing[i].clone(),
             quantity: quantity[i].unwrap_or(0.0),
             list: list[i],

@@ -267,6 +267,11 @@ pub enum StorageClass {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ObjectPart {
     Storage,
+    /// GET and SELECT requests (S3 Tier 2, Azure read operations).
+    Reads,
+    /// PUT, COPY, POST and LIST requests (S3 Tier 1, Azure write operations).
+    Writes,
+    /// Requests the bill does not say are reads or writes.
     Requests,
     Retrieval,
     Other,
@@ -292,11 +297,22 @@ pub enum Direction {
     Other,
 }
 
-/// Which part of a NAT gateway's price a line is.
+/// Which part of a NAT gateway's or load balancer's price a line is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum GatewayPart {
+    /// Being provisioned, per hour.
     Hours,
+    /// What it processes: bytes, or load-balancer capacity units.
     Bytes,
+}
+
+/// A managed database's storage (RDS and the like), billed apart from its instance hours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DatabaseStorage {
+    pub volume_type: VolumeType,
+    pub part: VolumePart,
+    /// Multi-AZ storage is billed twice (one copy per zone).
+    pub multi_az: bool,
 }
 
 /// What a billing line is. One per resource row; rules match on these.
@@ -316,7 +332,8 @@ pub enum LineKind {
     ObjectStorage(ObjectStorage),
     NatGateway(GatewayPart),
     DataTransfer(Direction),
-    LoadBalancer,
+    LoadBalancer(GatewayPart),
+    DatabaseStorage(DatabaseStorage),
     /// A reservation's or savings plan's own charge: its purchase, its recurring fee, or its
     /// unused part.
     CommitmentFee,
@@ -367,7 +384,8 @@ impl fmt::Display for LineKind {
             LineKind::ObjectStorage(_) => f.write_str("object storage"),
             LineKind::NatGateway(_) => f.write_str("NAT gateway"),
             LineKind::DataTransfer(_) => f.write_str("data transfer"),
-            LineKind::LoadBalancer => f.write_str("load balancer"),
+            LineKind::LoadBalancer(_) => f.write_str("load balancer"),
+            LineKind::DatabaseStorage(_) => f.write_str("database storage"),
             LineKind::CommitmentFee => f.write_str("commitment fee"),
             LineKind::CommitmentNegation => f.write_str("commitment negation"),
             LineKind::Support => f.write_str("support"),

@@ -23,7 +23,7 @@ use plotters::prelude::*;
 
 use super::summary::money;
 use crate::analyse::allocation::ALL_REQUIRED;
-use crate::analyse::rate::Sizing;
+use crate::analyse::sizing::Sizing;
 use crate::analyse::Analysis;
 use crate::error::{ErrContext, Error, Result};
 use crate::findings::{Category, HOURS_PER_MONTH};
@@ -1508,7 +1508,7 @@ pub fn commitment_savings_curve(a: &Analysis) -> Result<Vec<u8>> {
                 root,
                 &chart,
                 &tick_money,
-                &format!("commitment c ({cur} per hour)"),
+                &format!("commitment ({cur} per hour, after the discount)"),
                 None,
             )?;
             if y0 < 0.0 {
@@ -1722,19 +1722,29 @@ pub(crate) mod fixture {
         }
         let series: Vec<f64> = (0..744).map(|h| 1.0 + (h % 24) as f64 / 24.0).collect();
         let sizing = |product: &str, scope: &str, d: f64, counted: bool| {
-            let ((c, s), curve) = crate::analyse::rate::size_commitment(&series, d);
+            let ((c, s), curve) = crate::analyse::sizing::size_commitment(&series, d);
             Sizing {
                 product: product.into(),
                 kind: CommitmentKind::ReservedInstance,
                 scope: scope.into(),
+                competes_in: scope.into(),
+                term_years: 1,
+                payment: crate::config::Payment::NoUpfront,
                 discount_pct: d * 100.0,
-                hourly_commitment: c,
-                hourly_units: None,
+                discount_source: crate::analyse::sizing::DiscountSource::Configured,
+                hourly_commitment: c * (1.0 - d),
+                on_demand_per_hour: c,
+                quantity: None,
+                upfront: 0.0,
+                monthly_recurring: c * (1.0 - d) * 730.0,
                 monthly_saving: s,
+                payback_months: 0.0,
                 utilization_pct: 95.0,
                 coverage_pct: 80.0,
                 break_even_utilization_pct: (1.0 - d) * 100.0,
-                curve,
+                lookback_hours: 744,
+                percentile: 10.0,
+                curve: curve.into_iter().map(|(c, s)| (c * (1.0 - d), s)).collect(),
                 approximate: false,
                 counted,
             }
@@ -1802,6 +1812,7 @@ pub(crate) mod fixture {
             }],
             findings,
             savings,
+            bill_coverage: vec![],
             history: None,
             notes: vec!["a note".into()],
             focus: Default::default(),

@@ -666,6 +666,10 @@ fn rate(out: &mut String, a: &Analysis, charts: &[(&str, Vec<u8>)]) {
                 money(k.negotiated_savings),
             ],
             vec![
+                format!("Free tier and promotional usage, not negotiated ({cur})"),
+                money(k.free_usage),
+            ],
+            vec![
                 format!("Commitment savings ({cur})"),
                 money(k.commitment_savings),
             ],
@@ -734,13 +738,16 @@ fn rate(out: &mut String, a: &Analysis, charts: &[(&str, Vec<u8>)]) {
                 vec![
                     s.product.clone(),
                     s.scope.clone(),
-                    format!("{:.4}", s.hourly_commitment),
-                    s.hourly_units
-                        .map(|u| format!("{u:.2}"))
+                    s.quantity
+                        .as_ref()
+                        .map(|q| format!("{} × {}", q.count, q.instance_type))
                         .unwrap_or_default(),
+                    format!("{:.4}", s.hourly_commitment),
+                    format!("{:.4}", s.on_demand_per_hour),
+                    money(s.upfront),
                     money(s.monthly_saving),
+                    format!("{:.1}", s.payback_months),
                     format!("{:.1}%", s.utilization_pct),
-                    format!("{:.1}%", s.coverage_pct),
                     format!("{:.1}%", s.break_even_utilization_pct),
                 ]
             })
@@ -750,11 +757,13 @@ fn rate(out: &mut String, a: &Analysis, charts: &[(&str, Vec<u8>)]) {
             &[
                 ("Product", Col::Text),
                 ("Scope", Col::Text),
-                (&format!("Commitment ({cur}/h)"), Col::Num),
-                ("Normalised units/h", Col::Num),
+                ("Quantity", Col::Text),
+                (&format!("Commitment ({cur}/h, after discount)"), Col::Num),
+                (&format!("Covers on-demand ({cur}/h)"), Col::Num),
+                (&format!("Upfront ({cur})"), Col::Num),
                 (&format!("Saving / month ({cur})"), Col::Num),
+                ("Payback (months)", Col::Num),
                 ("Expected utilisation", Col::Num),
-                ("Coverage", Col::Num),
                 ("Break-even utilisation", Col::Num),
             ],
             &rows,

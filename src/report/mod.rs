@@ -100,6 +100,33 @@ fn write_tables(a: &Analysis, dir: &Path) -> Result<()> {
     let cur = || Cell::text(&a.currency);
     write(
         dir,
+        "bill_coverage.csv",
+        &[
+            "service",
+            "effective_cost",
+            "share_pct",
+            "rules",
+            "findings",
+            "monthly_saving",
+            "currency",
+        ],
+        &a.bill_coverage
+            .iter()
+            .map(|s| {
+                vec![
+                    Cell::text(&s.service),
+                    money(s.cost),
+                    Cell::Number(s.share_pct),
+                    Cell::text(s.rules.join("; ")),
+                    Cell::Integer(s.findings as i64),
+                    money(s.monthly_saving),
+                    cur(),
+                ]
+            })
+            .collect::<Vec<_>>(),
+    )?;
+    write(
+        dir,
         "cost_by_service.csv",
         &[
             "service",
@@ -441,23 +468,34 @@ fn write_commitments(a: &Analysis, dir: &Path) -> Result<()> {
         "unused_cost",
         "utilization_pct",
         "end_date",
+        "term_years",
+        "payment",
         "discount_pct",
+        "discount_source",
         "hourly_commitment",
-        "hourly_normalized_units",
+        "on_demand_covered_per_hour",
+        "quantity",
+        "instance_type",
+        "normalized_units",
+        "upfront",
+        "monthly_recurring",
         "monthly_saving",
+        "payback_months",
         "coverage_pct",
         "break_even_utilization_pct",
+        "lookback_days",
         "approximate",
         "counted",
         "currency",
     ];
     let cur = || Cell::text(&a.currency);
+    let empty = |n: usize| std::iter::repeat_n(Cell::Empty, n);
     let mut rows: Vec<Vec<Cell>> = a
         .rate
         .commitments
         .iter()
         .map(|c| {
-            vec![
+            let mut row = vec![
                 Cell::text("existing"),
                 Cell::text(&c.id),
                 Cell::text(format!(
@@ -472,16 +510,10 @@ fn write_commitments(a: &Analysis, dir: &Path) -> Result<()> {
                 money(c.unused_cost),
                 Cell::opt_number(c.utilization_pct),
                 c.end.map_or(Cell::Empty, Cell::Date),
-                Cell::Empty,
-                Cell::Empty,
-                Cell::Empty,
-                Cell::Empty,
-                Cell::Empty,
-                Cell::Empty,
-                Cell::Empty,
-                Cell::Empty,
-                cur(),
-            ]
+            ];
+            row.extend(empty(header.len() - row.len() - 1));
+            row.push(cur());
+            row
         })
         .collect();
     let mut sizing = a.rate.sizing.clone();
@@ -492,6 +524,7 @@ fn write_commitments(a: &Analysis, dir: &Path) -> Result<()> {
             .then_with(|| x.scope.cmp(&y.scope))
     });
     rows.extend(sizing.iter().map(|s| {
+        let quantity = s.quantity.as_ref();
         vec![
             Cell::text("purchase"),
             Cell::text(&s.product),
@@ -500,12 +533,22 @@ fn write_commitments(a: &Analysis, dir: &Path) -> Result<()> {
             Cell::Empty,
             Cell::Number(s.utilization_pct),
             Cell::Empty,
+            Cell::Integer(i64::from(s.term_years)),
+            Cell::text(s.payment.label()),
             Cell::Number(s.discount_pct),
+            Cell::text(s.discount_source.label()),
             money(s.hourly_commitment),
-            Cell::opt_number(s.hourly_units),
+            money(s.on_demand_per_hour),
+            quantity.map_or(Cell::Empty, |q| Cell::Integer(i64::from(q.count))),
+            quantity.map_or(Cell::Empty, |q| Cell::text(&q.instance_type)),
+            Cell::opt_number(quantity.and_then(|q| q.normalized_units)),
+            money(s.upfront),
+            money(s.monthly_recurring),
             money(s.monthly_saving),
+            Cell::Number(s.payback_months),
             Cell::Number(s.coverage_pct),
             Cell::Number(s.break_even_utilization_pct),
+            Cell::Number(s.lookback_hours as f64 / 24.0),
             Cell::Bool(s.approximate),
             Cell::Bool(s.counted),
             cur(),

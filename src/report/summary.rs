@@ -137,6 +137,9 @@ pub struct Summary {
     pub kpi_formulas: BTreeMap<String, String>,
     /// `total_monthly` and one entry per category (deduplicated: no dollar counted twice).
     pub savings: BTreeMap<String, f64>,
+    /// How the deduplicated total is built, in one sentence.
+    #[serde(default)]
+    pub savings_method: String,
     /// Number of findings per category.
     pub findings: BTreeMap<String, usize>,
     pub untaggable_cost: f64,
@@ -244,6 +247,7 @@ pub fn build(a: &Analysis) -> Summary {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect(),
         savings,
+        savings_method: crate::analyse::SAVINGS_METHOD.to_string(),
         findings,
         untaggable_cost: a.allocation.untaggable_cost,
         by_service: named(&a.by_service),
@@ -492,7 +496,7 @@ pub fn to_markdown(a: &Analysis) -> String {
         if let Some(previous) = &h.previous_report {
             let _ = writeln!(
                 out,
-                "\n## Since {previous}\n\n{} new, {} still open, {} resolved (worth {} {c}/month)",
+                "\n## Since {previous}\n\n{} new, {} still open, {} no longer found (they would save {} {c}/month: unverified until the bill shows the spend gone)",
                 h.new,
                 h.open,
                 h.resolved,
@@ -501,7 +505,7 @@ pub fn to_markdown(a: &Analysis) -> String {
             for r in h.resolved_findings.iter().take(10) {
                 let _ = writeln!(
                     out,
-                    "- resolved: {} {} ({} {c}/month)",
+                    "- no longer found: {} {} ({} {c}/month, unverified)",
                     md(&r.rule),
                     md(&r.resource_id),
                     money(r.monthly_saving)
@@ -514,6 +518,7 @@ pub fn to_markdown(a: &Analysis) -> String {
     }
 
     let _ = writeln!(out, "\n## Savings by category (counted once)\n");
+    let _ = writeln!(out, "{}\n", crate::analyse::SAVINGS_METHOD);
     for cat in Category::ALL {
         let n = s.findings.get(cat.as_str()).copied().unwrap_or(0);
         let saving = s.savings.get(cat.as_str()).copied().unwrap_or(0.0);

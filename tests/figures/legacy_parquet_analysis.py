@@ -8,7 +8,8 @@ The figures are written by hand into tests/analyze_public.rs. Definitions follow
   (effective) cost by AWS's rules; coverage of cost_center = Σ effective cost of taggable lines
   with a non-empty cost_center ÷ Σ effective cost of taggable lines;
 - gp2 saving = gp2 storage cost × (1 − 0.08/0.10), scaled to a 730-hour month from the 744
-  hours of October; idle Elastic IP saving = its whole cost, scaled the same way;
+  hours of October (every gp2 volume here is at most 150 GB, so gp3's baseline gives its
+  performance); a volume that cost nothing saves nothing and is not counted; idle Elastic IP saving = its whole cost, scaled the same way;
 - RI utilisation = used ÷ (used + unused), used = Σ reservation_effective_cost on
   DiscountedUsage, unused = Σ unused amortised upfront + unused recurring fee on RIFee;
 - RI coverage = ListCost (public on-demand cost) of DiscountedUsage instance hours ÷ ListCost of
@@ -31,11 +32,14 @@ print("cost_center coverage %:", con.sql(f"""
   where line_item_line_item_type in ('Usage', 'DiscountedUsage')
     and coalesce(line_item_resource_id, '') <> ''
 """).fetchall())
-print("gp2 volumes, monthly saving:", con.sql(f"""
-  select count(distinct line_item_resource_id), sum(line_item_unblended_cost) * 0.2 * 730 / 744
-  from '{f}'
-  where line_item_line_item_type = 'Usage' and line_item_usage_type like '%EBS:VolumeUsage.gp2'
-    and coalesce(line_item_resource_id, '') <> ''
+print("gp2 volumes, monthly saving, largest GB:", con.sql(f"""
+  select count(*), sum(cost) * 0.2 * 730 / 744, max(gb) from (
+    select line_item_resource_id, sum(line_item_unblended_cost) as cost,
+      sum(line_item_usage_amount) as gb
+    from '{f}'
+    where line_item_line_item_type = 'Usage' and line_item_usage_type like '%EBS:VolumeUsage.gp2'
+      and coalesce(line_item_resource_id, '') <> ''
+    group by all having sum(line_item_unblended_cost) > 0)
 """).fetchall())
 print("idle EIPs, monthly saving:", con.sql(f"""
   select count(distinct line_item_resource_id), sum(line_item_unblended_cost) * 730 / 744

@@ -136,7 +136,11 @@ pub fn classify(f: &Facts) -> LineKind {
         });
     }
     if any_of(&text, h.load_balancer) {
-        return LineKind::LoadBalancer;
+        return LineKind::LoadBalancer(if is_hours(f.pricing_unit) {
+            GatewayPart::Hours
+        } else {
+            GatewayPart::Bytes
+        });
     }
     if f.service_subcategory == Some("Object Storage")
         || resource_type.contains("bucket")
@@ -181,6 +185,10 @@ fn object_storage(f: &Facts, text: &str) -> LineKind {
         ObjectPart::Storage
     } else if text.contains("retrieval") {
         ObjectPart::Retrieval
+    } else if ["get ", "read"].iter().any(|w| text.contains(w)) {
+        ObjectPart::Reads
+    } else if ["put", "write", "list"].iter().any(|w| text.contains(w)) {
+        ObjectPart::Writes
     } else if ["request", "operation", "transaction"]
         .iter()
         .any(|w| unit.contains(w) || text.contains(w))
@@ -216,34 +224,65 @@ fn direction(f: &Facts, text: &str) -> Direction {
     }
 }
 
-/// Per line: FOCUS VM hours (an instance type on an hourly unit, outside the database
-/// categories) and serverless compute.
+/// Per line: FOCUS instance hours (an instance type on an hourly unit, of compute or of a
+/// managed database) and serverless compute.
 pub fn compute_lines(c: Columns) -> Expr {
     let hourly = c
         .col(schema::PRICING_UNIT)
         .str()
         .contains(lit("(?i)hour|hrs"), false)
         .fill_null(lit(false));
-    let vm = c
+    let category = c.col(schema::SERVICE_CATEGORY);
+    let instance = c
         .col(schema::X_INSTANCE_TYPE)
         .is_not_null()
         .and(hourly)
-        .and(c.col(schema::SERVICE_CATEGORY).eq(lit("Compute")));
+        .and(
+            category
+                .clone()
+                .eq(lit("Compute"))
+                .or(category.eq(lit("Databases"))),
+        );
     let serverless = c
         .col(schema::SERVICE_SUBCATEGORY)
         .eq(lit("Serverless Compute"));
-    vm.or(serverless).fill_null(lit(false))
+    instance.or(serverless).fill_null(lit(false))
 }
 
-/// Among [`compute_lines`]: serverless by subcategory, the rest instances.
+/// Among [`compute_lines`]: serverless and the database classes by subcategory (as the
+/// per-row rules tell them), the rest instances.
 pub fn compute_class(c: Columns) -> Expr {
-    when(
-        c.col(schema::SERVICE_SUBCATEGORY)
-            .eq(lit("Serverless Compute"))
-            .fill_null(lit(false)),
-    )
-    .then(lit(ComputeClass::Serverless.code()))
-    .otherwise(lit(ComputeClass::Instance.code()))
+    let sub = c.col(schema::SERVICE_SUBCATEGORY);
+    let is = |values: &[&str]| {
+        values
+            .iter()
+            .map(|v| sub.clone().eq(lit(*v)))
+            .reduce(Expr::or)
+            .expect("at least one value")
+            .fill_null(lit(false))
+    };
+    when(is(&["Serverless Compute"]))
+        .then(lit(ComputeClass::Serverless.code()))
+        .when(is(&["Caching"]))
+        .then(lit(ComputeClass::Cache.code()))
+        .when(is(&["Data Warehouses"]))
+        .then(lit(ComputeClass::Warehouse.code()))
+        .when(is(&["Search"]))
+        .then(lit(ComputeClass::Search.code()))
+        .when(
+            is(&[
+                "Relational Databases",
+                "NoSQL Databases",
+                "Other (Databases)",
+            ])
+            .or(sub
+                .clone()
+                .is_null()
+                .and(c.col(schema::SERVICE_CATEGORY).eq(lit("Databases")))
+                .fill_null(lit(false))),
+        )
+        .then(lit(ComputeClass::Database.code()))
+        .otherwise(lit(ComputeClass::Instance.code()))
 }
 
 #[cfg(test)]

@@ -203,10 +203,11 @@ pub fn facts(vocabulary: Vocabulary) -> &'static [&'static str] {
     }
 }
 
-/// Compute lines a commitment could cover, per line: AWS instance hours, Fargate and Lambda
-/// (from the usage type), and FOCUS VM and serverless lines (from the subcategory, or the
-/// category with an instance type). Only usage lines count; the charge category is checked on
-/// the grouped rows, where it costs nothing.
+/// Compute lines a commitment could cover, per line: AWS instance hours of EC2 and of the managed
+/// database, cache, search and warehouse services, Fargate and Lambda (from the usage type), and
+/// FOCUS instance hours and serverless lines (from the category and subcategory with an
+/// instance type). Only usage lines count; the charge category is checked on the grouped rows,
+/// where it costs nothing.
 pub fn compute_lines(c: Columns) -> Expr {
     match c.vocabulary {
         Vocabulary::AwsCur => aws::compute_lines(c),
@@ -217,8 +218,8 @@ pub fn compute_lines(c: Columns) -> Expr {
     }
 }
 
-/// Among [`compute_lines`], which class a line is: [`ComputeClass::Instance`] or
-/// [`ComputeClass::Serverless`], as an integer column (cheap to group by).
+/// Among [`compute_lines`], which [`ComputeClass`] a line is, as an integer column (cheap to
+/// group by).
 pub fn compute_class(c: Columns) -> Expr {
     match c.vocabulary {
         Vocabulary::AwsCur => aws::compute_class(c),
@@ -228,26 +229,69 @@ pub fn compute_class(c: Columns) -> Expr {
     }
 }
 
-/// What [`compute_class`] tells apart.
+/// What a reservation of this compute must match besides its type and region, named for the
+/// report, from the platform code of an hourly row: `None` for what reservations are sold for by
+/// default (Linux instances) or where the bill does not say.
+pub fn reservation_platform(
+    provider: Provider,
+    class: ComputeClass,
+    code: Option<&str>,
+) -> Option<String> {
+    match provider {
+        Provider::Aws => aws::reservation_platform(class, code?),
+        _ => None,
+    }
+}
+
+/// What runs on an hour of compute, from its platform code (the same reading as the instance
+/// inventory's), `Unknown` where the code does not say.
+pub fn compute_platform(provider: Provider, class: ComputeClass, code: Option<&str>) -> Platform {
+    let service = match class {
+        ComputeClass::Instance => InstanceService::VirtualMachine,
+        ComputeClass::Database => InstanceService::Database,
+        ComputeClass::Cache => InstanceService::Cache,
+        ComputeClass::Search => InstanceService::Search,
+        ComputeClass::Warehouse => InstanceService::Warehouse,
+        ComputeClass::Serverless => return Platform::Unknown,
+    };
+    match provider {
+        Provider::Aws => aws::platform(service, code),
+        _ => Platform::Unknown,
+    }
+}
+
+/// What [`compute_class`] tells apart: which commitments could cover a line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ComputeClass {
-    /// A VM instance hour: reservations and instance-scoped plans cover it.
+    /// A VM instance hour: reservations, instance-scoped and spend-based plans cover it.
     Instance = 1,
     /// Serverless compute: only spend-based plans cover it.
     Serverless = 2,
+    /// Managed database, cache, search and warehouse nodes: their own reservations cover them.
+    Database = 3,
+    Cache = 4,
+    Search = 5,
+    Warehouse = 6,
 }
 
 impl ComputeClass {
+    pub const ALL: [ComputeClass; 6] = [
+        ComputeClass::Instance,
+        ComputeClass::Serverless,
+        ComputeClass::Database,
+        ComputeClass::Cache,
+        ComputeClass::Search,
+        ComputeClass::Warehouse,
+    ];
+
     pub fn code(self) -> u8 {
         self as u8
     }
 
     pub fn from_code(code: Option<i64>) -> Option<ComputeClass> {
-        match code {
-            Some(1) => Some(ComputeClass::Instance),
-            Some(2) => Some(ComputeClass::Serverless),
-            _ => None,
-        }
+        ComputeClass::ALL
+            .into_iter()
+            .find(|c| Some(i64::from(c.code())) == code)
     }
 }
 
@@ -285,6 +329,17 @@ pub fn gap(provider: Provider, signal: Signal) -> Option<&'static str> {
         }
         (Provider::Other, _) => Some("costlens has no rules for this provider's strings"),
         _ => None,
+    }
+}
+
+/// The name of `provider`'s infrequent-access object-storage class.
+pub fn infrequent_access_class(provider: Provider) -> &'static str {
+    match provider {
+        Provider::Aws => "S3 Standard-IA",
+        Provider::Azure => "the Cool access tier",
+        Provider::Google => "Nearline storage",
+        Provider::Oracle => "the Infrequent Access tier",
+        Provider::Other => "an infrequent-access class",
     }
 }
 
