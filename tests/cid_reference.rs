@@ -135,8 +135,9 @@ impl Case {
             .collect();
         assert!(tiering.keys().all(|id| buckets.contains(&id.as_str())));
 
-        // The Compute Savings Plan purchase: the commitment and saving DuckDB sizes from the
-        // CUR at the configured 27% (tests/figures/commitment_sizing.py), and buying exactly
+        // The Compute Savings Plan purchase: the discount (27%, on the part of the spend without
+        // a licence), commitment and saving DuckDB sizes from the CUR
+        // (tests/figures/commitment_sizing.py), and buying exactly
         // that on the bill the usage findings leave saves at least what the report claims.
         let plan = self
             .commitments
@@ -145,8 +146,8 @@ impl Case {
                 r["record"] == "purchase" && r["commitment"].starts_with("Compute Savings Plan")
             })
             .expect("a Compute Savings Plan purchase");
-        assert_eq!(plan["discount_pct"], "27");
         let field = |name: &str| plan[name].parse::<f64>().unwrap();
+        assert!((field("discount_pct") - number(&self.sizing["discount_pct"])).abs() < 1e-9);
         assert_eq!(
             field("hourly_commitment"),
             number(&self.sizing["hourly_commitment"])
@@ -157,6 +158,7 @@ impl Case {
             "Compute Savings Plan saving",
         );
         assert!(number(&self.sizing["exact_saving"]) >= field("monthly_saving") - 0.005);
+        assert_eq!(plan["counted"], "true");
     }
 }
 
@@ -167,6 +169,16 @@ fn public_october_2018_cur_agrees_with_cid() {
     case.check();
     // Every gp2 volume of that month is at most 30 GB: gp3's baseline covers it, 20% saved.
     assert!(case.savings("ebs-gp2-to-gp3").len() > 200);
+    // RDS reservations are sold per engine: the on-demand db.m4.large runs MariaDB (the CUR's
+    // product_database_engine on its CreateDBInstance:0018 lines), and no savings plan covers
+    // RDS, so it counts besides the Compute Savings Plan.
+    let rds = case
+        .commitments
+        .iter()
+        .find(|r| r["record"] == "purchase" && r["commitment"].starts_with("RDS"))
+        .expect("an RDS reservation");
+    assert_eq!(rds["scope"], "us-east-1 db.m4 MariaDB");
+    assert_eq!(rds["counted"], "true");
 }
 
 #[test]

@@ -203,22 +203,28 @@ fn recommendations_are_safe_to_act_on() {
     //   m4.large 0.10 − 3.0912/168 = 0.0816, c5.xlarge 0.354 for the first 160 hours.
     // 0.7052 for 160 hours, 0.3512 for the last 8: the 10th percentile is 0.7052, but the
     // stopped i-gone is not bought: the level is the last day's lowest hour, 0.3512.
-    // Commitment floor(0.3512 × 0.73, to 0.001) = 0.256/h covering 0.256/0.73 = 0.35068/h,
-    // every hour above it: 0.256 × 0.27/0.73 per hour = 69.12 per 730-hour month.
+    // The Windows licence is not discounted: of i-win's 0.188 only m5.large's Linux 0.096, of
+    // i-gone's 0.354 only c5.xlarge's 0.17. Discounted spend 160 × (0.0816 + 0.096 + 0.0816 +
+    // 0.17) + 8 × (0.0816 + 0.096 + 0.0816) = 70.7456 of 160 × 0.7052 + 8 × 0.3512 = 115.6416:
+    // d = 27% × 70.7456 / 115.6416 = 16.5177%. Commitment floor(0.3512 × (1 − d), to 0.001) =
+    // 0.293/h covering 0.293 / (1 − d) = 0.350973/h, every hour above it: 0.057973/h saved,
+    // 42.32 per 730-hour month.
     let plan = report
         .purchase("Compute Savings Plan", "all compute")
         .expect("a Compute Savings Plan");
-    assert_eq!(plan["hourly_commitment"], "0.256");
+    assert_eq!(plan["hourly_commitment"], "0.293");
     assert_cents(
         plan["monthly_saving"].parse().unwrap(),
-        69.12,
+        42.32,
         "Compute Savings Plan",
     );
+    assert_eq!(plan["discount_source"], "licence part not discounted");
     assert_eq!(plan["counted"], "true");
 
-    // Reservations (37%) are per platform, on what stays in the family: the Linux m5 and the
-    // m4 leave their families, the c5 stopped; one Windows m5.large stays, 0.188/h all week:
-    // 1 × m5.large Windows saving 0.188 × 0.37 × 730 = 50.7788 a month.
+    // Reservations (37%) are sold per platform, on what stays in the family: the Linux m5 and
+    // the m4 leave their families, the c5 stopped; one Windows m5.large stays, 0.188/h all
+    // week, discounted on its Linux 0.096: 1 × m5.large Windows saving 0.096 × 0.37 × 730 =
+    // 25.9296 a month.
     let ri = "Standard Reserved Instance";
     let windows = report
         .purchase(ri, "us-east-1 m5 Windows")
@@ -227,18 +233,18 @@ fn recommendations_are_safe_to_act_on() {
     assert_eq!(windows["instance_type"], "m5.large");
     assert_cents(
         windows["monthly_saving"].parse().unwrap(),
-        50.7788,
+        25.9296,
         "Windows RI",
     );
     for gone in ["us-east-1 m5", "us-east-1 m4", "us-east-1 c5 Windows"] {
         assert!(report.purchase(ri, gone).is_none(), "{gone}");
     }
-    // The EC2 Instance Savings Plan (35%) for m5 covers any platform: the Windows 0.188/h,
-    // committed floor(0.188 × 0.65, to 0.001) = 0.122/h.
+    // The EC2 Instance Savings Plan (35%) for m5 covers any platform: the Windows 0.188/h at
+    // 35% × 0.096 / 0.188 = 17.8723%, committed floor(0.188 × 0.821277, to 0.001) = 0.154/h.
     let isp = report
         .purchase("EC2 Instance Savings Plan", "us-east-1 m5")
         .expect("an m5 instance plan");
-    assert_eq!(isp["hourly_commitment"], "0.122");
-    // The Compute plan (69.12) is counted over the per-family purchases (at best 50.78).
+    assert_eq!(isp["hourly_commitment"], "0.154");
+    // The Compute plan (42.32) is counted over the per-family purchases (at best 25.93).
     assert_eq!(windows["counted"], "false");
 }

@@ -18,7 +18,8 @@
 //!    S is concave and piecewise linear with breaks at the observed hourly values.
 //!
 //! The discount is the configured one, or the one the bill's own commitment lines of that kind
-//! show when it is lower (the report says which). A provider's purchases are alternatives:
+//! show when it is lower (the report says which), and only on the part of the spend without a
+//! licence: a Windows or SQL Server hour is discounted on its type's Linux list price. A provider's purchases are alternatives:
 //! either its best spend-based plan is counted or, per family, the best family-scoped purchase,
 //! whichever saves more in total.
 
@@ -42,6 +43,8 @@ pub enum DiscountSource {
     Configured,
     /// The bill's own commitment lines of that kind, lower than the table's.
     Observed,
+    /// Either of those on the part of the price without a licence, as a share of the whole.
+    LicenceExcluded,
 }
 
 impl DiscountSource {
@@ -49,6 +52,7 @@ impl DiscountSource {
         match self {
             DiscountSource::Configured => "configured",
             DiscountSource::Observed => "observed on this bill",
+            DiscountSource::LicenceExcluded => "licence part not discounted",
         }
     }
 }
@@ -354,6 +358,21 @@ impl Remaining {
     }
 }
 
+/// The share of an hour's on-demand spend a commitment discounts: all of it, but for a price
+/// with a licence in it only the bare instance's list price (none if the catalog lacks it).
+fn discountable_share(catalog: &Catalog, r: &HourlyRow) -> f64 {
+    if !r.platform.licence_included() {
+        return 1.0;
+    }
+    let Some(instance) = r.instance_type.as_deref().and_then(|t| catalog.instance(t)) else {
+        return 0.0;
+    };
+    if r.billed <= 0.0 {
+        return 1.0;
+    }
+    (instance.price_per_hour * r.quantity / r.billed).clamp(0.0, 1.0)
+}
+
 /// The discount the bill's own commitment lines show, per provider and for spend-based
 /// (savings plans) or usage-based (reservations, CUDs) commitments: 1 − effective ÷ list of the
 /// usage they covered.
@@ -423,6 +442,20 @@ pub fn sizing(aggs: &Aggregates, rules: &RateRules, actions: &[Action]) -> Vec<S
         let (d, source) = match observed.get(&(seller(product.kind), spend_based)) {
             Some(seen) if *seen < configured => (*seen, DiscountSource::Observed),
             _ => (configured, DiscountSource::Configured),
+        };
+        // A licence in the price (Windows, SQL Server, RHEL) is not discounted: the discount
+        // applies to the share of the spend the bare instance's list price makes up.
+        let discounted = series(aggs, rows.iter().copied(), |r| {
+            r.billed * remaining.kept(r, spend_based) * discountable_share(catalog, r)
+        });
+        let total: f64 = window.iter().sum();
+        let bare: f64 = discounted[discounted.len().saturating_sub(lookback)..]
+            .iter()
+            .sum();
+        let (d, source) = if bare < total * (1.0 - 1e-9) {
+            (d * bare / total, DiscountSource::LicenceExcluded)
+        } else {
+            (d, source)
         };
         // The level of the configured percentile, capped at the lowest hour of the last day.
         let last_day = &window[window.len().saturating_sub(24)..];
@@ -634,8 +667,10 @@ fn average_price(rows: &[&HourlyRow]) -> Option<f64> {
     (hours > 0.0).then(|| cost / hours)
 }
 
-/// One provider's purchases are alternatives: count either its best spend-based plan or, per
-/// family, the best family-scoped purchase, whichever saves more in total.
+/// One provider's purchases for instances are alternatives: count either its best spend-based
+/// plan or, per family, the best family-scoped purchase, whichever saves more in total. The
+/// managed services' reservations (databases, caches, search, warehouses) cover what no
+/// spend-based plan does: per family, the best of them counts besides.
 fn choose_counted(sizings: &mut [Sizing]) {
     let best_of = |items: &[usize], sizings: &[Sizing]| -> Option<usize> {
         items
@@ -653,9 +688,21 @@ fn choose_counted(sizings: &mut [Sizing]) {
         .filter(|&i| sizings[i].kind.spend_based())
         .collect();
     let mut by_scope: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    let mut services: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, s) in sizings.iter().enumerate() {
-        if !s.kind.spend_based() {
-            by_scope.entry(s.competes_in.clone()).or_default().push(i);
+        if s.kind.spend_based() {
+            continue;
+        }
+        let scopes = if covers(s.kind).contains(&ComputeClass::Instance) {
+            &mut by_scope
+        } else {
+            &mut services
+        };
+        scopes.entry(s.competes_in.clone()).or_default().push(i);
+    }
+    for items in services.values() {
+        if let Some(best) = best_of(items, sizings) {
+            sizings[best].counted = true;
         }
     }
     let family_best: Vec<usize> = by_scope
@@ -847,16 +894,18 @@ mod tests {
             mk(CommitmentKind::ReservedInstance, "us-east-1 m5", 70.0),
             mk(CommitmentKind::Ec2InstanceSavingsPlan, "us-east-1 m5", 60.0),
             mk(CommitmentKind::ReservedInstance, "us-east-1 c5", 40.0),
+            mk(CommitmentKind::RdsReservedInstance, "us-east-1 db.m5", 50.0),
         ];
         choose_counted(&mut s);
-        // Families: 70 + 40 = 110 < 120: the best compute plan alone is counted.
+        // Families: 70 + 40 = 110 < 120: the best compute plan alone is counted, and the RDS
+        // reservation besides (no savings plan covers RDS).
         let counted: Vec<bool> = s.iter().map(|x| x.counted).collect();
-        assert_eq!(counted, vec![false, true, false, false, false]);
+        assert_eq!(counted, vec![false, true, false, false, false, true]);
         s[1].monthly_saving = 100.0;
         s.iter_mut().for_each(|x| x.counted = false);
         choose_counted(&mut s);
         let counted: Vec<bool> = s.iter().map(|x| x.counted).collect();
-        assert_eq!(counted, vec![false, false, true, false, true]);
+        assert_eq!(counted, vec![false, false, true, false, true, true]);
     }
 
     const H: i64 = 3_600_000;
@@ -999,11 +1048,12 @@ mod tests {
 
     #[test]
     fn a_reservation_covers_one_platform_an_instance_plan_every_one() {
-        // One m5.large of one platform (0.096/h) and one of another (0.188/h, as Windows) all
-        // month. A reservation never covers another platform's hours: one RI of each, each at
-        // its own price (37%: 0.096 × 0.37 × 730 = 25.9296 and 0.188 × 0.37 × 730 = 50.7788 a
-        // month). The EC2 Instance Savings Plan covers both: 0.284/h at 35% is 0.1846/h, sold
-        // as 0.184. (The engine names the platforms: classify::reservation_platform.)
+        // One m5.large of one platform (0.096/h) and one with a Windows licence (0.188/h) all
+        // month. A reservation never covers another platform's hours: one RI of each, each
+        // discounting m5.large's Linux list price 0.096 only (37%: 0.096 × 0.37 × 730 = 25.9296
+        // a month each). The EC2 Instance Savings Plan covers both: 35% of the 0.192 of 0.284
+        // without a licence is 23.662% of the spend: 0.284 × 0.76338 = 0.2168/h, sold as
+        // 0.216. (The engine names the platforms: classify::reservation_platform.)
         let linux = |h| HourlyRow {
             platform_code: Some("one platform".into()),
             platform: Platform::Linux,
@@ -1026,13 +1076,14 @@ mod tests {
         let mut savings: Vec<f64> = reservations.iter().map(|s| s.monthly_saving).collect();
         savings.sort_by(f64::total_cmp);
         assert!((savings[0] - 25.9296).abs() < 1e-9, "{savings:?}");
-        assert!((savings[1] - 50.7788).abs() < 1e-9, "{savings:?}");
+        assert!((savings[1] - 25.9296).abs() < 1e-9, "{savings:?}");
         assert!(reservations
             .iter()
             .all(|s| s.quantity.as_ref().unwrap().count == 1));
         let plan = of(CommitmentKind::Ec2InstanceSavingsPlan);
         assert_eq!(plan.len(), 1);
-        assert!((plan[0].hourly_commitment - 0.184).abs() < 1e-12);
+        assert!((plan[0].hourly_commitment - 0.216).abs() < 1e-12);
+        assert_eq!(plan[0].discount_source, DiscountSource::LicenceExcluded);
 
         // The Linux instance moves to Graviton: its RI goes, the other platform's stays whole.
         let moved = Action {
@@ -1050,7 +1101,8 @@ mod tests {
             .filter(|s| s.kind == CommitmentKind::ReservedInstance)
             .collect();
         assert_eq!(reservations.len(), 1, "{sized:?}");
-        assert!((reservations[0].monthly_saving - 50.7788).abs() < 1e-9);
+        assert!((reservations[0].monthly_saving - 25.9296).abs() < 1e-9);
+        assert_eq!(reservations[0].scope, "us-east-1 m5");
     }
 
     #[test]

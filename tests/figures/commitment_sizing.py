@@ -17,6 +17,13 @@ on-demand spend; the level of its 10th percentile (quantile_cont), never above t
 of the last day; the commitment is that level after the discount, rounded down to a tenth of a
 cent per hour; saving S(c) = sum_h min(spend_h, c) - H * c * (1 - d), per 730-hour month.
 
+A licence in the price is not discounted (AWS prices a Windows or SQL Server instance's plan
+rate as the Linux rate plus the licence): on lines whose operation code says the price includes a
+licence (AWS "platform details" codes: 0002 Windows, 0006/0102/0202/0004/0100/0200/0014/0110/
+0210 SQL Server, 0010/1010/000g/0g00 RHEL/SUSE/Ubuntu Pro) only the type's Linux list price
+(data/instance_prices.csv, from the public price pages) is discounted; the discount on the whole
+window is d x discounted spend / spend.
+
 Two series are sized: `scaled`, where each instance type's hours are scaled by the share of its
 spend that stays (what costlens does), and `exact`, where the moved instances' own hours are
 taken out and the modernised ones' new cost put back in their own hours: what the bill would
@@ -26,11 +33,13 @@ Prints one JSON object.
 import csv
 import json
 import math
+import os
 import sys
 
 import duckdb
 
 cur, period, findings_csv, discount = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4]) / 100
+PRICES = os.path.join(os.path.dirname(__file__), '..', '..', 'data', 'instance_prices.csv')
 LOOKBACK_HOURS = 30 * 24
 PERCENTILE = 0.10
 HOURS_PER_MONTH = 730
@@ -48,6 +57,8 @@ create view lines as select
   line_item_product_code as code, line_item_usage_type as usage_type,
   coalesce(line_item_resource_id, '') as resource, coalesce({region}, '') as region,
   coalesce(product_instance_type, '') as instance_type,
+  coalesce(line_item_operation, '') as operation,
+  line_item_usage_amount::double as amount,
   line_item_unblended_cost::double as cost
 from raw
 where strftime(line_item_usage_start_date::timestamp, '%Y-%m') = '{period}'
@@ -58,6 +69,20 @@ where line_type = 'Usage' and term = 'OnDemand' and (
   (code = 'AmazonEC2' and regexp_matches(usage_type, 'BoxUsage|DedicatedUsage|HostUsage'))
   or usage_type like '%Fargate%'
   or (code = 'AWSLambda' and usage_type like '%GB-Second%'))
+""")
+con.sql(f"""
+create view linux_prices as select instance_type, price_usd_hour::double as price
+from read_csv('{PRICES}', comment = '#', header = true)
+where service = 'ec2'
+""")
+LICENSED = ("0002", "0006", "0102", "0202", "0004", "0100", "0200", "0014", "0110", "0210",
+            "0010", "1010", "000g", "0g00")
+con.sql(f"""
+create view bare as select o.*, case
+  when split_part(operation, ':', 2) in {LICENSED}
+    then least(1, coalesce(p.price, 0) * amount / nullif(cost, 0))
+  else 1 end as share
+from on_demand o left join linux_prices p using (instance_type)
 """)
 (multi_hour,) = con.sql("select count(*) from on_demand where ends - hour > interval 1 hour").fetchone()
 assert multi_hour == 0, "every covered line is one hour"
@@ -96,9 +121,12 @@ from (select region, instance_type, sum(cost) as total from on_demand group by a
 left join (select region, instance_type, sum(gone) as gone from moved group by all) g
   using (region, instance_type)
 """)
-scaled_by_hour = dict(con.sql("""
-select hour, sum(cost * share) from on_demand join kept using (region, instance_type) group by hour
-""").fetchall())
+scaled_by_hour, bare_by_hour = {}, {}
+for hour, spend, discounted in con.sql("""
+select hour, sum(cost * k.share), sum(cost * k.share * b.share)
+from bare b join kept k using (region, instance_type) group by hour
+""").fetchall():
+    scaled_by_hour[hour], bare_by_hour[hour] = spend, discounted
 exact_by_hour = dict(con.sql("""
 select o.hour, sum(case when m.resource is null then o.cost
                         when p.leaves = 'all' then 0
@@ -118,6 +146,7 @@ def saving(series, c):
 
 scaled = window(scaled_by_hour)
 exact = window(exact_by_hour)
+discount *= sum(window(bare_by_hour)) / sum(scaled)
 con.execute("create table series(x double)")
 con.executemany("insert into series values (?)", [(x,) for x in scaled])
 (p10,) = con.sql(f"select quantile_cont(x, {PERCENTILE}) from series").fetchone()
@@ -126,6 +155,7 @@ commitment = math.floor(level * (1 - discount) * 1000) / 1000
 covered = commitment / (1 - discount)
 per_month = HOURS_PER_MONTH / len(scaled)
 print(json.dumps({
+    "discount_pct": discount * 100,
     "hourly_commitment": commitment,
     "on_demand_covered_per_hour": covered,
     "monthly_saving": saving(scaled, covered) * per_month,
