@@ -234,6 +234,26 @@ pub fn run(request: &Request) -> Result<Outcome> {
     } else {
         invoiced_totals(&lines).map_err(explain)?
     };
+
+    // The run history: what of the previous report this run can call resolved. Against a
+    // report for another range than the one compared with, only findings whose resource the
+    // data bills in the compared range (one small query, before the lines go to the pass).
+    let previous_report = store::previous_findings(&config.output_dir, &period);
+    let compared = period.previous();
+    let billed_in_compared = if previous_report.label.as_deref() == Some(compared.label.as_str()) {
+        None
+    } else {
+        let mut ids: Vec<String> = previous_report
+            .findings
+            .iter()
+            .map(|f| f.resource_id.clone())
+            .filter(|id| !id.is_empty())
+            .collect();
+        ids.sort();
+        ids.dedup();
+        Some(lines.resources_billed(&ids, &compared).map_err(explain)?)
+    };
+
     let scan = Instant::now();
     let pass = aggregation_pass(&sources);
     let aggs = aggregates::build(lines, &period, config, pass).map_err(explain)?;
@@ -251,6 +271,13 @@ pub fn run(request: &Request) -> Result<Outcome> {
     }
     let (previous, mut previous_warnings) =
         store::previous_month(&config.output_dir, &period, &aggs.currency);
+    let (report_months, month_warnings) =
+        store::monthly_totals(&config.output_dir, &period, &aggs.currency);
+    for w in month_warnings {
+        if !previous_warnings.contains(&w) {
+            previous_warnings.push(w);
+        }
+    }
     let analysers = Instant::now();
     let mut analysis = analyse::run(
         &aggs,
@@ -262,6 +289,8 @@ pub fn run(request: &Request) -> Result<Outcome> {
             supplements: Some(&dataset.supplements),
             line_totals,
             focus_versions: focus_files(&sources),
+            no_resource_ids: Some(import::why_no_resource_ids(&sources)),
+            report_months,
         },
     );
     analysis.notes.extend(stray_note);
@@ -270,12 +299,14 @@ pub fn run(request: &Request) -> Result<Outcome> {
         findings = analysis.findings.len(),
         "analysers"
     );
-    let previous_report = store::previous_findings(&config.output_dir, &period);
     let mut run_history = history::compare(
         &mut analysis.findings,
         &previous_report.findings,
         previous_report.label.as_deref(),
         &period,
+        billed_in_compared
+            .as_ref()
+            .map_or(history::Resolvable::All, history::Resolvable::BilledIn),
     );
     previous_warnings.extend(previous_report.warnings);
     run_history.warnings = previous_warnings;

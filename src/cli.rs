@@ -27,12 +27,13 @@ pub struct Cli {
 }
 
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Logging")]
 pub struct LogArgs {
     /// More log output on stderr (-v: stage timings, -vv: debug). RUST_LOG overrides.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
 
-    /// Only errors on stderr.
+    /// Nothing on stderr or stdout but errors and breached gates (one line each, for cron).
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
 
@@ -55,8 +56,13 @@ pub enum Command {
     /// Exit codes: 0 all gates ok; 1 report written and at least one policy gate breached;
     /// 2 error (nothing half-written).
     Analyze(AnalyzeArgs),
-    /// Write a commented example configuration (costlens.toml).
+    /// Write a commented configuration (costlens.toml): every option with its default, or with
+    /// --from, the tag policy of the data's own tag keys.
     Init(InitArgs),
+    /// What billing data holds: each file's format and version, the period, the currency, the
+    /// accounts with their names, the services, and the tag keys with their spend-weighted
+    /// coverage and top values. Run it first on your own bill.
+    Inspect(InspectArgs),
     /// Rows, period, currency, cost totals, top services and accounts of billing files.
     Summary(SummaryArgs),
     /// Write billing files as one FOCUS 1.2 CostAndUsage dataset (.parquet or .csv by
@@ -196,7 +202,7 @@ pub struct InputArgs {
     pub inputs: Vec<PathBuf>,
 
     /// Report in this currency when the data holds several (they are never summed together).
-    #[arg(long)]
+    #[arg(long, help_heading = "Input")]
     pub currency: Option<String>,
 
     #[command(flatten)]
@@ -215,11 +221,11 @@ pub struct SummaryArgs {
     pub input: InputArgs,
 
     /// Output format on stdout.
-    #[arg(long, value_enum, default_value_t = SummaryFormat::Table)]
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Table, help_heading = "Output")]
     pub format: SummaryFormat,
 
     /// How many services and accounts to list.
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = 10, help_heading = "Output")]
     pub top: usize,
 }
 
@@ -281,36 +287,58 @@ pub struct AnalyzeArgs {
     pub input: InputArgs,
 
     /// Configuration file [default: ./costlens.toml if present].
-    #[arg(long, env = "COSTLENS_CONFIG")]
+    #[arg(long, env = "COSTLENS_CONFIG", help_heading = "Report")]
     pub config: Option<PathBuf>,
 
     /// Report folder root; the report goes to <out>/<period>/ [default: reports].
-    #[arg(long, short, env = "COSTLENS_OUT")]
+    #[arg(long, short, env = "COSTLENS_OUT", help_heading = "Report")]
     pub out: Option<PathBuf>,
 
     /// last-month, this-month, YYYY-MM or YYYY-MM-DD..YYYY-MM-DD (UTC) [default: the latest
     /// month in the data].
-    #[arg(long, env = "COSTLENS_PERIOD")]
+    #[arg(long, env = "COSTLENS_PERIOD", help_heading = "Report")]
     pub period: Option<String>,
 
     /// Utilisation export (CSV: resource_id, cpu_max_pct, cpu_p95_pct, mem_p95_pct,
     /// days_observed) for idle and downsize findings.
-    #[arg(long)]
+    #[arg(long, help_heading = "Report")]
     pub utilization: Option<PathBuf>,
 
     /// AWS's own recommendations, as written by `costlens fetch recommendations`, reported
     /// beside costlens's findings (marked with their source).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = "Report")]
     pub aws_recommendations: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
 pub struct InitArgs {
-    /// Where to write the example.
+    /// Where to write the configuration.
     #[arg(default_value = "costlens.toml")]
     pub path: PathBuf,
 
     /// Overwrite an existing file.
     #[arg(long)]
     pub force: bool,
+
+    /// Billing data to take the tag policy from: its user tag keys covering at least 10% of
+    /// the taggable cost become the required tags (as `costlens inspect` shows them).
+    #[arg(long, num_args = 1.., value_name = "INPUT", help_heading = "Input")]
+    pub from: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Table, help_heading = "Output")]
+    pub format: SummaryFormat,
+
+    /// How many accounts, services and tag keys the table lists (JSON lists them all).
+    #[arg(long, default_value_t = 10, help_heading = "Output")]
+    pub top: usize,
 }

@@ -23,6 +23,7 @@ pub struct Config {
     pub anomaly: AnomalyRules,
     pub budgets: Vec<Budget>,
     pub gates: Gates,
+    pub report: ReportRules,
 }
 
 impl Default for Config {
@@ -36,7 +37,24 @@ impl Default for Config {
             anomaly: AnomalyRules::default(),
             budgets: Vec::new(),
             gates: Gates::default(),
+            report: ReportRules::default(),
         }
+    }
+}
+
+/// What the report puts first.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReportRules {
+    /// Findings saving less than this per month (in the report's currency) never fill the Top
+    /// 10 or the first screen's actions; findings.csv lists them all.
+    #[serde(deserialize_with = "range::non_negative")]
+    pub min_saving: f64,
+}
+
+impl Default for ReportRules {
+    fn default() -> Self {
+        ReportRules { min_saving: 1.0 }
     }
 }
 
@@ -613,6 +631,8 @@ max_anomaly_impact = 500
         let c = Config::from_toml(EXAMPLE, Path::new("example")).unwrap();
         assert_eq!(c.rate, RateRules::default());
         assert_eq!(c.usage, UsageRules::default());
+        assert_eq!(c.report, ReportRules::default());
+        assert!(EXAMPLE.contains("\n[report]\nmin_saving = 1.0\n"));
     }
 
     #[test]

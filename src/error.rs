@@ -18,6 +18,14 @@ pub enum Error {
     #[error("{path}: {message}")]
     Input { path: PathBuf, message: String },
 
+    /// A file whose header is neither a CUR's nor a FOCUS export's: an error when named as an
+    /// input, skipped when found in a directory (a utilisation export beside the bills).
+    #[error(
+        "{path}: unknown billing format: expected an AWS CUR (lineItem/UnblendedCost or \
+         line_item_unblended_cost) or FOCUS (BilledCost, ChargePeriodStart, ...) header"
+    )]
+    NotBilling { path: PathBuf },
+
     #[error("{path}: column '{column}': {message}")]
     Column {
         path: PathBuf,

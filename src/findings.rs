@@ -144,6 +144,16 @@ pub fn finding_id(rule: &str, scope: &str) -> String {
     format!("{hash:016x}")
 }
 
+/// An amount for a finding's text: 2 decimals, never `-0.00` (the rounding residue of a credit
+/// that offsets a cost, which a spreadsheet would also take for a formula).
+pub fn amount(x: f64) -> String {
+    let text = format!("{x:.2}");
+    match text.strip_prefix('-') {
+        Some(rest) if rest.bytes().all(|b| b == b'0' || b == b'.') => rest.to_string(),
+        _ => text,
+    }
+}
+
 /// Hours in the "month" that monthly savings are scaled to (AWS's convention: 730).
 pub const HOURS_PER_MONTH: f64 = 730.0;
 
@@ -176,6 +186,14 @@ mod tests {
         assert_eq!(finding_id("a", "b"), "e5d29919042666b2");
         assert_ne!(finding_id("graviton", "i-1"), finding_id("graviton", "i-2"));
         assert_ne!(finding_id("ab", "c"), finding_id("a", "bc"));
+    }
+
+    #[test]
+    fn amounts_never_show_a_negative_zero() {
+        assert_eq!(amount(-0.0000004), "0.00");
+        assert_eq!(amount(-0.0), "0.00");
+        assert_eq!(amount(-0.006), "-0.01");
+        assert_eq!(amount(1234.5), "1234.50");
     }
 
     #[test]

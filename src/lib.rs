@@ -17,7 +17,7 @@
 //!    and deterministically; [`report::store`] also reads back the previous report.
 //!
 //! Around them: [`analyze`] is the monthly job tying the layers together at the I/O edge;
-//! [`summary`] and [`convert`] are the `summary` and `convert` commands; [`aws`] reaches AWS
+//! [`summary`], [`inspect`] and [`convert`] are the `summary`, `inspect` and `convert` commands; [`aws`] reaches AWS
 //! for the `s3://` and `ce:` inputs and for AWS's own recommendations; [`catalog`] holds the
 //! instance and volume prices the rules compare; [`sample`] generates the bundled month.
 
@@ -32,6 +32,7 @@ pub mod engine;
 pub mod error;
 pub mod findings;
 pub mod import;
+pub mod inspect;
 pub mod lock;
 pub mod logging;
 pub mod money;

@@ -1,5 +1,6 @@
-//! What costlens prints to the terminal, cron mail and log collectors: the `tracing` setup, and
-//! every line made safe on its way out. Credentials are masked (AWS access key ids by their
+//! What costlens prints to the terminal, cron mail and log collectors: the `tracing` setup, the
+//! messages printed whatever the log level ([`print`]: errors, breached gates), and every line
+//! made safe on its way out. Credentials are masked (AWS access key ids by their
 //! shape, and every secret value the run handles, registered with [`register_secret`]); the AWS
 //! SDK's credential and signing logs are dropped at every level; control characters that the
 //! data carries (terminal escape sequences in a service name or a cost cell) are replaced.
@@ -170,9 +171,59 @@ impl<'a> MakeWriter<'a> for SafeStderr {
     }
 }
 
+/// Whether stderr carries JSON lines (`--log-format json`), set once by [`init`].
+static JSON_LINES: OnceLock<bool> = OnceLock::new();
+
+/// A message for whoever reads stderr, printed whatever the log level or `RUST_LOG` say
+/// (`--quiet` included): an error, a breached gate, what a run paid. That is what cron mails
+/// and what a log collector alerts on. As text, one line `costlens: <message>` (`costlens:
+/// error: ...` for an error); under `--log-format json`, one JSON object shaped like the log
+/// lines (`timestamp`, `level`, `fields` with the message and `fields` as JSON values, numbers
+/// as numbers). Credentials are masked and control characters replaced, as in every log line.
+pub fn print(level: tracing::Level, message: &str, fields: &[(&str, serde_json::Value)]) {
+    let line = if JSON_LINES.get().copied().unwrap_or(false) {
+        let mut all = serde_json::Map::new();
+        all.insert("message".into(), message.into());
+        for (name, value) in fields {
+            all.insert((*name).into(), value.clone());
+        }
+        let event = serde_json::json!({
+            "timestamp": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            "level": level.as_str(),
+            "fields": all,
+        });
+        format!("{event}\n")
+    } else if level == tracing::Level::ERROR {
+        format!("costlens: error: {message}\n")
+    } else {
+        format!("costlens: {message}\n")
+    };
+    // Unbuffered stderr has nowhere else to report a failed write.
+    let _ = SafeStderr { colour: false }.write_all(line.as_bytes());
+}
+
+/// An error and its causes as one line, each cause once: a cause whose text the line already
+/// holds (an I/O error's message repeated by its wrapper) is not added again.
+pub fn one_line(causes: impl IntoIterator<Item = String>) -> String {
+    let mut line = String::new();
+    for cause in causes {
+        let cause = cause.lines().map(str::trim).filter(|l| !l.is_empty());
+        let cause = cause.collect::<Vec<_>>().join(" ");
+        if cause.is_empty() || line.contains(&cause) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&cause);
+    }
+    line
+}
+
 /// Logs on stderr: `default` is costlens's own level when `RUST_LOG` is not set; `json` one
 /// JSON object per line. Credential values in the environment are registered first.
 pub fn init(default: &str, json: bool) {
+    let _ = JSON_LINES.set(json);
     for name in SECRET_VARIABLES {
         if let Ok(value) = std::env::var(name) {
             register_secret(&value);
@@ -232,6 +283,23 @@ mod tests {
         );
         register_secret("short");
         assert_eq!(redact("short"), "short");
+    }
+
+    #[test]
+    fn each_cause_once() {
+        let causes = [
+            "/r/x: creating: Not a directory (os error 20)",
+            "Not a directory (os error 20)",
+        ];
+        assert_eq!(
+            one_line(causes.map(String::from)),
+            "/r/x: creating: Not a directory (os error 20)"
+        );
+        let causes = ["reading bill.csv", "line 3:\n  bad number", ""];
+        assert_eq!(
+            one_line(causes.map(String::from)),
+            "reading bill.csv: line 3: bad number"
+        );
     }
 
     #[test]

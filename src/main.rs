@@ -9,7 +9,7 @@ use costlens::aws::recommendations::{self, RecommendationQuery};
 use costlens::cli::{Cli, Command, FetchSource, LogArgs, LogFormat, SummaryFormat};
 use costlens::error::{ErrContext, EXIT_ERROR, EXIT_GATE_BREACHED, EXIT_OK};
 use costlens::import::cost_explorer::{self, CostQuery};
-use costlens::{analyze, config, convert, import, logging, output, sample, summary};
+use costlens::{analyze, config, convert, import, inspect, logging, output, sample, summary};
 
 fn init_logging(args: &LogArgs) {
     let default = match (args.quiet, args.verbose) {
@@ -26,7 +26,46 @@ fn init_logging(args: &LogArgs) {
 /// unless --quiet.
 fn note(log: &LogArgs, text: &str) {
     if !log.quiet {
-        eprintln!("costlens: {}", logging::for_terminal(text));
+        logging::print(tracing::Level::INFO, text, &[]);
+    }
+}
+
+/// Stdout's reader went away before the result was written (`costlens summary | head -1`):
+/// it read what it wanted, so the run is a success, as in other command-line tools.
+#[derive(Debug, thiserror::Error)]
+#[error("stdout was closed by its reader")]
+struct StdoutClosed;
+
+/// The command's result on stdout; a closed pipe is [`StdoutClosed`], other failures errors.
+fn print_stdout(text: &str) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(StdoutClosed.into()),
+        other => other.context("writing to stdout"),
+    }
+}
+
+/// Every breached gate, one line each on stderr whatever the log level: cron mails it, and a
+/// log collector reads the figures as numbers under `--log-format json`.
+fn report_breaches(gates: &[costlens::analyse::gates::Gate], report_dir: &std::path::Path) {
+    let report = report_dir.display().to_string();
+    for gate in gates
+        .iter()
+        .filter(|g| g.status == costlens::analyse::gates::GateStatus::Breached)
+    {
+        logging::print(
+            tracing::Level::WARN,
+            &format!(
+                "policy gate breached: {}; report: {report}",
+                gate.describe()
+            ),
+            &[
+                ("gate", gate.name.into()),
+                ("value", gate.value.into()),
+                ("threshold", gate.threshold.into()),
+                ("report", report.as_str().into()),
+            ],
+        );
     }
 }
 
@@ -62,18 +101,13 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             for text in &outcome.notes {
                 note(log, text);
             }
+            if outcome.gate_breached {
+                report_breaches(&outcome.analysis.gates, &outcome.report_dir);
+            }
             if !cli.log.quiet {
-                println!("{}", outcome.report_dir.display());
+                print_stdout(&format!("{}\n", outcome.report_dir.display()))?;
             }
             if outcome.gate_breached {
-                for gate in outcome
-                    .analysis
-                    .gates
-                    .iter()
-                    .filter(|g| g.status == costlens::analyse::gates::GateStatus::Breached)
-                {
-                    tracing::warn!(gate = gate.name, value = ?gate.value, threshold = gate.threshold, "gate breached");
-                }
                 return Ok(EXIT_GATE_BREACHED);
             }
         }
@@ -84,10 +118,42 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
                     args.path.display()
                 );
             }
+            let (text, chosen) = if args.from.is_empty() {
+                (config::EXAMPLE.to_string(), Vec::new())
+            } else {
+                let found = inspect::inspect(&args.from, &args.aws.options())?;
+                for text in &found.notes {
+                    note(log, text);
+                }
+                inspect::suggest_config(&found)?
+            };
             output::write_file(&args.path, |temp| {
-                std::fs::write(temp, config::EXAMPLE)
+                std::fs::write(temp, &text)
                     .map_err(|e| costlens::Error::io(temp.display().to_string(), e))
             })?;
+            if !log.quiet {
+                let what = if chosen.is_empty() {
+                    "every option with its default, commented".to_string()
+                } else {
+                    format!("from the data: {}", chosen.join("; "))
+                };
+                print_stdout(&format!("wrote {}: {what}\n", args.path.display()))?;
+            }
+        }
+        Command::Inspect(args) => {
+            let mut found = inspect::inspect(&args.input.inputs, &args.input.aws.options())?;
+            if let Some(wanted) = &args.input.currency {
+                found
+                    .currencies
+                    .retain(|c| c.currency.eq_ignore_ascii_case(wanted));
+            }
+            let text = match args.format {
+                SummaryFormat::Json => serde_json::to_string_pretty(&found)? + "\n",
+                SummaryFormat::Table => {
+                    logging::for_terminal(&inspect::render_table(&found, args.top))
+                }
+            };
+            print_stdout(&text)?;
         }
         Command::Summary(args) => {
             let dataset = load(&args.input.inputs, &args.input.aws)?;
@@ -97,9 +163,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
                 SummaryFormat::Json => serde_json::to_string_pretty(&s)? + "\n",
                 SummaryFormat::Table => logging::for_terminal(&summary::render_table(&s)),
             };
-            std::io::stdout()
-                .write_all(text.as_bytes())
-                .context("writing to stdout")?;
+            print_stdout(&text)?;
         }
         Command::Convert(args) => {
             let dataset = load(&args.inputs, &args.aws)?;
@@ -218,18 +282,11 @@ fn main() -> ExitCode {
     init_logging(&cli.log);
     match run(cli) {
         Ok(code) => ExitCode::from(code as u8),
+        Err(e) if e.is::<StdoutClosed>() => ExitCode::from(EXIT_OK as u8),
         Err(e) => {
             // One line, so cron mail and log scrapers see the whole message.
-            let message = format!("{e:#}");
-            let message: Vec<&str> = message
-                .lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty())
-                .collect();
-            eprintln!(
-                "costlens: error: {}",
-                logging::for_terminal(&message.join(" "))
-            );
+            let line = logging::one_line(e.chain().map(|cause| cause.to_string()));
+            logging::print(tracing::Level::ERROR, &line, &[]);
             ExitCode::from(EXIT_ERROR as u8)
         }
     }

@@ -134,6 +134,29 @@ impl Period {
         Period::month_of(previous_month(date_of(self.start)))
     }
 
+    /// Whether this is one whole calendar month (`2026-10`, or `2026-10-01..2026-10-31`).
+    pub fn is_month(&self) -> bool {
+        let month = Period::month_containing(self.start);
+        (month.start, month.end) == (self.start, self.end)
+    }
+
+    /// The period this one is compared with, like for like: the calendar month before a
+    /// month; the same number of days just before a range of days (`2026-10-01..2026-10-15`
+    /// is compared with `2026-09-16..2026-09-30`).
+    pub fn previous(&self) -> Period {
+        if self.is_month() {
+            return self.previous_month();
+        }
+        let days = self.days();
+        let start = self.start_date() - Duration::days(days);
+        let last = self.start_date() - Duration::days(1);
+        Period {
+            start: ms(start),
+            end: self.start,
+            label: format!("{start}..{last}"),
+        }
+    }
+
     pub fn start_date(&self) -> NaiveDate {
         date_of(self.start)
     }
@@ -230,6 +253,28 @@ mod tests {
         assert_eq!(p.days(), 15);
         assert_eq!(p.last_date(), d(2026, 10, 15));
         assert_eq!(p.label, "2026-10-01..2026-10-15");
+    }
+
+    #[test]
+    fn the_previous_period_is_like_for_like() {
+        let today = d(2026, 1, 1);
+        let october = Period::parse("2026-10", today).unwrap();
+        assert!(october.is_month());
+        assert_eq!(october.previous().label, "2026-09");
+        // 15 days are compared with the 15 days before them.
+        let half = Period::parse("2026-10-01..2026-10-15", today).unwrap();
+        assert!(!half.is_month());
+        let before = half.previous();
+        assert_eq!(before.label, "2026-09-16..2026-09-30");
+        assert_eq!(before.days(), 15);
+        assert_eq!(before.end, half.start);
+        // A range that happens to be a whole month is that month.
+        let whole = Period::parse("2026-10-01..2026-10-31", today).unwrap();
+        assert!(whole.is_month());
+        assert_eq!(whole.previous().label, "2026-09");
+        // Across a year: 1-10 January against 22-31 December.
+        let january = Period::parse("2027-01-01..2027-01-10", today).unwrap();
+        assert_eq!(january.previous().label, "2026-12-22..2026-12-31");
     }
 
     #[test]

@@ -203,14 +203,15 @@ fn figures_worked_by_hand() {
             .find(|f| f["rule"] == rule && f["resource_id"] == id)
             .unwrap_or_else(|| panic!("{rule} {id}"))["monthly_saving"])
     };
+    // The CSV holds savings to the cent.
     // gp2 → gp3 at gp2's performance: 500 GB of gp2 give 250 MiB/s (above 150 GB), gp3
     // includes 125; gp3 = 40.00 storage + 125 MiB/s × 0.04 = 45.00, so 5.00 saved in 744 hours
-    // → 4.9059 per 730-hour month.
-    assert!((saving("ebs-gp2-to-gp3", "vol-1") - 4.9059).abs() < 1e-4);
+    // → 4.9059 per 730-hour month: 4.91.
+    assert_eq!(saving("ebs-gp2-to-gp3", "vol-1"), 4.91);
     // Idle EIP: all of 3.72 → 3.65 per month.
-    assert!((saving("idle-public-ip", "eip-1") - 3.65).abs() < 1e-9);
+    assert_eq!(saving("idle-public-ip", "eip-1"), 3.65);
     // m5.large → m7g.large (0.0816 vs 0.096/h): 15% of 71.424 = 10.7136 → 10.5120 per month.
-    assert!((saving("graviton", "i-1") - 10.5120).abs() < 1e-4);
+    assert_eq!(saving("graviton", "i-1"), 10.51);
     let untagged = csv_rows(&report.join("untagged_resources.csv"));
     let ids: Vec<&str> = untagged.iter().map(|u| u["resource_id"].as_str()).collect();
     assert_eq!(ids, vec!["i-1", "eip-1"]);
@@ -255,9 +256,9 @@ fn formula_looking_tag_values_are_neutralised() {
             assert!(!cell.trim_start_matches('"').starts_with('='), "{line}");
         }
     }
-    // Numbers stay numbers: the credit is written as -5 in the daily costs, not '-5.
+    // Numbers stay numbers: the credit is written as -5.00 in the daily costs, not '-5.00.
     let daily = std::fs::read_to_string(s.root.join("out/2026-10/daily_cost.csv")).unwrap();
-    assert!(daily.contains(",-5,-5,USD"), "{daily}");
+    assert!(daily.contains(",-5.00,-5.00,USD"), "{daily}");
 }
 
 /// Reruns give the same bytes, and so does the other aggregation pass (one shared scan, or one

@@ -8,14 +8,13 @@
 
 mod common;
 
-use std::io::{Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use common::*;
 use serde_json::{json, Value};
-use wiremock::matchers::{body_partial_json, header, method};
-use wiremock::{Mock, MockBuilder, MockServer, ResponseTemplate};
 
 /// moto's URL, from `scripts/with-moto`.
 fn moto_url() -> String {
@@ -659,47 +658,153 @@ fn fixture(name: &str) -> String {
 
 const TARGET_PREFIX: &str = "AWSInsightsIndexService.";
 
-/// Requests for Cost Explorer's `operation`, matched on the X-Amz-Target header.
-fn target(operation: &str) -> MockBuilder {
-    Mock::given(method("POST")).and(header(
-        "x-amz-target",
-        format!("{TARGET_PREFIX}{operation}"),
-    ))
+/// An HTTP stub of Cost Explorer on 127.0.0.1 for what moto does not do (the recommendation
+/// calls, throttling, 5xx): each request is answered by the first rule that matches it and
+/// recorded. Written on std's TcpListener so the tests need no HTTP server crate, whose
+/// features would make the test build recompile the SDK and polars stacks.
+struct Stub {
+    url: String,
+    requests: Arc<Mutex<Vec<Value>>>,
 }
 
-/// An answer in the API's JSON protocol.
-fn reply(status: u16, body: &str) -> ResponseTemplate {
-    ResponseTemplate::new(status).set_body_raw(body.to_owned(), "application/x-amz-json-1.1")
+/// A Cost Explorer operation's answer: an HTTP status and a JSON body.
+struct Rule {
+    operation: &'static str,
+    /// Only requests for this page (`NextPageToken` in the request body).
+    page: Option<&'static str>,
+    /// Answers this many requests, then no longer matches.
+    times: Option<usize>,
+    status: u16,
+    body: String,
+}
+
+/// A rule for `operation` answering `status` and `body` (the API's JSON protocol).
+fn answer(operation: &'static str, status: u16, body: &str) -> Rule {
+    Rule {
+        operation,
+        page: None,
+        times: None,
+        status,
+        body: body.to_owned(),
+    }
+}
+
+impl Rule {
+    fn for_page(mut self, token: &'static str) -> Rule {
+        self.page = Some(token);
+        self
+    }
+
+    fn times(mut self, n: usize) -> Rule {
+        self.times = Some(n);
+        self
+    }
+
+    fn matches(&self, operation: &str, body: &Value) -> bool {
+        self.times != Some(0)
+            && operation == format!("{TARGET_PREFIX}{}", self.operation)
+            && self
+                .page
+                .is_none_or(|token| body["NextPageToken"].as_str() == Some(token))
+    }
+}
+
+impl Stub {
+    /// Starts answering on a free port; rules are tried in order.
+    fn start(rules: Vec<Rule>) -> Stub {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let rules = Arc::new(Mutex::new(rules));
+        let seen = Arc::clone(&requests);
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let (rules, seen) = (Arc::clone(&rules), Arc::clone(&seen));
+                std::thread::spawn(move || serve(stream, &rules, &seen));
+            }
+        });
+        Stub { url, requests }
+    }
+
+    /// How many requests have been answered.
+    fn received(&self) -> usize {
+        self.requests.lock().unwrap().len()
+    }
+}
+
+/// Answers the requests of one connection, which the client may keep open.
+fn serve(stream: TcpStream, rules: &Mutex<Vec<Rule>>, seen: &Mutex<Vec<Value>>) {
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut writer = stream;
+    loop {
+        let (mut operation, mut length) = (String::new(), 0usize);
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            return;
+        }
+        loop {
+            line.clear();
+            reader.read_line(&mut line).unwrap();
+            let Some((name, value)) = line.trim_end().split_once(':') else {
+                break;
+            };
+            match name.to_ascii_lowercase().as_str() {
+                "x-amz-target" => operation = value.trim().to_string(),
+                "content-length" => length = value.trim().parse().unwrap(),
+                _ => {}
+            }
+        }
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body).unwrap();
+        let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+        let (status, reply) = {
+            let mut rules = rules.lock().unwrap();
+            match rules.iter_mut().find(|r| r.matches(&operation, &body)) {
+                Some(rule) => {
+                    rule.times = rule.times.map(|n| n - 1);
+                    (rule.status, rule.body.clone())
+                }
+                None => (404, format!("no stub rule for {operation}")),
+            }
+        };
+        seen.lock().unwrap().push(body);
+        let head = format!(
+            "HTTP/1.1 {status} Stub\r\nContent-Type: application/x-amz-json-1.1\r\n\
+             Content-Length: {}\r\n\r\n",
+            reply.len()
+        );
+        if writer.write_all(head.as_bytes()).is_err() || writer.write_all(reply.as_bytes()).is_err()
+        {
+            return;
+        }
+    }
 }
 
 #[test]
 fn aws_recommendations_become_findings_marked_with_their_source() {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let server = runtime.block_on(async {
-        let server = MockServer::start().await;
-        target("GetRightsizingRecommendation")
-            .and(body_partial_json(
-                json!({"NextPageToken": "rightsizing-page-2"}),
-            ))
-            .respond_with(reply(200, &fixture("rightsizing-page-2.json")))
-            .with_priority(1)
-            .mount(&server)
-            .await;
-        for (operation, file) in [
-            ("GetRightsizingRecommendation", "rightsizing-page-1.json"),
-            (
-                "GetSavingsPlansPurchaseRecommendation",
-                "savings-plans.json",
-            ),
-            ("GetReservationPurchaseRecommendation", "reservations.json"),
-        ] {
-            target(operation)
-                .respond_with(reply(200, &fixture(file)))
-                .mount(&server)
-                .await;
-        }
-        server
-    });
+    let server = Stub::start(vec![
+        answer(
+            "GetRightsizingRecommendation",
+            200,
+            &fixture("rightsizing-page-2.json"),
+        )
+        .for_page("rightsizing-page-2"),
+        answer(
+            "GetRightsizingRecommendation",
+            200,
+            &fixture("rightsizing-page-1.json"),
+        ),
+        answer(
+            "GetSavingsPlansPurchaseRecommendation",
+            200,
+            &fixture("savings-plans.json"),
+        ),
+        answer(
+            "GetReservationPurchaseRecommendation",
+            200,
+            &fixture("reservations.json"),
+        ),
+    ]);
     let sandbox = Sandbox::new("testing", "testing");
     let run = sandbox.run(&[
         "fetch",
@@ -707,7 +812,7 @@ fn aws_recommendations_become_findings_marked_with_their_source() {
         "--out",
         "aws-findings.json",
         "--endpoint-url",
-        &server.uri(),
+        &server.url,
     ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
@@ -715,8 +820,7 @@ fn aws_recommendations_become_findings_marked_with_their_source() {
         "{}",
         run.stderr
     );
-    let requests = runtime.block_on(server.received_requests()).unwrap();
-    assert_eq!(requests.len(), 4);
+    assert_eq!(server.received(), 4);
 
     // The monthly job reports them beside its own findings, marked with their source and
     // not added to the savings total.
@@ -825,7 +929,6 @@ const ONE_PAGE: &str = r#"{"ResultsByTime": [{"TimePeriod": {"Start": "2026-10-0
 /// the cache of the first (the cache key includes the endpoint). Two stubs answer differently.
 #[test]
 fn the_cache_keeps_each_endpoint_apart() {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
     let serve = |amount: &str| {
         let page = json!({
             "ResultsByTime": [day("2026-10-01", "2026-10-03", vec![
@@ -834,14 +937,7 @@ fn the_cache_keeps_each_endpoint_apart() {
             "DimensionValueAttributes": [],
         })
         .to_string();
-        runtime.block_on(async {
-            let server = MockServer::start().await;
-            target("GetCostAndUsage")
-                .respond_with(reply(200, &page))
-                .mount(&server)
-                .await;
-            server
-        })
+        Stub::start(vec![answer("GetCostAndUsage", 200, &page)])
     };
     let (first, second) = (serve("20.00"), serve("3.00"));
     let sandbox = Sandbox::new("testing", "testing");
@@ -858,8 +954,8 @@ fn the_cache_keeps_each_endpoint_apart() {
             .unwrap()
     };
     let paid = "1 paid request ($0.01), 0 answered from the cache";
-    assert!(fetch("a.parquet", &first.uri()).contains(paid));
-    let stderr = fetch("b.parquet", &second.uri());
+    assert!(fetch("a.parquet", &first.url).contains(paid));
+    let stderr = fetch("b.parquet", &second.url);
     assert!(
         stderr.contains(paid),
         "another endpoint, another request: {stderr}"
@@ -871,7 +967,7 @@ fn the_cache_keeps_each_endpoint_apart() {
         "second endpoint, not the first's answer",
     );
     // The first endpoint's answer is still cached for the first endpoint.
-    let stderr = fetch("a-again.parquet", &first.uri());
+    let stderr = fetch("a-again.parquet", &first.url);
     assert!(
         stderr.contains("0 paid requests ($0.00), 1 answered from the cache"),
         "{stderr}"
@@ -885,29 +981,19 @@ fn the_cache_keeps_each_endpoint_apart() {
 
 #[test]
 fn throttling_is_retried_with_backoff() {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
     let last_page = ONE_PAGE.replace(r#", "NextPageToken": "p2""#, "");
-    let server = runtime.block_on(async {
-        let server = MockServer::start().await;
-        target("GetCostAndUsage")
-            .respond_with(reply(
-                400,
-                r#"{"__type": "LimitExceededException", "message": "Rate exceeded"}"#,
-            ))
-            .up_to_n_times(1)
-            .with_priority(1)
-            .mount(&server)
-            .await;
-        target("GetCostAndUsage")
-            .respond_with(reply(200, &last_page))
-            .mount(&server)
-            .await;
-        server
-    });
+    let server = Stub::start(vec![
+        answer(
+            "GetCostAndUsage",
+            400,
+            r#"{"__type": "LimitExceededException", "message": "Rate exceeded"}"#,
+        )
+        .times(1),
+        answer("GetCostAndUsage", 200, &last_page),
+    ]);
     let sandbox = Sandbox::new("testing", "testing");
     let mut args = FETCH_TWO_DAYS.to_vec();
-    let uri = server.uri();
-    args.extend(["--out", "ce.parquet", "--endpoint-url", &uri]);
+    args.extend(["--out", "ce.parquet", "--endpoint-url", &server.url]);
     let run = sandbox.run(&args);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(sandbox.path("ce.parquet").exists());
@@ -917,33 +1003,18 @@ fn throttling_is_retried_with_backoff() {
         "{}",
         run.stderr
     );
-    assert_eq!(
-        runtime.block_on(server.received_requests()).unwrap().len(),
-        2
-    );
+    assert_eq!(server.received(), 2);
 }
 
 #[test]
 fn a_failure_after_retries_is_an_error_never_a_partial_dataset() {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let server = runtime.block_on(async {
-        let server = MockServer::start().await;
-        target("GetCostAndUsage")
-            .and(body_partial_json(json!({"NextPageToken": "p2"})))
-            .respond_with(reply(500, ""))
-            .with_priority(1)
-            .mount(&server)
-            .await;
-        target("GetCostAndUsage")
-            .respond_with(reply(200, ONE_PAGE))
-            .mount(&server)
-            .await;
-        server
-    });
+    let server = Stub::start(vec![
+        answer("GetCostAndUsage", 500, "").for_page("p2"),
+        answer("GetCostAndUsage", 200, ONE_PAGE),
+    ]);
     let sandbox = Sandbox::new("testing", "testing");
     let mut args = FETCH_TWO_DAYS.to_vec();
-    let uri = server.uri();
-    args.extend(["--out", "ce.parquet", "--endpoint-url", &uri]);
+    args.extend(["--out", "ce.parquet", "--endpoint-url", &server.url]);
     let run = sandbox.run(&args);
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(
@@ -954,10 +1025,7 @@ fn a_failure_after_retries_is_an_error_never_a_partial_dataset() {
     );
     assert!(!sandbox.path("ce.parquet").exists());
     // The first page once, the second three times (AWS_MAX_ATTEMPTS=3).
-    assert_eq!(
-        runtime.block_on(server.received_requests()).unwrap().len(),
-        4
-    );
+    assert_eq!(server.received(), 4);
 }
 
 #[test]

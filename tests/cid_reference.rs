@@ -147,15 +147,23 @@ impl Case {
             })
             .expect("a Compute Savings Plan purchase");
         let field = |name: &str| plan[name].parse::<f64>().unwrap();
-        assert!((field("discount_pct") - number(&self.sizing["discount_pct"])).abs() < 1e-9);
+        // Percentages are written to 2 decimals.
+        assert!(
+            (field("discount_pct") - number(&self.sizing["discount_pct"])).abs() < 0.005 + 1e-9
+        );
         assert_eq!(
             field("hourly_commitment"),
             number(&self.sizing["hourly_commitment"])
         );
-        assert_cents(
+        // Within a cent: the CSV writes the saving to the cent, and the plan's savings the
+        // reference reads from findings.csv are cents too.
+        let (ours, duckdb) = (
             field("monthly_saving"),
             number(&self.sizing["monthly_saving"]),
-            "Compute Savings Plan saving",
+        );
+        assert!(
+            (ours - duckdb).abs() <= 0.01,
+            "Compute SP saving {ours} vs {duckdb}"
         );
         assert!(number(&self.sizing["exact_saving"]) >= field("monthly_saving") - 0.005);
         assert_eq!(plan["counted"], "true");

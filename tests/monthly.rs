@@ -275,8 +275,100 @@ fn each_gate_breaches_and_passes_with_the_exit_code() {
     }
 }
 
-fn findings_by_rule(dir: &Path, period: &str) -> Vec<BTreeMap<String, String>> {
-    csv_rows(&dir.join("reports").join(period).join("findings.csv"))
+#[test]
+fn quiet_cron_runs_print_nothing_on_success_and_one_line_per_breached_gate() {
+    let dir = tempfile::tempdir().unwrap();
+    write_data(dir.path(), "bill.csv", &[9, 10]);
+    config(dir.path(), "[gates]\nmax_mom_growth_pct = 31\n");
+    let ok = costlens(&["--quiet", "analyze", "bill.csv"], dir.path());
+    assert_eq!(
+        (ok.code, ok.stdout.as_str(), ok.stderr.as_str()),
+        (0, "", "")
+    );
+
+    // September 3333.60 → October 4344.72: +30.33%, above a 15% maximum.
+    config(
+        dir.path(),
+        "[gates]\nmax_mom_growth_pct = 15\nmin_tag_coverage_pct = 0\n",
+    );
+    let breached = costlens(&["--quiet", "analyze", "bill.csv"], dir.path());
+    assert_eq!(breached.code, 1);
+    assert_eq!(breached.stdout, "");
+    assert_eq!(
+        breached.stderr,
+        "costlens: policy gate breached: max_mom_growth_pct 30.33, above the maximum 15; \
+         report: reports/2026-10\n"
+    );
+}
+
+#[test]
+fn json_logs_are_json_lines_with_numbers_as_numbers_errors_included() {
+    let dir = tempfile::tempdir().unwrap();
+    write_data(dir.path(), "bill.csv", &[9, 10]);
+    config(dir.path(), "[gates]\nmax_mom_growth_pct = 15\n");
+    let growth = (OCTOBER - SEPTEMBER) / SEPTEMBER * 100.0;
+    let lines = |run: &Run| -> Vec<serde_json::Value> {
+        assert!(!run.stderr.is_empty());
+        run.stderr.lines().map(json).collect()
+    };
+    for quiet in [true, false] {
+        let mut args = vec!["--log-format", "json", "-v", "analyze", "bill.csv"];
+        if quiet {
+            args.retain(|a| *a != "-v");
+            args.insert(0, "--quiet");
+        }
+        let run = costlens(&args, dir.path());
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        let events = lines(&run);
+        let breach: Vec<_> = events
+            .iter()
+            .filter(|e| e["fields"]["gate"] == "max_mom_growth_pct")
+            .collect();
+        assert_eq!(breach.len(), 1, "{}", run.stderr);
+        let fields = &breach[0]["fields"];
+        assert_eq!(breach[0]["level"], "WARN");
+        assert!((fields["value"].as_f64().unwrap() - growth).abs() < 1e-9);
+        assert_eq!(fields["threshold"].as_f64(), Some(15.0));
+        assert_eq!(fields["report"], "reports/2026-10");
+        if quiet {
+            assert_eq!(events.len(), 1, "{}", run.stderr);
+        } else {
+            // The stage timings carry their figures as numbers too.
+            let done = events
+                .iter()
+                .find(|e| e["fields"]["message"] == "done")
+                .expect("the run's last log line");
+            assert!(done["fields"]["elapsed_ms"].is_u64(), "{done}");
+            assert!(
+                events.iter().all(|e| e["fields"]
+                    .as_object()
+                    .unwrap()
+                    .values()
+                    .all(|v| !v.as_str().is_some_and(|s| s.starts_with("Some(")))),
+                "{}",
+                run.stderr
+            );
+        }
+    }
+    std::fs::write(dir.path().join("not-a-folder"), "").unwrap();
+    let run = costlens(
+        &[
+            "--log-format",
+            "json",
+            "analyze",
+            "bill.csv",
+            "--out",
+            "not-a-folder/x",
+        ],
+        dir.path(),
+    );
+    assert_eq!(run.code, 2);
+    let events = lines(&run);
+    assert_eq!(events.len(), 1, "{}", run.stderr);
+    assert_eq!(events[0]["level"], "ERROR");
+    let message = events[0]["fields"]["message"].as_str().unwrap();
+    assert!(message.starts_with("not-a-folder/x"), "{message}");
+    assert_eq!(message.matches("Not a directory").count(), 1, "{message}");
 }
 
 #[test]
@@ -482,6 +574,197 @@ fn month_to_date_is_partial_and_budgets_use_the_run_rate() {
     let budget = &s["budgets"][0];
     assert_cents(budget["forecast"].as_f64().unwrap(), 3441.0, "forecast");
     assert_eq!(budget["status"], "breached");
+    // The month's forecast: 1211.20 × 31 / 10 = 3754.72, on the first screen too.
+    assert_cents(
+        s["trends"]["forecast"].as_f64().unwrap(),
+        3754.72,
+        "month forecast",
+    );
+    let md = std::fs::read_to_string(dir.path().join("reports/2026-10/summary.md")).unwrap();
+    assert!(
+        md.contains("**1,211.20 USD in 2026-10 so far**")
+            && md.contains("Forecast to the month's end: 3,754.72 USD"),
+        "{md}"
+    );
+}
+
+/// The first screen of the two-month file, worked by hand from the lines above:
+/// October 4344.72 against September 3333.60: +1011.12 (+30.33%), moved by EC2 in account 111
+/// (3030 → 31 × 101 + 800 = 3931: +901), EC2 in account 222 (the idle address 3.60 → 3.72
+/// plus the reservation's 100: +100.12) and S3 in 111 (300 → 310: +10).
+#[test]
+fn the_first_screen_tells_the_story() {
+    let dir = tempfile::tempdir().unwrap();
+    write_data(dir.path(), "bill.csv", &[9, 10]);
+    // A budget on the team tag: vol-1 (web) costs 31 directly; the taggable cost without a
+    // team (eip-2 3.72 + i-ri 60 = 63.72) is showback's own (untagged) line, shared with no
+    // one by default: web is allocated 31, of 100.
+    config(
+        dir.path(),
+        "[[budgets]]\nname = \"web\"\ntag_value = \"web\"\namount = 100.0\n",
+    );
+    let run = costlens(&["analyze", "bill.csv"], dir.path());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let s = summary(dir.path(), "2026-10");
+    let t = &s["trends"];
+    assert_cents(t["change"].as_f64().unwrap(), OCTOBER - SEPTEMBER, "change");
+    let drivers: Vec<(String, String, f64)> = t["drivers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["service"].as_str().unwrap().to_string(),
+                d["account"].as_str().unwrap().to_string(),
+                d["change"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("Amazon Elastic Compute Cloud", "111", 901.0),
+        ("Amazon Elastic Compute Cloud", "222", 100.12),
+        ("Amazon Simple Storage Service", "111", 10.0),
+    ];
+    assert_eq!(drivers.len(), expected.len(), "{drivers:?}");
+    for ((service, account, change), (s2, a2, c2)) in drivers.iter().zip(expected) {
+        assert_eq!((service.as_str(), account.as_str()), (s2, a2));
+        assert_cents(*change, c2, service);
+    }
+    let months: Vec<(&str, f64)> = t["months"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["month"].as_str().unwrap(),
+                m["effective_cost"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(months.len(), 2);
+    assert_eq!(months[0].0, "2026-09");
+    assert_cents(months[0].1, SEPTEMBER, "September");
+    assert_cents(months[1].1, OCTOBER, "October");
+    // The tag budget and the showback give web the same cost.
+    let budget = &s["budgets"][0];
+    assert_cents(budget["actual"].as_f64().unwrap(), 31.0, "web's budget");
+    let showback = csv_rows(&dir.path().join("reports/2026-10/allocation.csv"));
+    let allocated = |value: &str| {
+        let row = showback.iter().find(|r| r["value"] == value).unwrap();
+        row["allocated_cost"].clone()
+    };
+    assert_eq!(allocated("web"), "31.00");
+    assert_eq!(allocated("(untagged)"), "63.72");
+
+    // The same story opens summary.md and report.html, before the headline figures.
+    let md = std::fs::read_to_string(dir.path().join("reports/2026-10/summary.md")).unwrap();
+    let story = "**4,344.72 USD in 2026-10**: **+1,011.12 USD \\(+30.3%\\) against 2026-09 \\(3,333.60 USD\\)**.";
+    assert!(md.contains(story), "{md}");
+    assert!(
+        md.contains("| Amazon Elastic Compute Cloud | 111 | 3,030.00 | 3,931.00 | +901.00 |"),
+        "{md}"
+    );
+    let html = std::fs::read_to_string(dir.path().join("reports/2026-10/report.html")).unwrap();
+    let at = |text: &str| html.find(text).unwrap_or_else(|| panic!("{text} missing"));
+    assert!(at("Every amount is EffectiveCost") < at("4,344.72 USD in 2026-10"));
+    assert!(
+        at("+1,011.12 USD (+30.3%) against 2026-09 (3,333.60 USD)") < at("What moved the cost")
+    );
+    assert!(at("What moved the cost") < at("First actions"));
+    assert!(at("First actions") < at("Headline figures"));
+    assert!(at("monthly_trend.png") < at("Headline figures"));
+    // The cost basis is stated once, on the first screen.
+    assert_eq!(html.matches("Every amount is EffectiveCost").count(), 1);
+    assert!(dir
+        .path()
+        .join("reports/2026-10/monthly_trend.png")
+        .exists());
+}
+
+#[test]
+fn the_months_so_far_come_from_the_earlier_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    write_data(dir.path(), "september.csv", &[9]);
+    write_data(dir.path(), "october.csv", &[10]);
+    config(dir.path(), "");
+    assert_eq!(costlens(&["analyze", "september.csv"], dir.path()).code, 0);
+    assert_eq!(costlens(&["analyze", "october.csv"], dir.path()).code, 0);
+    let s = summary(dir.path(), "2026-10");
+    let months = s["trends"]["months"].as_array().unwrap();
+    assert_eq!(months.len(), 2, "{months:?}");
+    assert_eq!(
+        (&months[0]["month"], &months[0]["from_report"]),
+        (&"2026-09".into(), &true.into())
+    );
+    assert_cents(
+        months[0]["effective_cost"].as_f64().unwrap(),
+        SEPTEMBER,
+        "from the report",
+    );
+    // The drivers are measured against the pairs September's summary.json kept.
+    let first = &s["trends"]["drivers"][0];
+    assert_eq!(
+        (&first["service"], &first["account"]),
+        (&"Amazon Elastic Compute Cloud".into(), &"111".into())
+    );
+    assert_cents(first["change"].as_f64().unwrap(), 901.0, "EC2 in 111");
+}
+
+/// A range of days is compared with as many days before it, and only findings this run could
+/// have found again are called resolved.
+#[test]
+fn a_range_is_compared_like_for_like_and_resolves_only_what_it_covers() {
+    let dir = tempfile::tempdir().unwrap();
+    // The two months, plus an idle address billed 1-5 September only (0.12 a day).
+    let mut text = String::from(HEADER) + "\n" + &month(9) + &month(10);
+    for d in 1..=5 {
+        let _ = writeln!(
+            text,
+            "999,222,USD,2026-09-{d:02}T00:00:00Z,2026-09-{:02}T00:00:00Z,Usage,Standard,Amazon Elastic Compute Cloud,us-east-1,eip-early,0.12,0.12,0.12,0.12,24,Hrs,,,,\"\",AmazonEC2,ElasticIP:IdleAddress",
+            d + 1
+        );
+    }
+    std::fs::write(dir.path().join("bill.csv"), text).unwrap();
+    config(dir.path(), "");
+    let run = costlens(&["analyze", "bill.csv", "--period", "2026-09"], dir.path());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let september = findings_by_rule(dir.path(), "2026-09");
+    assert!(september.iter().any(|f| f["resource_id"] == "eip-early"));
+    assert!(september.iter().any(|f| f["resource_id"] == "eip-1"));
+
+    let run = costlens(
+        &["analyze", "bill.csv", "--period", "2026-10-01..2026-10-15"],
+        dir.path(),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let s = summary(dir.path(), "2026-10-01..2026-10-15");
+    // 1-15 October: 15 × 111.12 + the reservation's 100 = 1766.80, against 16-30 September:
+    // 15 × 111.12 = 1666.80: +100 (+6.0%), not against all of September (-47%).
+    assert_eq!(s["trends"]["previous_period"], "2026-09-16..2026-09-30");
+    assert_cents(
+        s["trends"]["previous_effective_cost"].as_f64().unwrap(),
+        1666.80,
+        "16-30 Sep",
+    );
+    let growth = 100.0 / 1666.80 * 100.0;
+    assert!((s["trends"]["mom_growth_pct"].as_f64().unwrap() - growth).abs() < 1e-9);
+    // Against September's report: eip-1 was billed in 16-30 September and is gone, so it is
+    // resolved; eip-early was not billed there, so this run could not have found it again.
+    let h = &s["history"];
+    assert_eq!(h["previous_report"], "2026-09");
+    let resolved: Vec<&str> = h["resolved_findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["resource_id"].as_str().unwrap())
+        .collect();
+    assert!(resolved.contains(&"eip-1"), "{resolved:?}");
+    assert!(!resolved.contains(&"eip-early"), "{resolved:?}");
+    assert!(h["not_compared"].as_u64().unwrap() >= 1, "{h}");
+}
+
+fn findings_by_rule(dir: &Path, period: &str) -> Vec<BTreeMap<String, String>> {
+    csv_rows(&dir.join("reports").join(period).join("findings.csv"))
 }
 
 /// September's report, written by a first run, for October's run to read back.

@@ -74,6 +74,15 @@ impl Report {
     }
 }
 
+/// findings.csv holds savings to the cent: the hand-worked figure, rounded.
+fn to_the_cent(actual: f64, expected: f64, what: &str) {
+    let rounded = (expected * 100.0).round() / 100.0;
+    assert!(
+        (actual - rounded).abs() < 1e-9,
+        "{what}: {actual} != {expected} to the cent"
+    );
+}
+
 fn close(actual: f64, expected: f64, what: &str) {
     assert!(
         (actual - expected).abs() < 1e-6,
@@ -89,14 +98,14 @@ fn azure_fixture_by_hand() {
     // 142.848 × (1 − 0.172 / 0.192) = 14.88 in the period.
     let modern = r.finding("previous-generation", "web-1");
     assert!(modern["recommendation"].contains("Standard_D4as_v5"));
-    close(
+    to_the_cent(
         r.saving("previous-generation", "web-1"),
         14.88 * MONTH,
         "D4s_v3",
     );
     // The P10 data disk (128 GiB) costs 19.71; as Premium SSD v2 its 128 GiB cost 128 × 0.0812
     // = 10.3936: 9.3164 less.
-    close(
+    to_the_cent(
         r.saving("volume-type-upgrade", "web-data"),
         (19.71 - 128.0 * 0.0812) * MONTH,
         "P10 to v2",
@@ -104,7 +113,7 @@ fn azure_fixture_by_hand() {
     // The OS disk of the same tier is not a candidate: v2 serves data disks only.
     assert!(!r.has("volume-type-upgrade", "OsDisk_1_3f2a"));
     // The snapshot was first billed in June, more than 90 days before the end of October.
-    close(
+    to_the_cent(
         r.saving("old-snapshot", "web-data-2026-05"),
         3.2 * MONTH,
         "snapshot",
@@ -141,26 +150,26 @@ fn google_fixture_by_hand() {
     // web-1, n1-standard-4 at 0.19/h all month: 141.36. Successors of the same shape: n2 0.1942,
     // n2d 0.169, t2d 0.169; the first cheapest is n2d: 141.36 × (1 − 0.169 / 0.19).
     assert!(r.finding("previous-generation", "web-1")["recommendation"].contains("n2d-standard-4"));
-    close(
+    to_the_cent(
         r.saving("previous-generation", "web-1"),
         141.36 * (1.0 - 0.169 / 0.19) * MONTH,
         "n1",
     );
     // The unused static IP (SKU "Static Ip Charge") is idle: its whole 7.44; the address in
     // use ("External IP Charge on a Standard VM") is not.
-    close(
+    to_the_cent(
         r.saving("idle-public-ip", "old-ip"),
         7.44 * MONTH,
         "idle IP",
     );
     assert!(!r.has("idle-public-ip", "web-ip"));
     // 100 GiB-months of pd-ssd cost 17.00; as pd-balanced 100 × 0.10 = 10.00.
-    close(
+    to_the_cent(
         r.saving("volume-type-upgrade", "web-data"),
         7.0 * MONTH,
         "pd-ssd",
     );
-    close(
+    to_the_cent(
         r.saving("old-snapshot", "web-data-may"),
         1.3 * MONTH,
         "snapshot",
@@ -189,7 +198,7 @@ fn google_fixture_by_hand() {
 #[test]
 fn oci_fixture_by_hand_and_the_rules_it_cannot_support() {
     let r = analyze(&fixture("oracle.csv"), Some("2026-10"));
-    close(r.saving("old-snapshot", "bk1"), 2.55 * MONTH, "backup");
+    to_the_cent(r.saving("old-snapshot", "bk1"), 2.55 * MONTH, "backup");
     // One on-demand and one preemptible instance of the same list cost: Spot share 50%; no
     // commitment lines: coverage 0% of the eligible 37.20, utilisation not applicable.
     close(r.kpi("spot_share_pct"), 50.0, "Spot share");
@@ -356,13 +365,13 @@ fn hourly_azure_vms_get_schedules_spot_and_rightsizing() {
     };
     // October 2026 has 22 weekdays: 22 × 12 business hours (08:00-20:00 UTC) = 264 of its 744
     // hours; the other 480 cost 480 × 0.096 = 46.08.
-    close(
+    to_the_cent(
         r.saving("offhours-schedule", "dev-1"),
         46.08 * MONTH,
         "schedule",
     );
     // Non-production on demand: Spot at the assumed 65% discount, 0.65 × 744 × 0.096.
-    close(
+    to_the_cent(
         r.saving("spot-candidate", "dev-1"),
         0.65 * 744.0 * 0.096 * MONTH,
         "Spot",
@@ -370,7 +379,7 @@ fn hourly_azure_vms_get_schedules_spot_and_rightsizing() {
     // big-1 at 0.384/h all month (285.696) → D4s_v5 at 0.192/h: half of it.
     let down = r.finding("downsize-instance", "big-1");
     assert!(down["recommendation"].contains("Standard_D4s_v5"));
-    close(
+    to_the_cent(
         r.saving("downsize-instance", "big-1"),
         285.696 / 2.0 * MONTH,
         "downsize",

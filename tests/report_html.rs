@@ -128,6 +128,14 @@ fn the_acme_report_has_every_chart_and_a_self_contained_html() {
         let row = &top[from..row_end];
         assert!(row.contains(&esc(&f["rule"])), "{row}");
         assert!(row.contains(&esc(&f["recommendation"])), "{row}");
+        // Counted or not as findings.csv says, and a finding left out says why (the reasons
+        // themselves: analyse's unit tests).
+        let counted = if f["counted"] == "true" {
+            "<td>yes</td>"
+        } else {
+            "<td>no: "
+        };
+        assert!(row.contains(counted), "{row}");
     }
     assert_eq!(top.matches("<tr>").count(), 11, "header and 10 findings");
 
@@ -136,6 +144,63 @@ fn the_acme_report_has_every_chart_and_a_self_contained_html() {
         assert!(html.contains(&esc(formula)), "{name}'s formula");
     }
     assert_self_contained(&html);
+}
+
+/// The Top 10 rows of summary.md: their savings.
+fn top_ten_savings(md: &str) -> Vec<f64> {
+    md.lines()
+        .skip_while(|l| *l != "## Top 10 findings")
+        .skip(4)
+        .take_while(|l| l.starts_with('|'))
+        .map(|l| {
+            let cell = l.trim_start_matches('|').split('|').next().unwrap().trim();
+            cell.replace(',', "").parse().unwrap()
+        })
+        .collect()
+}
+
+/// The FOCUS sample's default policy makes hundreds of untagged-resource findings that save
+/// nothing: none of them fills the Top 10, unless report.min_saving says so.
+#[test]
+fn findings_below_the_minimum_saving_never_fill_the_top_10() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample = public_sample(FOCUS_SAMPLE);
+    let run = costlens(
+        &["analyze", sample.to_str().unwrap(), "--out", "out"],
+        dir.path(),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let findings = csv_rows(&dir.path().join("out/2024-09/findings.csv"));
+    let worth: usize = findings
+        .iter()
+        .filter(|f| f["monthly_saving"].parse::<f64>().unwrap() >= 1.0)
+        .count();
+    assert!(
+        findings.len() > 100 && worth < 10,
+        "{} findings, {worth} worth 1.00",
+        findings.len()
+    );
+    let md = std::fs::read_to_string(dir.path().join("out/2024-09/summary.md")).unwrap();
+    let top = top_ten_savings(&md);
+    assert_eq!(top.len(), worth, "{md}");
+    assert!(top.iter().all(|s| *s >= 1.0), "{top:?}");
+    let html = std::fs::read_to_string(dir.path().join("out/2024-09/report.html")).unwrap();
+    let section =
+        &html[html.find("Top 10 findings").unwrap()..html.find("Savings by category").unwrap()];
+    assert!(!section.contains("untagged-resource"), "{section}");
+
+    std::fs::write(
+        dir.path().join("costlens.toml"),
+        "[report]\nmin_saving = 0\n",
+    )
+    .unwrap();
+    let run = costlens(
+        &["analyze", sample.to_str().unwrap(), "--out", "all"],
+        dir.path(),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let md = std::fs::read_to_string(dir.path().join("all/2024-09/summary.md")).unwrap();
+    assert_eq!(top_ten_savings(&md).len(), 10, "{md}");
 }
 
 /// Tag values and resource ids are user data: markup in them is shown, never run.

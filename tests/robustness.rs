@@ -178,10 +178,11 @@ fn money_is_exact_at_any_magnitude() {
     let report = out.join("2026-10");
     let summary = std::fs::read_to_string(report.join("summary.json")).unwrap();
     assert_eq!(number(&summary, "billed_cost"), "15703703670");
+    // The CSVs write money to the cent (two decimals, for yen too): every yen, and no more.
     let by_service = csv_rows(&report.join("cost_by_service.csv"));
-    assert_eq!(by_service[0]["billed_cost"], "15703703670");
+    assert_eq!(by_service[0]["billed_cost"], "15703703670.00");
     let daily = csv_rows(&report.join("daily_cost.csv"));
-    assert_eq!(daily[0]["effective_cost"], "15703703670");
+    assert_eq!(daily[0]["effective_cost"], "15703703670.00");
     let markdown = std::fs::read_to_string(report.join("summary.md")).unwrap();
     assert!(markdown.contains("15,703,703,670.00"), "{markdown}");
 }

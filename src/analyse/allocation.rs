@@ -277,7 +277,7 @@ pub fn analyse(aggs: &Aggregates, policy: &TagPolicy) -> Allocation {
 }
 
 fn money(x: f64) -> String {
-    format!("{x:.2}")
+    crate::findings::amount(x)
 }
 
 fn describe_problems(u: &UntaggedResource) -> String {

@@ -1,12 +1,16 @@
 //! Budgets, judged as an error-budget policy: healthy under 75% used, caution 75–100%,
 //! breached above. A partial month is judged on its run-rate forecast to the month's end
-//! (cost so far ÷ hours covered × hours in the period).
+//! (cost so far ÷ hours covered × hours in the period). An account's budget is compared with
+//! the account's effective cost; a tag value's with what the showback allocates to it (its
+//! direct cost, plus shared cost where the tag policy shares it), so the budget and showback
+//! tables give a team the same figure.
 
 use serde::Serialize;
 
+use super::allocation::AllocationRow;
 use crate::config::Budget;
 use crate::engine::aggregates::Aggregates;
-use crate::findings::{Category, Confidence, Finding};
+use crate::findings::{amount, Category, Confidence, Finding};
 use crate::money::Money;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -50,10 +54,12 @@ pub struct BudgetStatus {
     pub status: Status,
 }
 
+/// `showback`: the allocation rows of the allocation key, which tag-value budgets are judged on.
 pub fn analyse(
     aggs: &Aggregates,
     budgets: &[Budget],
     allocation_key: Option<&str>,
+    showback: &[AllocationRow],
 ) -> (Vec<BudgetStatus>, Vec<Finding>) {
     let covered = aggs.covered_hours();
     let scale = if aggs.is_partial() && covered > 0.0 {
@@ -64,8 +70,8 @@ pub fn analyse(
     let mut statuses = Vec::new();
     let mut findings = Vec::new();
     for b in budgets {
-        let actual: f64 = match (&b.account, &b.tag_value, aggs.allocation_key) {
-            (Some(account), _, _) => aggs
+        let actual: f64 = match (&b.account, &b.tag_value) {
+            (Some(account), _) => aggs
                 .daily
                 .iter()
                 .filter(|r| aggs.period.contains(r.day))
@@ -73,13 +79,12 @@ pub fn analyse(
                 .map(|r| r.effective)
                 .sum::<Money>()
                 .to_f64(),
-            (None, Some(value), Some(key)) => aggs
-                .resources
+            (None, Some(value)) => showback
                 .iter()
-                .filter(|r| r.tags[key].as_deref().is_some_and(|v| v.trim() == value))
-                .map(|r| r.effective)
+                .filter(|r| r.value == value.trim())
+                .map(|r| r.allocated_cost)
                 .sum(),
-            _ => 0.0,
+            (None, None) => 0.0,
         };
         let forecast = actual * scale;
         let used_pct = if b.amount > 0.0 {
@@ -97,10 +102,10 @@ pub fn analyse(
             let mut f = Finding::new(Category::Budget, "budget", &b.name);
             f.account_id.clone_from(&b.account);
             f.current = format!(
-                "{} {:.2} of {:.2} ({used_pct:.0}%){}",
+                "{} {} of {} ({used_pct:.0}%){}",
                 if scale > 1.0 { "forecast" } else { "spent" },
-                forecast,
-                b.amount,
+                amount(forecast),
+                amount(b.amount),
                 if scale > 1.0 {
                     ", run rate to month end"
                 } else {
@@ -136,18 +141,18 @@ pub fn analyse(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::aggregates::{DailyRow, ResourceRow};
+    use crate::engine::aggregates::DailyRow;
     use crate::period::Period;
 
     fn money(x: f64) -> crate::money::Money {
         crate::money::Money::from_f64_line(x).unwrap()
     }
 
-    fn aggs(data_end_day: i64, costs: &[(&str, Option<&str>, f64)]) -> Aggregates {
+    fn aggs(data_end_day: i64, costs: &[(&str, f64)]) -> Aggregates {
         let period = Period::parse("2026-10", chrono::NaiveDate::MIN).unwrap();
         let daily = costs
             .iter()
-            .map(|(account, _, cost)| DailyRow {
+            .map(|(account, cost)| DailyRow {
                 day: period.start,
                 account: Some(account.to_string()),
                 service: None,
@@ -158,22 +163,19 @@ mod tests {
                 contracted: money(*cost),
             })
             .collect();
-        let resources = costs
-            .iter()
-            .map(|(account, team, cost)| ResourceRow {
-                account: Some(account.to_string()),
-                tags: vec![team.map(String::from)],
-                effective: *cost,
-                ..ResourceRow::default()
-            })
-            .collect();
         Aggregates {
             data_end: Some(period.start + data_end_day * 86_400_000),
             daily,
-            resources,
-            tag_keys: vec!["team".into()],
-            allocation_key: Some(0),
             ..Aggregates::october_2026()
+        }
+    }
+
+    fn allocated(value: &str, direct: f64, shared: f64) -> AllocationRow {
+        AllocationRow {
+            value: value.into(),
+            direct_cost: direct,
+            shared_cost: shared,
+            allocated_cost: direct + shared,
         }
     }
 
@@ -188,14 +190,12 @@ mod tests {
 
     #[test]
     fn statuses_for_a_whole_month() {
-        let a = aggs(
-            31,
-            &[
-                ("a", Some("web"), 700.0),
-                ("b", Some("data"), 800.0),
-                ("c", Some("web"), 1100.0),
-            ],
-        );
+        let a = aggs(31, &[("a", 700.0), ("b", 800.0), ("c", 1100.0)]);
+        // The showback gives web 1650 direct and 150 of the untagged cost: 1800.
+        let showback = [
+            allocated("web", 1650.0, 150.0),
+            allocated("data", 800.0, 0.0),
+        ];
         let (s, findings) = analyse(
             &a,
             &[
@@ -205,6 +205,7 @@ mod tests {
                 budget("web", None, Some("web"), 2000.0),
             ],
             Some("team"),
+            &showback,
         );
         let got: Vec<(Status, f64)> = s
             .iter()
@@ -216,18 +217,19 @@ mod tests {
                 (Status::Healthy, 70.0),
                 (Status::Caution, 80.0),
                 (Status::Breached, 110.0),
-                (Status::Caution, 90.0) // web: 700 + 1100 = 1800 of 2000
+                (Status::Caution, 90.0) // web: allocated 1650 + 150 = 1800 of 2000
             ]
         );
         assert_eq!(findings.len(), 3);
         assert_eq!(s[3].scope, "team=web");
+        assert_eq!(s[3].actual, showback[0].allocated_cost);
     }
 
     #[test]
     fn partial_month_uses_the_run_rate() {
         // 10 of 31 days cost 400: forecast 400 × 31 / 10 = 1240 of a 1000 budget: breached.
-        let a = aggs(10, &[("a", None, 400.0)]);
-        let (s, _) = analyse(&a, &[budget("a", Some("a"), None, 1000.0)], None);
+        let a = aggs(10, &[("a", 400.0)]);
+        let (s, _) = analyse(&a, &[budget("a", Some("a"), None, 1000.0)], None, &[]);
         assert!((s[0].forecast - 1240.0).abs() < 1e-9);
         assert_eq!(s[0].status, Status::Breached);
         assert_eq!(s[0].actual, 400.0);

@@ -35,6 +35,26 @@ pub struct Figures {
     pub budgets_configured: usize,
 }
 
+impl Gate {
+    /// The gate's figure against its threshold, for a human: "min_tag_coverage_pct 83.22,
+    /// below the minimum 90".
+    pub fn describe(&self) -> String {
+        let value = self.value.map_or("n/a".to_string(), |v| {
+            ((v * 100.0).round() / 100.0 + 0.0).to_string()
+        });
+        let bound = if self.name.starts_with("min_") {
+            "below the minimum"
+        } else {
+            "above the maximum"
+        };
+        match self.status {
+            GateStatus::Breached => format!("{} {value}, {bound} {}", self.name, self.threshold),
+            GateStatus::Ok => format!("{} {value}, within {}", self.name, self.threshold),
+            GateStatus::NotApplicable => format!("{} n/a (no figure to check)", self.name),
+        }
+    }
+}
+
 fn gate(
     name: &'static str,
     value: Option<f64>,
@@ -123,5 +143,21 @@ mod tests {
             ]
         );
         assert!(evaluate(&Gates::default(), &Figures::default()).is_empty());
+        let described: Vec<String> = evaluate(&gates, &figures)
+            .iter()
+            .map(Gate::describe)
+            .collect();
+        assert_eq!(
+            described[0],
+            "min_tag_coverage_pct 89.9, below the minimum 90"
+        );
+        assert_eq!(
+            described[2],
+            "min_commitment_utilization_pct n/a (no figure to check)"
+        );
+        assert_eq!(
+            described[3],
+            "max_anomaly_impact 500.01, above the maximum 500"
+        );
     }
 }

@@ -1,7 +1,10 @@
 //! Run history: each finding's `finding_id` compared with the findings of the previous report
 //! (read by [`crate::report::store`] and passed in as data). A finding is new, or still open
 //! (with the period it was first seen and for how many months); findings of the previous report
-//! that are gone are resolved, and their savings are what the team achieved since.
+//! that are gone are resolved, and their savings are what the team achieved since. Only what
+//! this run could have found again counts as resolved: when the previous report is for another
+//! range than the one compared with (a month's report against a run over 15 days), a finding
+//! counts only if its resource was billed in the compared range.
 
 use serde::{Deserialize, Serialize};
 
@@ -39,6 +42,9 @@ pub struct History {
     pub open: usize,
     pub resolved: Vec<Resolved>,
     pub resolved_monthly_saving: f64,
+    /// Findings of the previous report gone from this one that are not called resolved: their
+    /// resource was not billed in the compared range (see [`Resolvable`]).
+    pub not_compared: usize,
     /// What of the previous report could not be read or trusted (set by the caller, which
     /// read it): the figures above are from what could.
     pub warnings: Vec<String>,
@@ -57,12 +63,24 @@ fn months_between(from: &str, to: &str) -> u32 {
     }
 }
 
+/// Which findings of the previous report may be called resolved when this run no longer has
+/// them.
+#[derive(Debug, Clone, Copy)]
+pub enum Resolvable<'a> {
+    /// The previous report is for the period compared with: any finding it had.
+    All,
+    /// It is for another range: only findings whose resource the data bills in the compared
+    /// range (these ids); a finding whose resource this run did not cover is not resolved.
+    BilledIn(&'a std::collections::BTreeSet<String>),
+}
+
 /// Marks each current finding new or open and lists what was resolved.
 pub fn compare(
     findings: &mut [Finding],
     previous: &[PreviousFinding],
     previous_label: Option<&str>,
     period: &Period,
+    resolvable: Resolvable,
 ) -> History {
     let mut history = History {
         previous_report: previous_label.map(String::from),
@@ -89,6 +107,12 @@ pub fn compare(
     }
     for p in previous {
         if !findings.iter().any(|f| f.finding_id == p.finding_id) {
+            if let Resolvable::BilledIn(billed) = resolvable {
+                if !billed.contains(&p.resource_id) {
+                    history.not_compared += 1;
+                    continue;
+                }
+            }
             history.resolved_monthly_saving += p.monthly_saving;
             history.resolved.push(Resolved {
                 finding_id: p.finding_id.clone(),
@@ -129,7 +153,7 @@ mod tests {
         let gone = finding("idle-public-ip", "eip-1", 3.65);
         let before = vec![previous(&kept, "2026-08"), previous(&gone, "2026-09")];
         let mut now = vec![kept.clone(), finding("ebs-gp2-to-gp3", "vol-9", 9.0)];
-        let h = compare(&mut now, &before, Some("2026-09"), &oct);
+        let h = compare(&mut now, &before, Some("2026-09"), &oct, Resolvable::All);
         assert_eq!((h.new, h.open), (1, 1));
         assert_eq!(now[0].status, "open");
         assert_eq!(now[0].first_seen, "2026-08");
@@ -139,6 +163,27 @@ mod tests {
         assert_eq!(h.resolved.len(), 1);
         assert_eq!(h.resolved[0].resource_id, "eip-1");
         assert_eq!(h.resolved_monthly_saving, 3.65);
+    }
+
+    #[test]
+    fn another_range_resolves_only_findings_whose_resource_it_bills() {
+        let half = Period::parse("2026-10-01..2026-10-15", chrono::NaiveDate::MIN).unwrap();
+        let fixed = finding("ebs-gp2-to-gp3", "vol-1", 9.0);
+        let elsewhere = finding("idle-public-ip", "eip-9", 3.65);
+        let before = vec![previous(&fixed, "2026-09"), previous(&elsewhere, "2026-09")];
+        // vol-1 is billed in 16-30 September (and no longer flagged); eip-9 is not.
+        let billed: std::collections::BTreeSet<String> = ["vol-1".to_string()].into();
+        let h = compare(
+            &mut [],
+            &before,
+            Some("2026-09"),
+            &half,
+            Resolvable::BilledIn(&billed),
+        );
+        assert_eq!(h.resolved.len(), 1);
+        assert_eq!(h.resolved[0].resource_id, "vol-1");
+        assert_eq!(h.resolved_monthly_saving, 9.0);
+        assert_eq!(h.not_compared, 1);
     }
 
     #[test]

@@ -35,7 +35,7 @@ use crate::engine::inventory;
 
 use crate::config::Config;
 use crate::engine::supplements::Supplements;
-use crate::findings::{Category, Finding, HOURS_PER_MONTH};
+use crate::findings::{Category, Finding, HOURS_PER_MONTH, SOURCE_COSTLENS};
 use crate::money::Money;
 use crate::period::Period;
 use crate::utilization::Utilization;
@@ -53,6 +53,17 @@ pub struct CostLine {
     pub name: String,
     /// The account's name, for accounts.
     pub label: Option<String>,
+    pub billed: Money,
+    pub effective: Money,
+    pub list: Money,
+}
+
+/// One service's cost in one account, for pivot tables.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServiceAccountCost {
+    pub service: String,
+    pub account: String,
+    pub account_name: Option<String>,
     pub billed: Money,
     pub effective: Money,
     pub list: Money,
@@ -80,6 +91,25 @@ pub struct ResourceCost {
 /// How many resources `top_resources.csv` lists.
 pub const TOP_RESOURCES: usize = 100;
 
+/// How many actions the plan puts first.
+pub const FIRST_ACTIONS: usize = 5;
+
+/// One of the plan's first actions: a finding the savings total counts, worth acting on, and
+/// who owns what it is about.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FirstAction {
+    pub finding_id: String,
+    pub rule: String,
+    pub recommendation: String,
+    /// The resource, or what the finding is about when it has none (a commitment's scope).
+    pub target: String,
+    pub monthly_saving: f64,
+    pub account: Option<String>,
+    pub account_name: Option<String>,
+    /// The resource's allocation tag (`team=data`), when it has one.
+    pub owner: Option<String>,
+}
+
 /// How the deduplicated savings total is built, stated in the report.
 pub const SAVINGS_METHOD: &str = "Usage actions first (modernisation, rightsizing, schedules, \
     Spot), one per resource, the largest; commitment purchases then sized only on the on-demand \
@@ -106,6 +136,11 @@ pub struct Inputs<'a> {
     pub line_totals: Vec<reconcile::LineTotal>,
     /// Each FOCUS input file's name and release.
     pub focus_versions: Vec<FocusFile>,
+    /// Why the data names no resource and how to get resource ids, from the importers (which
+    /// know the formats), for the note of a dataset without them.
+    pub no_resource_ids: Option<String>,
+    /// The effective cost of each earlier month that has a report, for the trend.
+    pub report_months: Vec<(String, f64)>,
 }
 
 /// A FOCUS input file and the release its columns show.
@@ -136,6 +171,8 @@ pub struct Analysis {
     pub totals: Totals,
     pub by_service: Vec<CostLine>,
     pub by_account: Vec<CostLine>,
+    /// Per service and account, largest effective cost first.
+    pub by_service_account: Vec<ServiceAccountCost>,
     pub daily: Vec<DailyCost>,
     /// The most expensive resources, by effective cost.
     pub top_resources: Vec<ResourceCost>,
@@ -148,12 +185,109 @@ pub struct Analysis {
     /// Every finding, ranked by monthly saving; `counted` marks those the total includes.
     pub findings: Vec<Finding>,
     pub savings: Savings,
+    /// The first [`FIRST_ACTIONS`] counted findings worth acting on, with their owners.
+    pub first_actions: Vec<FirstAction>,
+    /// Findings saving less a month are never among the first shown ([`Analysis::actionable`]).
+    pub min_saving: f64,
     /// Each service with the rule groups that looked at it and what they found.
     pub bill_coverage: Vec<review::ServiceReview>,
     /// Set by the caller, which reads the previous report.
     pub history: Option<history::History>,
     pub notes: Vec<String>,
     pub focus: FocusReport,
+}
+
+impl Analysis {
+    /// The findings worth acting on first: those saving at least `min_saving` a month, in rank
+    /// order. The Top 10 and the first screen's actions show these; findings.csv has them all.
+    pub fn actionable(&self) -> impl Iterator<Item = &Finding> {
+        self.findings
+            .iter()
+            .filter(|f| f.monthly_saving >= self.min_saving)
+    }
+
+    /// The name the data gives an account, if any.
+    pub fn account_name(&self, id: &str) -> Option<&str> {
+        self.by_account
+            .iter()
+            .find(|l| l.name == id)
+            .and_then(|l| l.label.as_deref())
+            .filter(|name| !name.is_empty())
+    }
+
+    /// Why a finding is or is not in the savings total, for a reader of the report.
+    pub fn counted_reason(&self, f: &Finding) -> String {
+        if f.counted {
+            return "yes".into();
+        }
+        if f.source != SOURCE_COSTLENS {
+            return "no: the provider's own recommendation, shown beside costlens's".into();
+        }
+        if f.monthly_saving <= 0.0 {
+            return "no: nothing to save (a finding to act on, without a saving)".into();
+        }
+        if f.rule.starts_with("commitment-") {
+            return "no: an alternative; the counted purchases cover the same usage".into();
+        }
+        let larger = f.resource_id.as_ref().and_then(|id| {
+            self.findings.iter().find(|o| {
+                o.counted && o.finding_id != f.finding_id && o.resource_id.as_ref() == Some(id)
+            })
+        });
+        match larger {
+            Some(o) => format!(
+                "no: same resource as {}, which saves more and is counted",
+                o.rule
+            ),
+            None => "no: overlaps a counted finding".into(),
+        }
+    }
+}
+
+/// The plan's first actions: counted findings saving at least `min_saving` a month, each with
+/// its account's name and the allocation tag of its resource.
+fn first_actions(
+    findings: &[Finding],
+    aggs: &Aggregates,
+    policy: &crate::config::TagPolicy,
+    names: &HashMap<&str, &str>,
+    min_saving: f64,
+) -> Vec<FirstAction> {
+    let owners: HashMap<&str, String> = match (aggs.allocation_key, policy.allocation_key()) {
+        (Some(index), Some(key)) => aggs
+            .resources
+            .iter()
+            .filter_map(|r| {
+                let value = r.tags.get(index)?.as_deref()?.trim();
+                let id = r.resource_id.as_deref()?;
+                (!value.is_empty()).then(|| (id, format!("{key}={value}")))
+            })
+            .collect(),
+        _ => HashMap::new(),
+    };
+    findings
+        .iter()
+        .filter(|f| f.counted && f.monthly_saving >= min_saving)
+        .take(FIRST_ACTIONS)
+        .map(|f| FirstAction {
+            finding_id: f.finding_id.clone(),
+            rule: f.rule.clone(),
+            recommendation: f.recommendation.clone(),
+            target: f.resource_id.clone().unwrap_or_else(|| f.current.clone()),
+            monthly_saving: f.monthly_saving,
+            account: f.account_id.clone(),
+            account_name: f
+                .account_id
+                .as_deref()
+                .and_then(|a| names.get(a))
+                .map(|n| n.to_string()),
+            owner: f
+                .resource_id
+                .as_deref()
+                .and_then(|id| owners.get(id))
+                .cloned(),
+        })
+        .collect()
 }
 
 fn top_resources(aggs: &Aggregates) -> Vec<ResourceCost> {
@@ -191,20 +325,30 @@ fn sort_lines(lines: &mut [CostLine]) {
     });
 }
 
-fn cost_tables(aggs: &Aggregates) -> (Totals, Vec<CostLine>, Vec<CostLine>, Vec<DailyCost>) {
+/// The period's cost tables: totals, per service, per account, per service and account, per
+/// day and service.
+struct CostTables {
+    totals: Totals,
+    by_service: Vec<CostLine>,
+    by_account: Vec<CostLine>,
+    by_service_account: Vec<ServiceAccountCost>,
+    daily: Vec<DailyCost>,
+}
+
+fn cost_tables(aggs: &Aggregates) -> CostTables {
     let mut totals = Totals::default();
     let mut services: BTreeMap<String, Totals> = BTreeMap::new();
     let mut accounts: BTreeMap<String, Totals> = BTreeMap::new();
+    let mut pairs: BTreeMap<(String, String), Totals> = BTreeMap::new();
     let mut daily: BTreeMap<(i64, String), (Money, Money)> = BTreeMap::new();
     for row in aggs.daily.iter().filter(|r| aggs.period.contains(r.day)) {
+        let service = row.service.clone().unwrap_or_default();
+        let account = row.account.clone().unwrap_or_default();
         for t in [
             &mut totals,
-            services
-                .entry(row.service.clone().unwrap_or_default())
-                .or_default(),
-            accounts
-                .entry(row.account.clone().unwrap_or_default())
-                .or_default(),
+            services.entry(service.clone()).or_default(),
+            accounts.entry(account.clone()).or_default(),
+            pairs.entry((service, account)).or_default(),
         ] {
             t.billed += row.billed;
             t.effective += row.effective;
@@ -232,6 +376,19 @@ fn cost_tables(aggs: &Aggregates) -> (Totals, Vec<CostLine>, Vec<CostLine>, Vec<
     let mut by_account: Vec<CostLine> = accounts.into_iter().map(line).collect();
     sort_lines(&mut by_service);
     sort_lines(&mut by_account);
+    let mut by_service_account: Vec<ServiceAccountCost> = pairs
+        .into_iter()
+        .map(|((service, account), t)| ServiceAccountCost {
+            account_name: names.get(account.as_str()).map(|s| s.to_string()),
+            service,
+            account,
+            billed: t.billed,
+            effective: t.effective,
+            list: t.list,
+        })
+        .collect();
+    // Stable: the map gave (service, account) order, kept among equal costs.
+    by_service_account.sort_by_key(|p| std::cmp::Reverse(p.effective));
     let daily = daily
         .into_iter()
         .map(|((day, service), (billed, effective))| DailyCost {
@@ -241,7 +398,13 @@ fn cost_tables(aggs: &Aggregates) -> (Totals, Vec<CostLine>, Vec<CostLine>, Vec<
             effective,
         })
         .collect();
-    (totals, by_service, by_account, daily)
+    CostTables {
+        totals,
+        by_service,
+        by_account,
+        by_service_account,
+        daily,
+    }
 }
 
 /// What the counted usage findings do to each instance's on-demand spend, in the period, so
@@ -335,7 +498,13 @@ fn timed<T>(analyser: &str, run: impl FnOnce() -> T) -> T {
 }
 
 pub fn run(aggs: &Aggregates, config: &Config, inputs: Inputs) -> Analysis {
-    let (totals, by_service, by_account, daily) = timed("costs", || cost_tables(aggs));
+    let CostTables {
+        totals,
+        by_service,
+        by_account,
+        by_service_account,
+        daily,
+    } = timed("costs", || cost_tables(aggs));
     let allocation = timed("allocation", || allocation::analyse(aggs, &config.tags));
     let usage = timed("usage", || {
         usage::analyse(aggs, &config.usage, &config.tags, inputs.utilization)
@@ -364,10 +533,20 @@ pub fn run(aggs: &Aggregates, config: &Config, inputs: Inputs) -> Analysis {
         &aggs.period,
     );
     let trends = timed("trends", || {
-        trends::analyse(aggs, &config.anomaly, inputs.previous_month)
+        trends::analyse(
+            aggs,
+            &config.anomaly,
+            inputs.previous_month,
+            &inputs.report_months,
+        )
     });
     let (budget_statuses, budget_findings) = timed("budgets", || {
-        budgets::analyse(aggs, &config.budgets, config.tags.allocation_key())
+        budgets::analyse(
+            aggs,
+            &config.budgets,
+            config.tags.allocation_key(),
+            &allocation.allocation,
+        )
     });
 
     let mut findings = allocation.findings.clone();
@@ -390,6 +569,17 @@ pub fn run(aggs: &Aggregates, config: &Config, inputs: Inputs) -> Analysis {
         f.first_seen.clone_from(&aggs.period.label);
     }
 
+    let names: HashMap<&str, &str> = by_account
+        .iter()
+        .filter_map(|l| Some((l.name.as_str(), l.label.as_deref()?)))
+        .collect();
+    let first_actions = first_actions(
+        &findings,
+        aggs,
+        &config.tags,
+        &names,
+        config.report.min_saving,
+    );
     let mut savings = Savings::default();
     for f in findings.iter().filter(|f| f.counted) {
         savings.total_monthly += f.monthly_saving;
@@ -415,11 +605,14 @@ pub fn run(aggs: &Aggregates, config: &Config, inputs: Inputs) -> Analysis {
     let mut notes = allocation.notes.clone();
     notes.extend(usage.notes.iter().cloned());
     if !aggs.has_resources {
-        notes.push(
-            "Tag coverage, untagged resources, showback and Spot candidates need resource-level \
-             data: not available from Cost Explorer data."
-                .into(),
-        );
+        notes.push(format!(
+            "Tag coverage, untagged resources, showback, the usage rules and Spot candidates \
+             need resource-level data: {}.",
+            inputs
+                .no_resource_ids
+                .as_deref()
+                .unwrap_or("no line of the data names a resource (ResourceId is empty)")
+        ));
     }
     notes.extend(rate.notes.iter().cloned());
     let (bill_coverage, unreviewed) =
@@ -443,6 +636,7 @@ pub fn run(aggs: &Aggregates, config: &Config, inputs: Inputs) -> Analysis {
         totals,
         by_service,
         by_account,
+        by_service_account,
         daily,
         top_resources: top_resources(aggs),
         allocation,
@@ -453,6 +647,8 @@ pub fn run(aggs: &Aggregates, config: &Config, inputs: Inputs) -> Analysis {
         gates,
         findings,
         savings,
+        first_actions,
+        min_saving: config.report.min_saving,
         bill_coverage,
         history: None,
         notes,
@@ -481,5 +677,33 @@ mod tests {
         deduplicate(&mut f);
         let counted: Vec<bool> = f.iter().map(|x| x.counted).collect();
         assert_eq!(counted, vec![false, true, false, true, false]);
+    }
+
+    #[test]
+    fn a_finding_left_out_of_the_total_says_why() {
+        let mut a = crate::report::charts::fixture::analysis();
+        // The fixture counts a purchase and idle-instance on i-1; add what the total leaves out.
+        let mut schedule = finding("offhours-schedule", "i-1", 30.0);
+        let mut alternative = Finding::new(Category::Rate, "commitment-purchase", "all compute");
+        alternative.monthly_saving = 250.0;
+        let mut provider = finding("downsize-instance", "i-9", 12.0);
+        provider.source = "aws-compute-optimizer".into();
+        for f in [&mut schedule, &mut alternative, &mut provider] {
+            f.counted = false;
+        }
+        a.findings.extend([schedule, alternative, provider]);
+        let reasons: Vec<String> = a.findings.iter().map(|f| a.counted_reason(f)).collect();
+        assert_eq!(
+            reasons,
+            [
+                "yes",
+                "yes",
+                "yes",
+                "no: nothing to save (a finding to act on, without a saving)",
+                "no: same resource as idle-instance, which saves more and is counted",
+                "no: an alternative; the counted purchases cover the same usage",
+                "no: the provider's own recommendation, shown beside costlens's",
+            ]
+        );
     }
 }

@@ -1,6 +1,9 @@
-//! Trends and anomalies: month-over-month change per service and account (from the data, or
-//! from the previous report's figures when the data holds only this month), and daily cost
-//! anomalies per service × account against a robust baseline: the median of the previous
+//! Trends and anomalies: the change against the previous period, like for like (the month
+//! before a month, the same number of days before a range of days; from the data, or from that
+//! period's report when the data lacks it) in total, per service, per account and per service ×
+//! account (the drivers); the months seen so far (the data's and the earlier reports'), with the
+//! run-rate forecast of a partial month; and daily cost anomalies per service × account against
+//! a robust baseline: the median of the previous
 //! `window_days` days and the median absolute deviation (scaled by 1.4826 to estimate a
 //! standard deviation). A day is an anomaly when its cost exceeds the median by more than
 //! `sensitivity` scaled MADs and by at least `min_impact`; its impact is that excess.
@@ -9,7 +12,7 @@ use std::collections::BTreeMap;
 
 use crate::config::AnomalyRules;
 use crate::engine::aggregates::Aggregates;
-use crate::findings::{Category, Confidence, Finding};
+use crate::findings::{amount, Category, Confidence, Finding};
 use crate::money::Money;
 use crate::schema::charge_category;
 
@@ -37,26 +40,165 @@ pub struct Anomaly {
     pub impact: f64,
 }
 
+/// One service in one account: how its cost moved against the previous period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Driver {
+    pub service: String,
+    pub account: String,
+    pub previous: f64,
+    /// This period's cost; for a partial month, its run rate to the month's end.
+    pub current: f64,
+    pub change: f64,
+}
+
+/// One month's effective cost, for the trend of the months seen so far.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MonthTotal {
+    pub label: String,
+    /// The cost so far, for a partial month.
+    pub effective: f64,
+    /// A partial month's run-rate forecast to its end.
+    pub forecast: Option<f64>,
+    /// From that month's report rather than the data.
+    pub from_report: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Trends {
-    /// Label of the month compared against, when there is one.
+    /// Label of the period compared against, when there is one.
     pub previous_label: Option<String>,
     pub previous_total: Option<f64>,
     pub current_total: f64,
+    /// A partial month's run-rate forecast to its end (cost so far ÷ hours covered × hours).
+    pub forecast: Option<f64>,
+    /// Against the previous period, in money: this period's cost (a partial month's forecast)
+    /// minus the previous period's.
+    pub change: Option<f64>,
     pub mom_growth_pct: Option<f64>,
     /// Per service and account, largest absolute change first.
     pub changes: Vec<Change>,
+    /// Per service × account, largest absolute change first: what moved the total. Empty when
+    /// the previous period's figures (an older report) have no such breakdown.
+    pub drivers: Vec<Driver>,
+    /// The months seen so far, oldest first, at most [`TREND_MONTHS`], ending with this period
+    /// when it is a month.
+    pub months: Vec<MonthTotal>,
     pub anomalies: Vec<Anomaly>,
     pub findings: Vec<Finding>,
 }
 
-/// Figures of a previous month, when they come from its report rather than the data.
+/// How many months the trend shows.
+pub const TREND_MONTHS: usize = 12;
+
+/// Figures of a previous period, when they come from its report rather than the data.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PreviousMonth {
     pub label: String,
     pub total: f64,
     pub by_service: BTreeMap<String, f64>,
     pub by_account: BTreeMap<String, f64>,
+    /// Per (service, account); empty in reports written before it was kept.
+    pub by_pair: BTreeMap<(String, String), f64>,
+}
+
+/// Effective cost per (service, account) in `[start, end)`.
+fn pairs(aggs: &Aggregates, start: i64, end: i64) -> BTreeMap<(String, String), f64> {
+    let mut out: BTreeMap<(String, String), Money> = BTreeMap::new();
+    for row in aggs.daily.iter().filter(|r| r.day >= start && r.day < end) {
+        let key = (
+            row.service.clone().unwrap_or_default(),
+            row.account.clone().unwrap_or_default(),
+        );
+        *out.entry(key).or_default() += row.effective;
+    }
+    out.into_iter().map(|(k, v)| (k, v.to_f64())).collect()
+}
+
+/// The largest movers among (service, account) pairs, `scale` applied to this period's cost.
+fn drivers(
+    previous: &BTreeMap<(String, String), f64>,
+    current: &BTreeMap<(String, String), f64>,
+    scale: f64,
+) -> Vec<Driver> {
+    let mut keys: Vec<&(String, String)> = previous.keys().chain(current.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    let mut out: Vec<Driver> = keys
+        .into_iter()
+        .map(|key| {
+            let before = previous.get(key).copied().unwrap_or(0.0);
+            let now = current.get(key).copied().unwrap_or(0.0) * scale;
+            Driver {
+                service: key.0.clone(),
+                account: key.1.clone(),
+                previous: before,
+                current: now,
+                change: now - before,
+            }
+        })
+        .filter(|d| d.change != 0.0)
+        .collect();
+    out.sort_by(|a, b| {
+        b.change
+            .abs()
+            .total_cmp(&a.change.abs())
+            .then_with(|| (&a.service, &a.account).cmp(&(&b.service, &b.account)))
+    });
+    out
+}
+
+/// The months seen so far: each calendar month the data covers before this period, and the
+/// earlier ones only a report has (`from_reports`: label and effective cost), then this period
+/// when it is a month (with its forecast when partial); the data wins where both have a month.
+fn months(
+    aggs: &Aggregates,
+    from_reports: &[(String, f64)],
+    forecast: Option<f64>,
+    current_total: f64,
+) -> Vec<MonthTotal> {
+    let period = &aggs.period;
+    let mut by_label: BTreeMap<String, MonthTotal> = BTreeMap::new();
+    for (label, total) in from_reports {
+        by_label.insert(
+            label.clone(),
+            MonthTotal {
+                label: label.clone(),
+                effective: *total,
+                forecast: None,
+                from_report: true,
+            },
+        );
+    }
+    let mut data: BTreeMap<String, Money> = BTreeMap::new();
+    for row in aggs.daily.iter().filter(|r| r.day < period.start) {
+        *data
+            .entry(crate::period::Period::month_containing(row.day).label)
+            .or_default() += row.effective;
+    }
+    for (label, total) in data {
+        by_label.insert(
+            label.clone(),
+            MonthTotal {
+                label,
+                effective: total.to_f64(),
+                forecast: None,
+                from_report: false,
+            },
+        );
+    }
+    by_label.retain(|label, _| label.as_str() < period.label.as_str());
+    let mut out: Vec<MonthTotal> = by_label.into_values().collect();
+    if period.is_month() {
+        out.push(MonthTotal {
+            label: period.label.clone(),
+            effective: current_total,
+            forecast,
+            from_report: false,
+        });
+    }
+    let skip = out.len().saturating_sub(TREND_MONTHS);
+    out.drain(..skip);
+    out
 }
 
 fn median(values: &mut [f64]) -> f64 {
@@ -119,14 +261,17 @@ fn changes(
         .collect()
 }
 
+/// `from_report`: the previous period's figures from its report, used when the data lacks that
+/// period; `report_months`: the effective cost of each earlier month that has a report.
 pub fn analyse(
     aggs: &Aggregates,
     rules: &AnomalyRules,
     from_report: Option<&PreviousMonth>,
+    report_months: &[(String, f64)],
 ) -> Trends {
     let period = &aggs.period;
     let (current_total, current_service, current_account) = totals(aggs, period.start, period.end);
-    let previous_period = period.previous_month();
+    let previous_period = period.previous();
     let (prev_total, prev_service, prev_account) =
         totals(aggs, previous_period.start, previous_period.end);
     let has_previous_data = aggs.daily.iter().any(|r| previous_period.contains(r.day));
@@ -136,25 +281,34 @@ pub fn analyse(
             total: prev_total,
             by_service: prev_service,
             by_account: prev_account,
+            by_pair: pairs(aggs, previous_period.start, previous_period.end),
         })
     } else {
         from_report.cloned()
     };
+    // A partial month is compared on its run rate.
+    let scale = if aggs.is_partial() && aggs.covered_hours() > 0.0 {
+        period.hours() / aggs.covered_hours()
+    } else {
+        1.0
+    };
+    let forecast = aggs.is_partial().then_some(current_total * scale);
     let mut trends = Trends {
         current_total,
+        forecast,
+        months: months(aggs, report_months, forecast, current_total),
         ..Trends::default()
     };
     if let Some(p) = &previous {
-        // A partial month is compared on its run rate.
-        let scale = if aggs.is_partial() && aggs.covered_hours() > 0.0 {
-            period.hours() / aggs.covered_hours()
-        } else {
-            1.0
-        };
         trends.previous_label = Some(p.label.clone());
         trends.previous_total = Some(p.total);
+        trends.change = Some(current_total * scale - p.total);
         trends.mom_growth_pct =
             (p.total != 0.0).then(|| (current_total * scale - p.total) / p.total.abs() * 100.0);
+        if !p.by_pair.is_empty() {
+            let now = pairs(aggs, period.start, period.end);
+            trends.drivers = drivers(&p.by_pair, &now, scale);
+        }
         trends.changes = changes("service", &p.by_service, &current_service);
         trends
             .changes
@@ -178,8 +332,9 @@ pub fn analyse(
         f.account_id = Some(a.account.clone());
         f.service = Some(a.service.clone());
         f.current = format!(
-            "{day}: {:.2} against a baseline of {:.2}",
-            a.cost, a.baseline
+            "{day}: {} against a baseline of {}",
+            amount(a.cost),
+            amount(a.baseline)
         );
         f.recommendation =
             "find the cause (a new workload, a runaway job, a pricing change)".into();
@@ -188,8 +343,9 @@ pub fn analyse(
         f.counted = false;
         f.confidence = Confidence::Medium;
         f.evidence = format!(
-            "impact {:.2} above the median of the previous {} days",
-            a.impact, rules.window_days
+            "impact {} above the median of the previous {} days",
+            amount(a.impact),
+            rules.window_days
         );
         trends.findings.push(f);
     }
@@ -295,6 +451,7 @@ mod tests {
             ]),
             &AnomalyRules::default(),
             None,
+            &[],
         );
         // 150 → 180: +20%.
         assert_eq!(t.previous_label.as_deref(), Some("2026-09"));
@@ -305,6 +462,96 @@ mod tests {
         assert_eq!((b.previous, b.change_pct), (0.0, None));
         // Largest movers first: account a 150→130 (−20)... EC2 +30 and account b +50 lead.
         assert_eq!(t.changes[0].name, "b");
+        // The drivers: +30 in all; S3 moved from account a (−50) to b (+50), EC2 in a +30.
+        assert_eq!(t.change, Some(30.0));
+        let moved: Vec<(&str, &str, f64)> = t
+            .drivers
+            .iter()
+            .map(|d| (d.service.as_str(), d.account.as_str(), d.change))
+            .collect();
+        assert_eq!(
+            moved,
+            vec![("S3", "a", -50.0), ("S3", "b", 50.0), ("EC2", "a", 30.0)]
+        );
+        assert_eq!(t.forecast, None);
+    }
+
+    #[test]
+    fn the_months_seen_so_far_come_from_the_data_and_the_earlier_reports() {
+        let oct = Period::parse("2026-10", chrono::NaiveDate::MIN).unwrap();
+        let sep = oct.previous_month();
+        let reports = [
+            ("2026-07".to_string(), 90.0),
+            ("2026-08".to_string(), 95.0),
+            ("2026-09".to_string(), 999.0),
+        ];
+        let t = analyse(
+            &aggs(vec![
+                day(sep.start, "EC2", "a", 150.0),
+                day(oct.start, "EC2", "a", 180.0),
+            ]),
+            &AnomalyRules::default(),
+            None,
+            &reports,
+        );
+        // September is in the data: its 150, not its report's 999.
+        let months: Vec<(&str, f64, bool)> = t
+            .months
+            .iter()
+            .map(|m| (m.label.as_str(), m.effective, m.from_report))
+            .collect();
+        assert_eq!(
+            months,
+            vec![
+                ("2026-07", 90.0, true),
+                ("2026-08", 95.0, true),
+                ("2026-09", 150.0, false),
+                ("2026-10", 180.0, false)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_partial_month_is_forecast_to_its_end_and_compared_on_it() {
+        let oct = Period::parse("2026-10", chrono::NaiveDate::MIN).unwrap();
+        let sep = oct.previous_month();
+        let mut a = aggs(vec![
+            day(sep.start, "EC2", "a", 300.0),
+            day(oct.start, "EC2", "a", 100.0),
+        ]);
+        // The data covers 1-10 October: 240 of 744 hours.
+        a.data_start = Some(oct.start);
+        a.data_end = Some(oct.start + 10 * DAY_MS);
+        let t = analyse(&a, &AnomalyRules::default(), None, &[]);
+        // 100 × 744 / 240 = 310; against September's 300: +10, +3.33%.
+        let forecast = t.forecast.unwrap();
+        assert!((forecast - 310.0).abs() < 1e-9);
+        assert!((t.change.unwrap() - 10.0).abs() < 1e-9);
+        assert!((t.mom_growth_pct.unwrap() - 10.0 / 3.0).abs() < 1e-9);
+        assert_eq!(t.months.last().unwrap().forecast, Some(forecast));
+        assert!((t.drivers[0].current - 310.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_range_of_days_is_compared_with_as_many_days_before_it() {
+        let half = Period::parse("2026-10-01..2026-10-15", chrono::NaiveDate::MIN).unwrap();
+        let mut rows = Vec::new();
+        // 10 a day in September, 12 a day in October.
+        for d in -30..31 {
+            let cost = if d < 0 { 10.0 } else { 12.0 };
+            rows.push(day(half.start + d * DAY_MS, "EC2", "a", cost));
+        }
+        let a = Aggregates {
+            period: half.clone(),
+            data_end: Some(half.end),
+            ..aggs(rows)
+        };
+        let t = analyse(&a, &AnomalyRules::default(), None, &[]);
+        // 15 × 12 = 180 against 16-30 September's 15 × 10 = 150: +20%, not against the whole
+        // of September (300: -40%).
+        assert_eq!(t.previous_label.as_deref(), Some("2026-09-16..2026-09-30"));
+        assert_eq!(t.previous_total, Some(150.0));
+        assert!((t.mom_growth_pct.unwrap() - 20.0).abs() < 1e-9);
     }
 
     #[test]
@@ -315,11 +562,13 @@ mod tests {
             total: 200.0,
             by_service: [("EC2".to_string(), 200.0)].into(),
             by_account: [("a".to_string(), 200.0)].into(),
+            by_pair: BTreeMap::new(),
         };
         let t = analyse(
             &aggs(vec![day(oct.start, "EC2", "a", 150.0)]),
             &AnomalyRules::default(),
             Some(&previous),
+            &[],
         );
         assert!((t.mom_growth_pct.unwrap() + 25.0).abs() < 1e-9);
     }
@@ -335,7 +584,7 @@ mod tests {
             let cost = if d == 16 { 400.0 } else { 100.0 + wobble };
             rows.push(day(at, "EC2", "data", cost));
         }
-        let t = analyse(&aggs(rows), &AnomalyRules::default(), None);
+        let t = analyse(&aggs(rows), &AnomalyRules::default(), None, &[]);
         assert_eq!(t.anomalies.len(), 1, "{:?}", t.anomalies);
         let a = &t.anomalies[0];
         assert_eq!(a.day, oct.start + 16 * DAY_MS);

@@ -91,8 +91,8 @@ pub fn analyse(
     let mut usage = Usage::default();
     if !aggs.has_resources {
         usage.notes.push(
-            "Usage rules need resource-level data: not available from Cost Explorer data \
-             (ResourceId is null at that granularity)."
+            "Usage rules need resource-level data: no line names a resource (ResourceId is \
+             empty)."
                 .into(),
         );
         return usage;
@@ -1151,6 +1151,6 @@ mod tests {
         a.has_resources = false;
         let u = analyse(&a, &UsageRules::default(), &TagPolicy::default(), None);
         assert!(u.findings.is_empty());
-        assert!(u.notes[0].contains("not available from Cost Explorer data"));
+        assert!(u.notes[0].contains("no line names a resource"));
     }
 }

@@ -109,6 +109,47 @@ impl Lines {
         Ok(crate::period::default_period(&pairs))
     }
 
+    /// Which of `ids` have a line starting in `range`: which resources of an earlier report's
+    /// findings the compared period bills (see [`crate::analyse::history`]).
+    pub fn resources_billed(
+        &self,
+        ids: &[String],
+        range: &crate::period::Period,
+    ) -> Result<std::collections::BTreeSet<String>> {
+        if ids.is_empty() {
+            return Ok(Default::default());
+        }
+        let (start, id) = (schema::CHARGE_PERIOD_START, schema::RESOURCE_ID);
+        let wanted = Series::new("ids".into(), ids);
+        let timestamp = |ms: i64| lit(ms).cast(schema::timestamp_dtype());
+        let billed = |lines: LazyFrame, start_of: Expr, id_of: Expr| {
+            lines
+                .select([start_of.alias(start), id_of.alias(id)])
+                .filter(
+                    col(start)
+                        .gt_eq(timestamp(range.start))
+                        .and(col(start).lt(timestamp(range.end)))
+                        .and(col(id).is_in(lit(wanted.clone()).implode(false), false)),
+                )
+                .group_by([col(id)])
+                .agg([len().alias("lines")])
+        };
+        let parts: Vec<LazyFrame> = match self {
+            Lines::PerLine(frame) => vec![billed(frame.as_ref().clone(), col(start), col(id))],
+            Lines::Grouped(rollups) => rollups
+                .iter()
+                .map(|r| billed(r.lines(), r.column(start), r.column(id)))
+                .collect(),
+        };
+        let out = concat(parts, UnionArgs::default())
+            .and_then(|all| all.collect())
+            .map_err(|e| crate::Error::Polars {
+                context: "finding the resources of the compared period".into(),
+                source: e,
+            })?;
+        Ok(frame::strings(&out, id)?.into_iter().flatten().collect())
+    }
+
     /// Canonical rows for one query: each with the canonical columns it asks for, the money
     /// columns, `PricingQuantity`, the charge period, [`LINE_COUNT`] and the flags. Per line,
     /// that is every line; grouped, one row per group of source lines.

@@ -82,6 +82,45 @@ impl Format {
     pub fn has_resources(self) -> bool {
         self != Format::CostExplorer
     }
+
+    /// Why data of this format names no resource, and what to change where it is exported.
+    pub fn missing_resource_ids(self) -> &'static str {
+        match self {
+            Format::CostExplorer => {
+                "not available from Cost Explorer data, which has no resource ids; \
+                 a Cost and Usage Report (CUR 2.0 or legacy) with resource IDs has them"
+            }
+            Format::CurCsv | Format::CurParquet => {
+                "this Cost and Usage Report was exported without resource IDs: turn on \
+                 \"Include resource IDs\" in its settings (AWS Billing and Cost Management, Cost \
+                 and Usage Reports, Edit), and the months exported after that carry them"
+            }
+            Format::Cur2Parquet => {
+                "this CUR 2.0 export was created without resource IDs: turn on \"Include \
+                 resource IDs\" in its settings (AWS Billing and Cost Management, Data Exports, \
+                 Edit; INCLUDE_RESOURCES = TRUE in its table configuration), and the months \
+                 exported after that carry them"
+            }
+            Format::FocusCsv | Format::FocusParquet | Format::FocusDataset(_) => {
+                "its ResourceId column is empty: data from Cost Explorer (as `costlens fetch ce` \
+                 writes it) has none, they are not available from Cost Explorer data; a \
+                 provider's FOCUS export has them when exported with resource ids (for AWS, a \
+                 CUR 2.0 export with \"Include resource IDs\")"
+            }
+        }
+    }
+}
+
+/// Why none of `sources` names a resource: each format's reason once, in the order met.
+pub fn why_no_resource_ids(sources: &[Source]) -> String {
+    let mut reasons: Vec<&str> = Vec::new();
+    for s in sources {
+        let reason = s.format.missing_resource_ids();
+        if !reasons.contains(&reason) {
+            reasons.push(reason);
+        }
+    }
+    reasons.join("; ")
 }
 
 /// What an analyser that needs resources or hours reports for a dataset without them.
@@ -159,8 +198,23 @@ pub fn load_with(inputs: &[PathBuf], aws: &AwsOptions) -> Result<Dataset> {
         }
     }
     if !local.is_empty() {
+        // Files named as inputs must be billing data; files found in a folder or by a glob
+        // that clearly are not (no CUR or FOCUS header) are skipped and said so.
+        let named: Vec<&PathBuf> = local.iter().filter(|p| p.is_file()).collect();
+        let mut skipped = Vec::new();
         for path in expand_inputs(&local)? {
-            let loaded = load_file(&path, &mut supplements)?;
+            let loaded = match load_file(&path, &mut supplements) {
+                Err(Error::NotBilling { .. }) if !named.contains(&&path) => {
+                    tracing::info!(file = %path.display(), "skipped: not billing data");
+                    notes.push(format!(
+                        "skipped {}: not billing data (no AWS CUR or FOCUS header)",
+                        path.display()
+                    ));
+                    skipped.push(path);
+                    continue;
+                }
+                other => other?,
+            };
             tracing::debug!(
                 file = %path.display(),
                 format = loaded.format.label(),
@@ -180,6 +234,13 @@ pub fn load_with(inputs: &[PathBuf], aws: &AwsOptions) -> Result<Dataset> {
                 format: loaded.format,
                 focus_version: loaded.focus_version,
             });
+        }
+        if frames.is_empty() && !skipped.is_empty() {
+            let names: Vec<String> = skipped.iter().map(|p| p.display().to_string()).collect();
+            return Err(Error::Usage(format!(
+                "no billing data among the inputs: {} (no AWS CUR or FOCUS header)",
+                names.join(", ")
+            )));
         }
     }
     if frames.is_empty() {
@@ -345,11 +406,7 @@ fn unknown_format(path: &Path, names: &[String]) -> Error {
              BillingPeriodStatus",
         );
     }
-    Error::input(
-        path,
-        "unknown billing format: expected an AWS CUR (lineItem/UnblendedCost or \
-         line_item_unblended_cost) or FOCUS (BilledCost, ChargePeriodStart, ...) header",
-    )
+    Error::NotBilling { path: path.into() }
 }
 
 pub(crate) fn scan_parquet(path: &Path) -> Result<LazyFrame> {

@@ -21,7 +21,7 @@ use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
-use super::summary::money;
+use super::summary::{money, pct};
 use crate::analyse::allocation::ALL_REQUIRED;
 use crate::analyse::sizing::Sizing;
 use crate::analyse::Analysis;
@@ -39,12 +39,14 @@ pub const TAG_COVERAGE: &str = "tag_coverage.png";
 pub const SAVINGS_BY_CATEGORY: &str = "savings_by_category.png";
 pub const COMMITMENT_SAVINGS_CURVE: &str = "commitment_savings_curve.png";
 pub const UNTAGGED_TOP: &str = "untagged_top.png";
+pub const MONTHLY_TREND: &str = "monthly_trend.png";
 
 /// One chart: its file name and the function drawing it.
 pub type ChartFn = fn(&Analysis) -> Result<Vec<u8>>;
 
 /// Every chart, in the order the HTML report shows them.
-pub const CHARTS: [(&str, ChartFn); 6] = [
+pub const CHARTS: [(&str, ChartFn); 7] = [
+    (MONTHLY_TREND, monthly_trend),
     (DAILY_COST, daily_cost),
     (COST_BY_ACCOUNT, cost_by_account),
     (TAG_COVERAGE, tag_coverage),
@@ -861,6 +863,85 @@ pub fn daily_cost(a: &Analysis) -> Result<Vec<u8>> {
     })
 }
 
+/// Effective cost per month, the months seen so far (the data's, and earlier reports'), with
+/// a partial month's forecast to its end stacked on what it cost so far.
+pub fn monthly_trend(a: &Analysis) -> Result<Vec<u8>> {
+    let cur = a.currency.clone();
+    let months = &a.trends.months;
+    let title = format!("Effective cost per month, to {}", a.period.label);
+    let subtitle = format!(
+        "{} month{} seen so far, from the data and the earlier reports in the output folder; in {cur}",
+        months.len(),
+        if months.len() == 1 { "" } else { "s" }
+    );
+    let mut items = vec![legend("from the data", BLUE, Swatch::Box)];
+    if months.iter().any(|m| m.from_report) {
+        items.push(legend("from that month's report", SKY, Swatch::Box));
+    }
+    if months.iter().any(|m| m.forecast.is_some()) {
+        items.push(legend("forecast to the month's end", GREY, Swatch::Box));
+    }
+    render(|root| {
+        let body = frame(root, &title, &subtitle, &items)?;
+        if months.is_empty() {
+            return no_data(
+                &body,
+                "the period is not a calendar month and no month came before it",
+            );
+        }
+        let top_of = |m: &crate::analyse::trends::MonthTotal| m.forecast.unwrap_or(m.effective);
+        let hi = months.iter().map(top_of).fold(0.0, f64::max);
+        let lo = months.iter().map(|m| m.effective).fold(0.0, f64::min);
+        let (y0, y1) = value_range(lo, hi, 0.12);
+        let n = months.len() as f64;
+        let chart = plot(&body, 0.0..n, y0..y1, y_room(&tick_money, y0, y1), 64)?;
+        y_axis(
+            root,
+            &chart,
+            &tick_money,
+            &format!("Effective cost ({cur})"),
+        )?;
+        let base = chart.backend_coord(&(0.0, y0)).1;
+        for (i, m) in months.iter().enumerate() {
+            let (l, r) = (i as f64 + 0.18, i as f64 + 0.82);
+            let colour = if m.from_report { SKY } else { BLUE };
+            root.draw(&Rectangle::new(
+                [
+                    chart.backend_coord(&(l, m.effective)),
+                    chart.backend_coord(&(r, 0.0)),
+                ],
+                colour.filled(),
+            ))?;
+            if let Some(f) = m.forecast.filter(|f| *f > m.effective) {
+                root.draw(&Rectangle::new(
+                    [
+                        chart.backend_coord(&(l, f)),
+                        chart.backend_coord(&(r, m.effective)),
+                    ],
+                    GREY.mix(0.55).filled(),
+                ))?;
+            }
+            let top = chart.backend_coord(&(i as f64 + 0.5, top_of(m).max(0.0)));
+            text(
+                root,
+                &tick_money(top_of(m), 1.0),
+                (top.0, top.1 - 8),
+                plain(VALUE_SIZE),
+                (H::Center, V::Baseline),
+            )?;
+            text(
+                root,
+                &m.label,
+                (top.0, base + 10),
+                strong(LABEL_SIZE),
+                (H::Center, V::Top),
+            )?;
+        }
+        axis_lines(root, &chart)?;
+        x_title(root, &chart, "Month (UTC)")
+    })
+}
+
 /// One bar of a horizontal bar chart.
 struct Bar {
     value: Option<f64>,
@@ -1077,18 +1158,15 @@ pub fn tag_coverage(a: &Analysis) -> Result<Vec<u8>> {
             .iter()
             .enumerate()
             .map(|(i, k)| {
-                let pct = al
+                let coverage = al
                     .coverage
                     .iter()
                     .find(|c| c.scope == scope && c.scope_value == value && c.key == *k)
                     .and_then(|c| c.coverage_pct);
                 Bar {
-                    value: pct,
+                    value: coverage,
                     color: color_of(k, i),
-                    // Never "-0.0%" (an empty sum is −0 in Rust).
-                    text: pct.map_or("n/a".into(), |p| {
-                        format!("{:.1}%", (p * 10.0).round() / 10.0 + 0.0)
-                    }),
+                    text: pct(coverage),
                 }
             })
             .collect(),
@@ -1797,6 +1875,7 @@ pub(crate) mod fixture {
             },
             by_service,
             by_account,
+            by_service_account: vec![],
             daily,
             top_resources: vec![],
             allocation,
@@ -1812,6 +1891,8 @@ pub(crate) mod fixture {
             }],
             findings,
             savings,
+            first_actions: vec![],
+            min_saving: 1.0,
             bill_coverage: vec![],
             history: None,
             notes: vec!["a note".into()],

@@ -1,15 +1,19 @@
 //! `report.html`: one self-contained file to open offline or mail to finance. Inline CSS, the
 //! charts embedded as base64 `data:` URIs, no script, font, link or request to anywhere.
 //! Every piece of data is HTML-escaped (tag values and resource names are user data and may
-//! hold markup). It opens with the headline figures, then the top 10 findings, then a section
-//! per analyser, and ends with the formula of every KPI.
+//! hold markup). Its first screen tells the story ([`super::story`]): the cost basis once, the
+//! total and its change against the previous period, a partial month's forecast, the months so
+//! far, what moved the cost and the first actions with their owners; then the headline figures,
+//! the top 10 findings, a section per analyser, and the formula of every KPI.
 
 use std::fmt::Write as _;
 
 use base64::Engine as _;
 
 use super::charts;
-use super::summary::{money, KPI_FORMULAS};
+use super::story;
+use super::summary::{money, pct, KPI_FORMULAS};
+use super::table::fixed;
 use crate::analyse::allocation::ALL_REQUIRED;
 use crate::analyse::gates::GateStatus;
 use crate::analyse::Analysis;
@@ -38,13 +42,6 @@ pub fn esc(text: &str) -> String {
     out
 }
 
-/// A percentage to one decimal, never "-0.0%" (an empty sum is −0 in Rust).
-fn pct(x: Option<f64>) -> String {
-    x.map_or("n/a".into(), |v| {
-        format!("{:.1}%", (v * 10.0).round() / 10.0 + 0.0)
-    })
-}
-
 fn date(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
         .map(|t| t.format("%Y-%m-%d").to_string())
@@ -58,6 +55,17 @@ body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans",
 main { max-width: 1240px; margin: 0 auto; padding: 24px 28px 48px; }
 h1 { font-size: 30px; margin: 0 0 4px; }
 h2 { font-size: 22px; margin: 40px 0 10px; padding-top: 8px; border-top: 2px solid #0072B2; }
+.story { display: grid; grid-template-columns: minmax(0, 5fr) minmax(0, 6fr); gap: 20px;
+  align-items: start; margin: 8px 0 0; }
+.story .total { font-size: 34px; font-weight: 700; font-variant-numeric: tabular-nums; }
+.story .change { font-size: 19px; font-weight: 600; margin: 4px 0 10px; }
+.story .up { color: #8a3200; }
+.story .down { color: #00583f; }
+.story p { margin: 6px 0; }
+.story figure { margin: 0; }
+.story h3 { margin: 14px 0 4px; }
+p.basis { background: #f0f4f8; padding: 6px 10px; border-radius: 4px; font-size: 14px; }
+.scroll { overflow-x: auto; }
 h3 { font-size: 17px; margin: 24px 0 8px; }
 p.meta, p.hint { color: #555; margin: 4px 0 12px; }
 nav { margin: 12px 0 0; font-size: 14px; }
@@ -79,7 +87,7 @@ tbody tr:nth-child(even) { background: #fafafa; }
 th.num { text-align: right; }
 td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
 td.code { white-space: nowrap; }
-td.id { overflow-wrap: anywhere; min-width: 21ch; }
+td.id { overflow-wrap: anywhere; min-width: 16ch; }
 figure { margin: 16px 0; }
 figure img { width: 100%; max-width: 1200px; height: auto; border: 1px solid #e4e4e4; }
 figcaption { font-size: 13px; color: #555; }
@@ -117,9 +125,10 @@ impl Col {
     }
 }
 
-/// A table: header cells and rows of plain text, escaped here.
+/// A table: header cells and rows of plain text, escaped here. It scrolls sideways inside
+/// its box rather than widening the page, whatever the data's longest id.
 fn table(out: &mut String, columns: &[(&str, Col)], rows: &[Vec<String>]) {
-    out.push_str("<table>\n<thead><tr>");
+    out.push_str("<div class=\"scroll\"><table>\n<thead><tr>");
     for (name, col) in columns {
         let _ = write!(out, "<th{}>{}</th>", col.class(), esc(name));
     }
@@ -132,7 +141,7 @@ fn table(out: &mut String, columns: &[(&str, Col)], rows: &[Vec<String>]) {
         }
         out.push_str("</tr>\n");
     }
-    out.push_str("</tbody>\n</table>\n");
+    out.push_str("</tbody>\n</table></div>\n");
 }
 
 fn para(out: &mut String, class: &str, text: &str) {
@@ -171,7 +180,7 @@ fn more_rows(out: &mut String, shown: usize, total: usize, csv: &str) {
     }
 }
 
-fn finding_rows(findings: &[&Finding]) -> Vec<Vec<String>> {
+fn finding_rows(a: &Analysis, findings: &[&Finding]) -> Vec<Vec<String>> {
     findings
         .iter()
         .enumerate()
@@ -185,11 +194,13 @@ fn finding_rows(findings: &[&Finding]) -> Vec<Vec<String>> {
                     .clone()
                     .or_else(|| f.service.clone())
                     .unwrap_or_default(),
-                f.account_id.clone().unwrap_or_default(),
+                f.account_id
+                    .as_deref()
+                    .map_or(String::new(), |id| story::account(a, id)),
                 f.current.clone(),
                 f.recommendation.clone(),
                 f.confidence.as_str().to_string(),
-                if f.counted { "yes" } else { "no" }.to_string(),
+                a.counted_reason(f),
             ]
         })
         .collect()
@@ -202,18 +213,91 @@ fn finding_columns(cur: &str) -> Vec<(String, Col)> {
         ("Category".into(), Col::Code),
         ("Rule".into(), Col::Code),
         ("Resource".into(), Col::Id),
-        ("Account".into(), Col::Code),
+        ("Account".into(), Col::Id),
         ("Now".into(), Col::Text),
         ("Recommendation".into(), Col::Text),
         ("Confidence".into(), Col::Code),
-        ("Counted".into(), Col::Code),
+        ("Counted in the total".into(), Col::Text),
     ]
 }
 
-fn findings_table(out: &mut String, cur: &str, findings: &[&Finding]) {
-    let columns = finding_columns(cur);
+fn findings_table(out: &mut String, a: &Analysis, findings: &[&Finding]) {
+    let columns = finding_columns(&a.currency);
     let columns: Vec<(&str, Col)> = columns.iter().map(|(n, c)| (n.as_str(), *c)).collect();
-    table(out, &columns, &finding_rows(findings));
+    table(out, &columns, &finding_rows(a, findings));
+}
+
+/// One of the story's tables.
+fn story_table(out: &mut String, rows: &story::Rows) {
+    let columns: Vec<(&str, Col)> = rows
+        .columns
+        .iter()
+        .zip(&rows.numeric)
+        .map(|(name, numeric)| (name.as_str(), if *numeric { Col::Num } else { Col::Id }))
+        .collect();
+    table(out, &columns, &rows.rows);
+}
+
+/// The first screen: what a finance reader needs in 30 seconds.
+fn story_section(out: &mut String, a: &Analysis, charts: &[(&str, Vec<u8>)]) {
+    para(out, "basis", &story::basis(a));
+    out.push_str("<section class=\"story\" id=\"story\">\n<div>\n");
+    let _ = writeln!(out, "<div class=\"total\">{}</div>", esc(&story::total(a)));
+    if let Some(change) = story::change(a) {
+        let direction = match a.trends.change {
+            Some(c) if c > 0.0 => " up",
+            Some(c) if c < 0.0 => " down",
+            _ => "",
+        };
+        let _ = writeln!(
+            out,
+            "<div class=\"change{direction}\">{}</div>",
+            esc(&change)
+        );
+    } else {
+        para(out, "hint", "No previous period to compare with yet.");
+    }
+    if let Some(forecast) = story::forecast(a) {
+        let _ = writeln!(out, "<p><strong>{}</strong></p>", esc(&forecast));
+    }
+    let _ = writeln!(out, "<p>{}</p>", esc(&story::savings(a)));
+    if let Some(gates) = story::gates(a) {
+        let class = if gates.contains("breached") {
+            "breached"
+        } else {
+            "ok"
+        };
+        let _ = writeln!(
+            out,
+            "<p><span class=\"badge {class}\">{}</span></p>",
+            esc(&gates)
+        );
+    }
+    out.push_str("</div>\n<div>\n");
+    figure(
+        out,
+        charts,
+        charts::MONTHLY_TREND,
+        "Effective cost per month, the months seen so far",
+    );
+    out.push_str("</div>\n</section>\n");
+    if let Some(rows) = story::drivers(a) {
+        let _ = writeln!(out, "<h3>What moved the cost</h3>");
+        story_table(out, &rows);
+    }
+    let _ = writeln!(out, "<h3>First actions</h3>");
+    match story::actions(a) {
+        Some(rows) => story_table(out, &rows),
+        None => para(
+            out,
+            "hint",
+            &format!(
+                "No counted finding saves {} {} a month or more.",
+                money(a.min_saving),
+                a.currency
+            ),
+        ),
+    }
 }
 
 fn card(out: &mut String, label: &str, value: &str, unit: &str) {
@@ -230,28 +314,6 @@ fn headline(out: &mut String, a: &Analysis) {
     let cur = &a.currency;
     heading(out, "headline", "Headline figures");
     out.push_str("<div class=\"cards\">\n");
-    card(
-        out,
-        "Effective cost (amortised)",
-        &money(a.totals.effective),
-        cur,
-    );
-    card(out, "Billed cost (invoice)", &money(a.totals.billed), cur);
-    card(out, "List cost (on-demand)", &money(a.totals.list), cur);
-    if let Some(g) = a.trends.mom_growth_pct {
-        card(
-            out,
-            &format!(
-                "Change vs {}",
-                a.trends
-                    .previous_label
-                    .as_deref()
-                    .unwrap_or("previous month")
-            ),
-            &format!("{g:+.1}%"),
-            "",
-        );
-    }
     card(
         out,
         "Potential savings per month",
@@ -296,7 +358,7 @@ fn headline(out: &mut String, a: &Analysis) {
                 format!("<span class=\"badge breached\">{breached} breached</span>")
             }
         );
-        out.push_str("<table>\n<thead><tr><th>Gate</th><th class=\"num\">Value</th><th class=\"num\">Threshold</th><th>Status</th></tr></thead>\n<tbody>\n");
+        out.push_str("<div class=\"scroll\"><table>\n<thead><tr><th>Gate</th><th class=\"num\">Value</th><th class=\"num\">Threshold</th><th>Status</th></tr></thead>\n<tbody>\n");
         for g in &a.gates {
             let (class, status) = match g.status {
                 GateStatus::Ok => ("ok", "ok"),
@@ -307,30 +369,34 @@ fn headline(out: &mut String, a: &Analysis) {
                 out,
                 "<tr><td><code>{}</code></td><td class=\"num\">{}</td><td class=\"num\">{}</td><td><span class=\"badge {class}\">{status}</span></td></tr>",
                 esc(g.name),
-                esc(&g.value.map_or("n/a".into(), |v| format!("{v:.2}"))),
+                esc(&g.value.map_or("n/a".into(), |v| fixed(v, 2))),
                 esc(&format!("{}", g.threshold)),
             );
         }
-        out.push_str("</tbody>\n</table>\n");
+        out.push_str("</tbody>\n</table></div>\n");
     }
 }
 
 fn top_findings(out: &mut String, a: &Analysis) {
     heading(out, "top-findings", "Top 10 findings");
+    let below = a.findings.len() - a.actionable().count();
     para(
         out,
         "hint",
         &format!(
-            "Ranked by estimated saving per month (730 hours). {} findings in all, in findings.csv; \
-             where findings overlap on one resource only the largest counts in the total.",
-            a.findings.len()
+            "Ranked by estimated saving per month (730 hours). {} findings in all, in findings.csv, \
+             {below} of them saving less than {} {} a month (not listed here); where findings \
+             overlap on one resource only the largest counts in the total.",
+            a.findings.len(),
+            money(a.min_saving),
+            a.currency
         ),
     );
-    let top: Vec<&Finding> = a.findings.iter().take(10).collect();
+    let top: Vec<&Finding> = a.actionable().take(10).collect();
     if top.is_empty() {
-        para(out, "hint", "No findings in the period.");
+        para(out, "hint", "No finding saves that much in the period.");
     } else {
-        findings_table(out, &a.currency, &top);
+        findings_table(out, a, &top);
     }
 }
 
@@ -376,6 +442,16 @@ fn savings(out: &mut String, a: &Analysis, charts: &[(&str, Vec<u8>)]) {
 fn costs(out: &mut String, a: &Analysis, charts: &[(&str, Vec<u8>)]) {
     let cur = &a.currency;
     heading(out, "costs", "Where the money goes");
+    para(
+        out,
+        "meta",
+        &format!(
+            "For reconciliation with the invoice: billed cost (what the invoice shows, before \
+             commitment fees are spread) {} {cur}; list cost (public on-demand prices) {} {cur}.",
+            money(a.totals.billed),
+            money(a.totals.list)
+        ),
+    );
     figure(
         out,
         charts,
@@ -571,6 +647,13 @@ fn allocation(out: &mut String, a: &Analysis, charts: &[(&str, Vec<u8>)]) {
     }
     if let Some(key) = &al.allocation_key {
         let _ = writeln!(out, "<h3>Showback by <code>{}</code></h3>", esc(key));
+        para(
+            out,
+            "hint",
+            "Allocated = direct cost (lines tagged with the value) + shared cost (the taggable \
+             cost without the key, split in proportion to direct cost). Budgets on a tag value \
+             are judged on this Allocated figure, so both tables give a team the same cost.",
+        );
         let rows: Vec<Vec<String>> = al
             .allocation
             .iter()
@@ -625,7 +708,7 @@ fn usage(out: &mut String, a: &Analysis) {
     para(out, "meta", &summary);
     if !list.is_empty() {
         let shown: Vec<&Finding> = list.iter().take(LONG_TABLE).copied().collect();
-        findings_table(out, &a.currency, &shown);
+        findings_table(out, a, &shown);
         more_rows(out, shown.len(), list.len(), "rightsizing.csv");
     }
 }
@@ -747,8 +830,8 @@ fn rate(out: &mut String, a: &Analysis, charts: &[(&str, Vec<u8>)]) {
                     money(s.upfront),
                     money(s.monthly_saving),
                     format!("{:.1}", s.payback_months),
-                    format!("{:.1}%", s.utilization_pct),
-                    format!("{:.1}%", s.break_even_utilization_pct),
+                    pct(Some(s.utilization_pct)),
+                    pct(Some(s.break_even_utilization_pct)),
                 ]
             })
             .collect();
@@ -807,7 +890,7 @@ fn rate(out: &mut String, a: &Analysis, charts: &[(&str, Vec<u8>)]) {
     if !spot.is_empty() {
         let _ = writeln!(out, "<h3>Spot candidates</h3>");
         let shown: Vec<&Finding> = spot.iter().take(10).copied().collect();
-        findings_table(out, cur, &shown);
+        findings_table(out, a, &shown);
         more_rows(out, shown.len(), spot.len(), "spot.csv");
     }
 }
@@ -820,16 +903,9 @@ fn trends(out: &mut String, a: &Analysis) {
     para(
         out,
         "meta",
-        &match (t.previous_total, t.mom_growth_pct) {
-            (Some(p), Some(g)) => format!(
-                "{} {cur} this period against {} {cur} in {previous}: {g:+.1}%.",
-                money(t.current_total),
-                money(p)
-            ),
-            _ => format!(
-                "{} {cur} this period; no previous month to compare with.",
-                money(t.current_total)
-            ),
+        &match story::change(a) {
+            Some(change) => format!("{}: {change}.", story::total(a)),
+            None => format!("{}; no previous period to compare with.", story::total(a)),
         },
     );
     if !t.changes.is_empty() {
@@ -903,6 +979,13 @@ fn budgets(out: &mut String, a: &Analysis) {
         para(out, "hint", "No budgets configured.");
         return;
     }
+    para(
+        out,
+        "hint",
+        "An account's budget is judged on the account's effective cost; a tag value's on what \
+         the showback allocates to it (direct, plus shared cost where the policy shares it). A partial month \
+         is judged on its run-rate forecast.",
+    );
     let rows: Vec<Vec<String>> = a
         .budgets
         .iter()
@@ -913,7 +996,7 @@ fn budgets(out: &mut String, a: &Analysis) {
                 money(b.amount),
                 money(b.actual),
                 money(b.forecast),
-                format!("{:.0}%", b.used_pct),
+                format!("{}%", fixed(b.used_pct, 0)),
                 b.status.as_str().to_string(),
             ]
         })
@@ -946,7 +1029,7 @@ fn formulas(out: &mut String, a: &Analysis) {
         "spot_spend" => money(k.spot_spend),
         _ => String::new(),
     };
-    out.push_str("<table>\n<thead><tr><th>KPI</th><th class=\"num\">Value</th><th>Formula</th></tr></thead>\n<tbody>\n");
+    out.push_str("<div class=\"scroll\"><table>\n<thead><tr><th>KPI</th><th class=\"num\">Value</th><th>Formula</th></tr></thead>\n<tbody>\n");
     for (name, formula) in KPI_FORMULAS {
         let _ = writeln!(
             out,
@@ -956,7 +1039,7 @@ fn formulas(out: &mut String, a: &Analysis) {
             esc(formula)
         );
     }
-    out.push_str("</tbody>\n</table>\n");
+    out.push_str("</tbody>\n</table></div>\n");
     para(
         out,
         "hint",
@@ -1001,6 +1084,7 @@ pub fn render(a: &Analysis, charts: &[(&str, Vec<u8>)]) -> String {
     }
     meta.push('.');
     para(&mut out, "meta", &meta);
+    story_section(&mut out, a, charts);
     out.push_str(
         "<nav><a href=\"#headline\">Headline</a><a href=\"#top-findings\">Top findings</a>\
          <a href=\"#savings\">Savings</a><a href=\"#costs\">Costs</a><a href=\"#allocation\">Allocation</a>\
@@ -1084,6 +1168,14 @@ mod tests {
             assert!(html.contains(&esc(formula)), "{name}'s formula");
         }
         assert!(html.contains("1,790.00"), "money with separators");
+        // No table widens the page, whatever its longest id: each scrolls in its own box, and
+        // id columns (resources, accounts) may break anywhere.
+        assert_eq!(
+            html.matches("<table>").count(),
+            html.matches("<div class=\"scroll\"><table>").count()
+        );
+        assert!(STYLE.contains(".scroll { overflow-x: auto; }"));
+        assert!(html.contains("<th class=\"id\">Account</th>"));
         assert!(html.contains("idle-instance"));
         for external in [
             "http:", "https:", "src=\"//", "<link", "<script", "@import", "url(",

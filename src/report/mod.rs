@@ -14,12 +14,17 @@ pub mod charts;
 pub mod html;
 mod reconciliation;
 pub mod store;
+pub mod story;
 pub mod summary;
 pub mod table;
+pub mod xlsx;
 
 use std::path::{Path, PathBuf};
 
-use store::{FINDINGS_CSV, SUMMARY_JSON, SUMMARY_MD};
+use store::{
+    ALLOCATION_CSV, COMMITMENTS_CSV, COST_BY_SERVICE_AND_ACCOUNT_CSV, FINDINGS_CSV, SUMMARY_JSON,
+    SUMMARY_MD, TAG_COVERAGE_CSV,
+};
 use table::{write_csv, Cell};
 
 use crate::analyse::Analysis;
@@ -27,9 +32,25 @@ use crate::error::{ErrContext, Result};
 use crate::findings::{Category, Finding};
 use crate::output;
 
-fn write(dir: &Path, name: &str, header: &[&str], rows: &[Vec<Cell>]) -> Result<()> {
+/// A report table as data: the CSV file it is written to, its header and typed cells. The
+/// workbook takes its sheets from the same tables, so both hold the same figures.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    pub file: String,
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+/// The folder being written, and the tables written into it so far.
+struct Folder<'a> {
+    path: &'a Path,
+    tables: Vec<Table>,
+}
+
+/// Writes one table as `name` in the folder, and keeps it for the workbook.
+fn write(dir: &mut Folder, name: &str, header: &[&str], rows: &[Vec<Cell>]) -> Result<()> {
     let started = std::time::Instant::now();
-    let path = dir.join(name);
+    let path = dir.path.join(name);
     let file =
         std::fs::File::create(&path).err_context(|| format!("{}: creating", path.display()))?;
     let mut out = std::io::BufWriter::new(file);
@@ -41,12 +62,17 @@ fn write(dir: &Path, name: &str, header: &[&str], rows: &[Vec<Cell>]) -> Result<
         elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
         "report writer"
     );
+    dir.tables.push(Table {
+        file: name.to_string(),
+        header: header.iter().map(|h| h.to_string()).collect(),
+        rows: rows.to_vec(),
+    });
     Ok(())
 }
 
-/// A money cell: exact amounts with every digit, estimates at f64's full precision.
-fn money(x: impl Into<Cell>) -> Cell {
-    x.into()
+/// A money cell, written to the cent: an exact amount from the bill, or an estimate.
+fn money(x: impl table::Amount) -> Cell {
+    x.cell()
 }
 
 fn finding_cells(f: &Finding) -> Vec<Cell> {
@@ -96,7 +122,7 @@ pub const FINDING_COLUMNS: [&str; 19] = [
 ];
 
 /// Every CSV of the report.
-fn write_tables(a: &Analysis, dir: &Path) -> Result<()> {
+fn write_tables(a: &Analysis, dir: &mut Folder) -> Result<()> {
     let cur = || Cell::text(&a.currency);
     write(
         dir,
@@ -116,7 +142,7 @@ fn write_tables(a: &Analysis, dir: &Path) -> Result<()> {
                 vec![
                     Cell::text(&s.service),
                     money(s.cost),
-                    Cell::Number(s.share_pct),
+                    Cell::Percent(s.share_pct),
                     Cell::text(s.rules.join("; ")),
                     Cell::Integer(s.findings as i64),
                     money(s.monthly_saving),
@@ -173,6 +199,33 @@ fn write_tables(a: &Analysis, dir: &Path) -> Result<()> {
             })
             .collect::<Vec<_>>(),
     )?;
+    write(
+        dir,
+        COST_BY_SERVICE_AND_ACCOUNT_CSV,
+        &[
+            "service",
+            "account_id",
+            "account_name",
+            "billed_cost",
+            "effective_cost",
+            "list_cost",
+            "currency",
+        ],
+        &a.by_service_account
+            .iter()
+            .map(|l| {
+                vec![
+                    Cell::text(&l.service),
+                    Cell::text(&l.account),
+                    Cell::opt_text(&l.account_name),
+                    money(l.billed),
+                    money(l.effective),
+                    money(l.list),
+                    cur(),
+                ]
+            })
+            .collect::<Vec<_>>(),
+    )?;
     let mut daily = a.daily.clone();
     daily.sort_by(|x, y| {
         x.day
@@ -206,7 +259,7 @@ fn write_tables(a: &Analysis, dir: &Path) -> Result<()> {
     let al = &a.allocation;
     write(
         dir,
-        "tag_coverage.csv",
+        TAG_COVERAGE_CSV,
         &[
             "scope",
             "scope_value",
@@ -226,7 +279,7 @@ fn write_tables(a: &Analysis, dir: &Path) -> Result<()> {
                     Cell::text(&c.key),
                     money(c.compliant_cost),
                     money(c.taggable_cost),
-                    Cell::opt_number(c.coverage_pct),
+                    Cell::opt_percent(c.coverage_pct),
                     if c.scope == "total" {
                         money(al.untaggable_cost)
                     } else {
@@ -297,7 +350,7 @@ fn write_tables(a: &Analysis, dir: &Path) -> Result<()> {
     )?;
     write(
         dir,
-        "allocation.csv",
+        ALLOCATION_CSV,
         &[
             "allocation_key",
             "value",
@@ -429,7 +482,7 @@ fn write_tables(a: &Analysis, dir: &Path) -> Result<()> {
                     money(c.previous),
                     money(c.current),
                     money(c.change),
-                    Cell::opt_number(c.change_pct),
+                    Cell::opt_percent(c.change_pct),
                     cur(),
                 ]
             })
@@ -450,7 +503,7 @@ fn write_tables(a: &Analysis, dir: &Path) -> Result<()> {
                     money(b.amount),
                     money(b.actual),
                     money(b.forecast),
-                    money(b.used_pct),
+                    Cell::Percent(b.used_pct),
                     Cell::text(b.status.as_str()),
                     cur(),
                 ]
@@ -459,7 +512,7 @@ fn write_tables(a: &Analysis, dir: &Path) -> Result<()> {
     )
 }
 
-fn write_commitments(a: &Analysis, dir: &Path) -> Result<()> {
+fn write_commitments(a: &Analysis, dir: &mut Folder) -> Result<()> {
     let header = [
         "record",
         "commitment",
@@ -508,7 +561,7 @@ fn write_commitments(a: &Analysis, dir: &Path) -> Result<()> {
                 )),
                 money(c.used_cost),
                 money(c.unused_cost),
-                Cell::opt_number(c.utilization_pct),
+                Cell::opt_percent(c.utilization_pct),
                 c.end.map_or(Cell::Empty, Cell::Date),
             ];
             row.extend(empty(header.len() - row.len() - 1));
@@ -531,14 +584,15 @@ fn write_commitments(a: &Analysis, dir: &Path) -> Result<()> {
             Cell::text(&s.scope),
             Cell::Empty,
             Cell::Empty,
-            Cell::Number(s.utilization_pct),
+            Cell::Percent(s.utilization_pct),
             Cell::Empty,
             Cell::Integer(i64::from(s.term_years)),
             Cell::text(s.payment.label()),
-            Cell::Number(s.discount_pct),
+            Cell::Percent(s.discount_pct),
             Cell::text(s.discount_source.label()),
-            money(s.hourly_commitment),
-            money(s.on_demand_per_hour),
+            // Rates per hour keep 4 decimals (0.0116 USD/h is no 0.01).
+            Cell::Number(s.hourly_commitment),
+            Cell::Number(s.on_demand_per_hour),
             quantity.map_or(Cell::Empty, |q| Cell::Integer(i64::from(q.count))),
             quantity.map_or(Cell::Empty, |q| Cell::text(&q.instance_type)),
             Cell::opt_number(quantity.and_then(|q| q.normalized_units)),
@@ -546,15 +600,15 @@ fn write_commitments(a: &Analysis, dir: &Path) -> Result<()> {
             money(s.monthly_recurring),
             money(s.monthly_saving),
             Cell::Number(s.payback_months),
-            Cell::Number(s.coverage_pct),
-            Cell::Number(s.break_even_utilization_pct),
+            Cell::Percent(s.coverage_pct),
+            Cell::Percent(s.break_even_utilization_pct),
             Cell::Number(s.lookback_hours as f64 / 24.0),
             Cell::Bool(s.approximate),
             Cell::Bool(s.counted),
             cur(),
         ]
     }));
-    write(dir, "commitments.csv", &header, &rows)
+    write(dir, COMMITMENTS_CSV, &header, &rows)
 }
 
 /// Writes the whole report folder `<out_dir>/<period label>/` atomically; returns its path.
@@ -564,9 +618,16 @@ pub fn write_report(a: &Analysis, out_dir: &Path) -> Result<PathBuf> {
         let _span = tracing::info_span!("report").entered();
         let started = std::time::Instant::now();
         let ms = |since: std::time::Instant| since.elapsed().as_millis() as u64;
-        write_tables(a, dir)?;
-        reconciliation::write(a, dir)?;
+        let mut folder = Folder {
+            path: dir,
+            tables: Vec::new(),
+        };
+        write_tables(a, &mut folder)?;
+        reconciliation::write(a, &mut folder)?;
         tracing::info!(elapsed_ms = ms(started), "CSV files written");
+        let step = std::time::Instant::now();
+        xlsx::write(&dir.join(xlsx::REPORT_XLSX), a, &folder.tables)?;
+        tracing::info!(elapsed_ms = ms(step), "report.xlsx written");
         let step = std::time::Instant::now();
         let json = summary::to_json(a);
         std::fs::write(dir.join(SUMMARY_JSON), json)

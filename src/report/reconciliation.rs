@@ -3,8 +3,6 @@
 //! difference and a flag where they are a cent or more apart (see
 //! [`crate::analyse::reconcile`]). Without invoices in the input it holds the header only.
 
-use std::path::Path;
-
 use super::table::Cell;
 use crate::analyse::Analysis;
 use crate::error::Result;
@@ -25,7 +23,7 @@ const HEADER: [&str; 10] = [
     "flagged",
 ];
 
-pub fn write(a: &Analysis, dir: &Path) -> Result<()> {
+pub(super) fn write(a: &Analysis, dir: &mut super::Folder) -> Result<()> {
     let rows: Vec<Vec<Cell>> = a
         .focus
         .reconciliation
@@ -37,9 +35,9 @@ pub fn write(a: &Analysis, dir: &Path) -> Result<()> {
                 Cell::opt_text(&r.period_end.map(iso_timestamp)),
                 Cell::opt_text(&r.period_status),
                 Cell::text(&r.invoice_ids),
-                r.invoiced.into(),
-                r.lines.into(),
-                r.difference.into(),
+                Cell::Money(r.invoiced),
+                Cell::Money(r.lines),
+                Cell::Money(r.difference),
                 Cell::text(&r.currency),
                 Cell::Bool(r.flagged),
             ]

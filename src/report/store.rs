@@ -14,16 +14,21 @@ use crate::report::summary::Summary;
 pub const FINDINGS_CSV: &str = "findings.csv";
 pub const SUMMARY_JSON: &str = "summary.json";
 pub const SUMMARY_MD: &str = "summary.md";
+pub const ALLOCATION_CSV: &str = "allocation.csv";
+pub const COMMITMENTS_CSV: &str = "commitments.csv";
+pub const TAG_COVERAGE_CSV: &str = "tag_coverage.csv";
+pub const COST_BY_SERVICE_AND_ACCOUNT_CSV: &str = "cost_by_service_and_account.csv";
 
 /// The folder a period's report is written to.
 pub fn report_dir(out_dir: &Path, period: &Period) -> PathBuf {
     out_dir.join(&period.label)
 }
 
-/// The report to compare with: the previous calendar month's, else the latest earlier one in
-/// `out_dir`; its label and the path of its findings.
+/// The report to compare with: the previous period's (like for like: see
+/// [`Period::previous`]), else the latest earlier one in `out_dir`; its label and the path of
+/// its findings.
 fn previous_report(out_dir: &Path, period: &Period) -> Option<(String, PathBuf)> {
-    let previous = period.previous_month().label;
+    let previous = period.previous().label;
     let direct = out_dir.join(&previous).join(FINDINGS_CSV);
     if direct.exists() {
         return Some((previous, direct));
@@ -160,39 +165,53 @@ fn read_findings(path: &Path, warnings: &mut Vec<String>) -> Vec<PreviousFinding
     findings
 }
 
-/// The previous month's figures from its `summary.json` in the output folder, if there is one
-/// and it can be trusted: the month it says, the same currency as this run (`currency`),
-/// finite figures below [`PLAUSIBLE_TOTAL`], and a total that is the sum of its services. What
-/// is refused is warned about and not compared with, so a damaged or tampered file never
-/// drives trends or gates.
+/// The summary of the report for `period` in `out_dir`, if there is one and it can be trusted
+/// (see [`check_previous`]); what is refused is warned about, `purpose` saying what for.
+fn trusted_summary(
+    out_dir: &Path,
+    period: &str,
+    currency: &str,
+    purpose: &str,
+    warnings: &mut Vec<String>,
+) -> Option<Summary> {
+    let path = out_dir.join(period).join(SUMMARY_JSON);
+    let text = std::fs::read_to_string(&path).ok()?;
+    let refuse = |problem: String| format!("{}: not used for {purpose}: {problem}", path.display());
+    let s = match serde_json::from_str::<Summary>(&text) {
+        Ok(s) => s,
+        Err(e) => {
+            warn(warnings, refuse(format!("unreadable ({e})")));
+            return None;
+        }
+    };
+    if let Err(problem) = check_previous(&s, period, currency) {
+        warn(warnings, refuse(problem));
+        return None;
+    }
+    Some(s)
+}
+
+/// The previous period's figures (like for like: see [`Period::previous`]) from its
+/// `summary.json` in the output folder, if there is one and it can be trusted: the period it
+/// says, the same currency as this run (`currency`), finite figures below [`PLAUSIBLE_TOTAL`],
+/// and a total that is the sum of its services. What is refused is warned about and not
+/// compared with, so a damaged or tampered file never drives trends or gates.
 pub fn previous_month(
     out_dir: &Path,
     period: &Period,
     currency: &str,
 ) -> (Option<PreviousMonth>, Vec<String>) {
-    let previous = period.previous_month();
-    let path = report_dir(out_dir, &previous).join(SUMMARY_JSON);
+    let previous = period.previous();
     let mut warnings = Vec::new();
-    let Ok(text) = std::fs::read_to_string(&path) else {
+    let Some(s) = trusted_summary(
+        out_dir,
+        &previous.label,
+        currency,
+        "the month-over-month comparison",
+        &mut warnings,
+    ) else {
         return (None, warnings);
     };
-    let refuse = |problem: String| {
-        format!(
-            "{}: not used for the month-over-month comparison: {problem}",
-            path.display()
-        )
-    };
-    let s = match serde_json::from_str::<Summary>(&text) {
-        Ok(s) => s,
-        Err(e) => {
-            warn(&mut warnings, refuse(format!("unreadable ({e})")));
-            return (None, warnings);
-        }
-    };
-    if let Err(problem) = check_previous(&s, &previous.label, currency) {
-        warn(&mut warnings, refuse(problem));
-        return (None, warnings);
-    }
     let month = PreviousMonth {
         label: s.period,
         total: s.totals.effective_cost.to_f64(),
@@ -206,8 +225,45 @@ pub fn previous_month(
             .into_iter()
             .map(|n| (n.name, n.effective_cost.to_f64()))
             .collect(),
+        by_pair: s
+            .by_service_account
+            .into_iter()
+            .map(|p| ((p.service, p.account), p.effective_cost.to_f64()))
+            .collect(),
     };
     (Some(month), warnings)
+}
+
+/// The effective cost of every earlier month with a trusted report in `out_dir` (folders
+/// named `YYYY-MM` before `period`), for the trend of the months seen so far; a report that
+/// cannot be trusted is warned about and left out.
+pub fn monthly_totals(
+    out_dir: &Path,
+    period: &Period,
+    currency: &str,
+) -> (Vec<(String, f64)>, Vec<String>) {
+    let mut warnings = Vec::new();
+    let Ok(entries) = std::fs::read_dir(out_dir) else {
+        return (Vec::new(), warnings);
+    };
+    let mut labels: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| {
+            Period::parse(name, chrono::NaiveDate::MIN).is_ok_and(|p| p.is_month())
+                && name.len() == 7
+                && name.as_str() < period.start_date().format("%Y-%m").to_string().as_str()
+        })
+        .collect();
+    labels.sort();
+    let totals = labels
+        .into_iter()
+        .filter_map(|label| {
+            let s = trusted_summary(out_dir, &label, currency, "the trend", &mut warnings)?;
+            Some((label, s.totals.effective_cost.to_f64()))
+        })
+        .collect();
+    (totals, warnings)
 }
 
 fn check_previous(s: &Summary, label: &str, currency: &str) -> std::result::Result<(), String> {

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
+use super::table::Amount;
 use crate::analyse::gates::Gate;
 use crate::analyse::Analysis;
 use crate::findings::Category;
@@ -14,6 +15,9 @@ use crate::period::iso_timestamp;
 
 /// Bumped when a key changes meaning or disappears.
 pub const SCHEMA_VERSION: u32 = 1;
+
+/// How many drivers of the change the report lists first.
+pub const DRIVERS: usize = 5;
 
 /// Where every KPI comes from, stated in the report so finance can reproduce it.
 pub const KPI_FORMULAS: [(&str, &str); 7] = [
@@ -75,9 +79,46 @@ pub struct Named {
 pub struct TrendSummary {
     pub previous_period: Option<String>,
     pub previous_effective_cost: Option<f64>,
+    /// This period's effective cost (a partial month's forecast) minus the previous period's.
+    #[serde(default)]
+    pub change: Option<f64>,
     pub mom_growth_pct: Option<f64>,
+    /// A partial month's run-rate forecast to its end.
+    #[serde(default)]
+    pub forecast: Option<f64>,
     pub anomalies: usize,
     pub anomaly_impact: f64,
+    /// The (service, account) pairs that moved the total most, largest change first.
+    #[serde(default)]
+    pub drivers: Vec<DriverSummary>,
+    /// The months seen so far, oldest first.
+    #[serde(default)]
+    pub months: Vec<MonthSummary>,
+}
+
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+pub struct DriverSummary {
+    pub service: String,
+    pub account: String,
+    pub previous: f64,
+    pub current: f64,
+    pub change: f64,
+}
+
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+pub struct MonthSummary {
+    pub month: String,
+    pub effective_cost: f64,
+    pub forecast: Option<f64>,
+    pub from_report: bool,
+}
+
+/// One service's effective cost in one account.
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+pub struct PairCost {
+    pub service: String,
+    pub account: String,
+    pub effective_cost: Money,
 }
 
 #[derive(Debug, Serialize, Deserialize, PartialEq)]
@@ -145,6 +186,9 @@ pub struct Summary {
     pub untaggable_cost: f64,
     pub by_service: Vec<Named>,
     pub by_account: Vec<Named>,
+    /// Per service and account: what next month's drivers are measured against.
+    #[serde(default)]
+    pub by_service_account: Vec<PairCost>,
     pub trends: TrendSummary,
     pub budgets: Vec<BudgetSummary>,
     pub gates: Vec<GateSummary>,
@@ -182,6 +226,10 @@ pub struct HistorySummary {
     pub open: usize,
     pub resolved: usize,
     pub resolved_monthly_saving: f64,
+    /// Gone since the previous report but not called resolved: its resource was not billed in
+    /// the compared range (the previous report is for another range).
+    #[serde(default)]
+    pub not_compared: usize,
     /// What was resolved since the previous report, largest saving first.
     pub resolved_findings: Vec<ResolvedSummary>,
     /// What of the previous report could not be read or trusted; absent before this existed.
@@ -252,12 +300,47 @@ pub fn build(a: &Analysis) -> Summary {
         untaggable_cost: a.allocation.untaggable_cost,
         by_service: named(&a.by_service),
         by_account: named(&a.by_account),
+        by_service_account: a
+            .by_service_account
+            .iter()
+            .map(|p| PairCost {
+                service: p.service.clone(),
+                account: p.account.clone(),
+                effective_cost: p.effective,
+            })
+            .collect(),
         trends: TrendSummary {
             previous_period: a.trends.previous_label.clone(),
             previous_effective_cost: a.trends.previous_total,
+            change: a.trends.change,
             mom_growth_pct: a.trends.mom_growth_pct,
+            forecast: a.trends.forecast,
             anomalies: a.trends.anomalies.len(),
             anomaly_impact: a.trends.anomalies.iter().map(|x| x.impact).sum(),
+            drivers: a
+                .trends
+                .drivers
+                .iter()
+                .take(DRIVERS)
+                .map(|d| DriverSummary {
+                    service: d.service.clone(),
+                    account: d.account.clone(),
+                    previous: d.previous,
+                    current: d.current,
+                    change: d.change,
+                })
+                .collect(),
+            months: a
+                .trends
+                .months
+                .iter()
+                .map(|m| MonthSummary {
+                    month: m.label.clone(),
+                    effective_cost: m.effective,
+                    forecast: m.forecast,
+                    from_report: m.from_report,
+                })
+                .collect(),
         },
         budgets: a
             .budgets
@@ -284,6 +367,7 @@ pub fn build(a: &Analysis) -> Summary {
             open: h.open,
             resolved: h.resolved.len(),
             resolved_monthly_saving: h.resolved_monthly_saving,
+            not_compared: h.not_compared,
             resolved_findings: h
                 .resolved
                 .iter()
@@ -324,16 +408,75 @@ fn focus_summary(focus: &crate::analyse::FocusReport) -> FocusSummary {
 }
 
 pub fn to_json(a: &Analysis) -> String {
-    serde_json::to_string_pretty(&build(a)).expect("the summary serialises") + "\n"
+    let mut out = Vec::new();
+    let mut json = serde_json::Serializer::with_formatter(
+        &mut out,
+        NoNegativeZero(serde_json::ser::PrettyFormatter::new()),
+    );
+    build(a)
+        .serialize(&mut json)
+        .expect("the summary serialises");
+    String::from_utf8(out).expect("JSON is UTF-8") + "\n"
 }
 
-fn pct(x: Option<f64>) -> String {
-    x.map_or("n/a".into(), |v| format!("{v:.1}%"))
+/// serde_json's pretty output with `-0.0` (an empty or cancelling sum) written as `0.0`: a
+/// signed zero means nothing in a report, and a script comparing the text with 0 trips on it.
+struct NoNegativeZero(serde_json::ser::PrettyFormatter<'static>);
+
+impl serde_json::ser::Formatter for NoNegativeZero {
+    fn write_f64<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        value: f64,
+    ) -> std::io::Result<()> {
+        self.0.write_f64(w, value + 0.0)
+    }
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_array(w)
+    }
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array(w)
+    }
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_array_value(w, first)
+    }
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array_value(w)
+    }
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object(w)
+    }
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object(w)
+    }
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_object_key(w, first)
+    }
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object_value(w)
+    }
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object_value(w)
+    }
 }
 
-/// Money with thousands separators and 2 decimals: `12,345.67`.
-/// An amount for a human file: rounded to the cent, thousands grouped (`1,234,567.89`);
-/// exact amounts are rounded exactly, estimates through f64.
+/// A percentage to one decimal, never "-0.0%" (an empty sum is −0 in Rust), or `n/a`.
+pub fn pct(x: Option<f64>) -> String {
+    x.map_or("n/a".into(), |v| {
+        format!("{:.1}%", (v * 10.0).round() / 10.0 + 0.0)
+    })
+}
+
+/// An amount for a human file: rounded to the cent as in the CSVs, thousands grouped
+/// (`1,234,567.89`); exact amounts are rounded exactly, estimates through their pico-units.
 pub fn money(x: impl Amount) -> String {
     let cents = x.in_cents();
     let (negative, whole) = match cents.strip_prefix('-') {
@@ -349,26 +492,6 @@ pub fn money(x: impl Amount) -> String {
         grouped.push(ch);
     }
     format!("{}{grouped}.{fraction}", if negative { "-" } else { "" })
-}
-
-/// What [`money`] shows: an exact [`Money`] or an f64 estimate.
-pub trait Amount {
-    /// The amount rounded half away from zero to two decimals, as `-1234.50`.
-    fn in_cents(&self) -> String;
-}
-
-impl Amount for Money {
-    fn in_cents(&self) -> String {
-        self.round_to(2)
-    }
-}
-
-impl Amount for f64 {
-    fn in_cents(&self) -> String {
-        let cents = (self.abs() * 100.0).round() as u64;
-        let sign = if *self < 0.0 && cents != 0 { "-" } else { "" };
-        format!("{sign}{}.{:02}", cents / 100, cents % 100)
-    }
 }
 
 /// Text from the data for summary.md, shown as the text it is in any markdown viewer, HTML
@@ -394,6 +517,70 @@ fn md(text: &str) -> String {
     out
 }
 
+/// A table of the story, its cells escaped.
+fn md_table(out: &mut String, rows: &super::story::Rows) {
+    let header: Vec<String> = rows.columns.iter().map(|c| md(c)).collect();
+    let align: Vec<&str> = rows
+        .numeric
+        .iter()
+        .map(|n| if *n { "---:" } else { "---" })
+        .collect();
+    let _ = writeln!(out, "| {} |\n|{}|", header.join(" | "), align.join("|"));
+    for row in &rows.rows {
+        let cells: Vec<String> = row.iter().map(|c| md(c)).collect();
+        let _ = writeln!(out, "| {} |", cells.join(" | "));
+    }
+}
+
+/// The first screen (see [`super::story`]) in markdown.
+fn story_markdown(out: &mut String, a: &Analysis) {
+    use super::story;
+    let _ = writeln!(out, "{}\n", md(&story::basis(a)));
+    let _ = write!(out, "**{}**", md(&story::total(a)));
+    match story::change(a) {
+        Some(change) => {
+            let _ = writeln!(out, ": **{}**.", md(&change));
+        }
+        None => {
+            let _ = writeln!(out, "; no previous period to compare with yet.");
+        }
+    }
+    if let Some(forecast) = story::forecast(a) {
+        let _ = writeln!(out, "\n{}.", md(&forecast));
+    }
+    let _ = writeln!(out, "\n{}.", md(&story::savings(a)));
+    if let Some(gates) = story::gates(a) {
+        let _ = writeln!(out, "\n{}.", md(&gates));
+    }
+    if let Some(rows) = story::drivers(a) {
+        let _ = writeln!(out, "\n## What moved the cost\n");
+        md_table(out, &rows);
+    }
+    if let Some(rows) = story::actions(a) {
+        let _ = writeln!(out, "\n## First actions\n");
+        md_table(out, &rows);
+    }
+    if a.trends.months.len() > 1 {
+        let _ = writeln!(
+            out,
+            "\n## Months so far\n\n| month | effective cost | |\n|---|---:|---|"
+        );
+        for m in &a.trends.months {
+            let note = match (m.forecast, m.from_report) {
+                (Some(f), _) => format!("so far; forecast {} to the month's end", money(f)),
+                (None, true) => "from that month's report".into(),
+                (None, false) => String::new(),
+            };
+            let _ = writeln!(
+                out,
+                "| {} | {} | {note} |",
+                md(&m.label),
+                money(m.effective)
+            );
+        }
+    }
+}
+
 pub fn to_markdown(a: &Analysis) -> String {
     let s = build(a);
     let c = &md(&a.currency);
@@ -404,32 +591,8 @@ pub fn to_markdown(a: &Analysis) -> String {
         s.period,
         if s.partial { " (partial)" } else { "" }
     );
-    let _ = writeln!(out, "| | |\n|---|---|");
-    let _ = writeln!(
-        out,
-        "| Effective cost (amortised) | {} {c} |",
-        money(s.totals.effective_cost)
-    );
-    let _ = writeln!(
-        out,
-        "| Billed cost (invoice) | {} {c} |",
-        money(s.totals.billed_cost)
-    );
-    let _ = writeln!(
-        out,
-        "| List cost (on-demand) | {} {c} |",
-        money(s.totals.list_cost)
-    );
-    if let Some(g) = s.trends.mom_growth_pct {
-        let _ = writeln!(
-            out,
-            "| Change vs {} | {g:+.1}% |",
-            s.trends
-                .previous_period
-                .as_deref()
-                .unwrap_or("previous month")
-        );
-    }
+    story_markdown(&mut out, a);
+    let _ = writeln!(out, "\n## Headline figures\n\n| | |\n|---|---|");
     let _ = writeln!(
         out,
         "| Potential savings per month | {} {c} |",
@@ -466,7 +629,7 @@ pub fn to_markdown(a: &Analysis) -> String {
             "\n## Policy gates\n\n| gate | value | threshold | status |\n|---|---|---|---|"
         );
         for g in &s.gates {
-            let value = g.value.map_or("n/a".into(), |v| format!("{v:.2}"));
+            let value = g.value.map_or("n/a".into(), |v| super::table::fixed(v, 2));
             let _ = writeln!(
                 out,
                 "| {} | {value} | {} | {} |",
@@ -478,7 +641,7 @@ pub fn to_markdown(a: &Analysis) -> String {
     }
 
     let _ = writeln!(out, "\n## Top 10 findings\n\n| saving / month | rule | resource | recommendation |\n|---:|---|---|---|");
-    for f in a.findings.iter().take(10) {
+    for f in a.actionable().take(10) {
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} |",
@@ -561,12 +724,12 @@ pub fn to_markdown(a: &Analysis) -> String {
         for b in &a.budgets {
             let _ = writeln!(
                 out,
-                "- {} ({}): {} of {} {c}, {:.0}% used, {}",
+                "- {} ({}): {} of {} {c}, {}% used, {}",
                 md(&b.name),
                 md(&b.scope),
                 money(b.forecast),
                 money(b.amount),
-                b.used_pct,
+                super::table::fixed(b.used_pct, 0),
                 b.status.as_str()
             );
         }
@@ -597,6 +760,20 @@ mod tests {
         assert_eq!(money(-0.004), "0.00");
         assert_eq!(money(-12.5), "-12.50");
         assert_eq!(money(999.999), "1,000.00");
+    }
+
+    #[test]
+    fn summary_json_never_holds_a_negative_zero() {
+        let mut a = crate::report::charts::fixture::analysis();
+        // An empty sum of credits is -0.0 in Rust.
+        a.savings.total_monthly = -0.0;
+        a.trends.previous_total = Some(-0.0);
+        let json = to_json(&a);
+        assert!(!json.contains("-0.0"), "{json}");
+        assert!(json.contains("\"total_monthly\": 0.0"), "{json}");
+        assert!(json.contains("\"previous_effective_cost\": 0.0"), "{json}");
+        // Still the pretty layout scripts and humans read.
+        assert!(json.starts_with("{\n  \"schema_version\": 1,\n"), "{json}");
     }
 
     #[test]

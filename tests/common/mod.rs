@@ -133,12 +133,13 @@ pub fn assert_same_files(a: &Path, b: &Path) {
     }
 }
 
-/// The Python with focus-data-toolkit, DuckDB and focus-validator, from `scripts/with-moto`.
+/// The Python with focus-data-toolkit, DuckDB, focus-validator and openpyxl, from
+/// `scripts/with-moto`.
 pub fn focus_python() -> String {
     std::env::var("COSTLENS_TEST_FOCUS_PYTHON").unwrap_or_else(|_| {
         panic!(
             "COSTLENS_TEST_FOCUS_PYTHON is not set: this test needs focus-data-toolkit, DuckDB \
-             and focus-validator; run it through scripts/with-moto, which installs them"
+             focus-validator or openpyxl; run it through scripts/with-moto, which installs them"
         )
     })
 }

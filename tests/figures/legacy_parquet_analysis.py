@@ -41,6 +41,14 @@ print("gp2 volumes, monthly saving, largest GB:", con.sql(f"""
       and coalesce(line_item_resource_id, '') <> ''
     group by all having sum(line_item_unblended_cost) > 0)
 """).fetchall())
+print("gp2 volumes, per-volume monthly saving rounded to the cent (as findings.csv), summed:", con.sql(f"""
+  select count(*), sum(round(s, 2)) from (
+    select line_item_resource_id, sum(line_item_unblended_cost) * 0.2 * 730 / 744 as s
+    from '{f}'
+    where line_item_line_item_type = 'Usage' and line_item_usage_type like '%EBS:VolumeUsage.gp2'
+      and coalesce(line_item_resource_id, '') <> ''
+    group by 1 having sum(line_item_unblended_cost) > 0)
+""").fetchall())
 print("idle EIPs, monthly saving:", con.sql(f"""
   select count(distinct line_item_resource_id), sum(line_item_unblended_cost) * 730 / 744
   from '{f}'
