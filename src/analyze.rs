@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use crate::analyse::{self, history, Analysis};
 use crate::aws::AwsOptions;
 use crate::config::Config;
-use crate::engine::{aggregates, frame, lines, validate};
+use crate::engine::{aggregates, frame, lines, rollup, validate};
 use crate::error::{Error, Result};
 use crate::findings::Finding;
 use crate::lock::Lock;
@@ -91,6 +91,76 @@ fn aggregation_pass(sources: &[import::Source]) -> frame::Pass {
     }
 }
 
+/// The lines' BilledCost per billing account, billing period and currency: what the
+/// invoices of the FOCUS Invoice Detail dataset are reconciled with. A scan of its own, run
+/// only when the input has invoices.
+fn invoiced_totals(lines: &lines::Lines) -> Result<Vec<analyse::reconcile::LineTotal>> {
+    let keys = [
+        schema::BILLING_ACCOUNT_ID,
+        schema::BILLING_PERIOD_START,
+        schema::BILLING_CURRENCY,
+    ];
+    let rows = lines.rows(&lines::Query {
+        keys: &keys,
+        attrs: &[],
+        facts: false,
+        grain: rollup::Grain::Span,
+        money: true,
+        sums: &[],
+        filter: &|_| None,
+        flags: &|_| Vec::new(),
+    })?;
+    let sums = rows
+        .group_by(keys.map(polars::prelude::col))
+        .agg([polars::prelude::col(schema::BILLED_COST).sum()])
+        .collect()
+        .map_err(|e| Error::Polars {
+            context: "summing the lines per billing account and period".into(),
+            source: e,
+        })?;
+    let accounts = frame::strings(&sums, schema::BILLING_ACCOUNT_ID)?;
+    let starts = frame::ints(&sums, schema::BILLING_PERIOD_START)?;
+    let currencies = frame::strings(&sums, schema::BILLING_CURRENCY)?;
+    let billed = frame::exact_money(&sums, schema::BILLED_COST)?;
+    Ok(accounts
+        .into_iter()
+        .zip(starts)
+        .zip(currencies)
+        .zip(billed)
+        .filter_map(|(((account, start), currency), billed)| {
+            Some(analyse::reconcile::LineTotal {
+                billing_account_id: account?,
+                period_start: start?,
+                currency: currency?,
+                billed,
+            })
+        })
+        .collect())
+}
+
+/// Each FOCUS input's file name, dataset and release, for summary.json.
+fn focus_files(sources: &[import::Source]) -> Vec<analyse::FocusFile> {
+    sources
+        .iter()
+        .filter_map(|s| {
+            let dataset = match s.format {
+                import::Format::FocusCsv | import::Format::FocusParquet => "cost and usage",
+                import::Format::FocusDataset(kind) => kind.dataset_name(),
+                _ => return None,
+            };
+            Some(analyse::FocusFile {
+                file: s
+                    .path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+                dataset: dataset.into(),
+                version: s.focus_version.map(|v| v.label().to_string()),
+            })
+        })
+        .collect()
+}
+
 /// Findings saved by `costlens fetch recommendations`.
 fn load_recommendations(path: &Path) -> Result<Vec<Finding>> {
     let text = std::fs::read_to_string(path).map_err(|e| match e.kind() {
@@ -160,6 +230,12 @@ pub fn run(request: &Request) -> Result<Outcome> {
         .unwrap_or_default();
     tracing::info!(period = %period.label, files = sources.len(), "analysing");
 
+    let line_totals = if dataset.supplements.invoices.is_empty() {
+        Vec::new()
+    } else {
+        invoiced_totals(&lines).map_err(explain)?
+    };
+
     // The run history: what of the previous report this run can call resolved. Against a
     // report for another range than the one compared with, only findings whose resource the
     // data bills in the compared range (one small query, before the lines go to the pass).
@@ -211,6 +287,9 @@ pub fn run(request: &Request) -> Result<Outcome> {
             utilization: utilization.as_deref(),
             previous_month: previous.as_ref(),
             external_findings,
+            supplements: Some(&dataset.supplements),
+            line_totals,
+            focus_versions: focus_files(&sources),
             no_resource_ids: Some(import::why_no_resource_ids(&sources)),
             report_months,
         },

@@ -65,7 +65,8 @@ pub enum Command {
     Inspect(InspectArgs),
     /// Rows, period, currency, cost totals, top services and accounts of billing files.
     Summary(SummaryArgs),
-    /// Write billing files as one canonical FOCUS dataset (.parquet or .csv by extension).
+    /// Write billing files as one FOCUS 1.2 CostAndUsage dataset (.parquet or .csv by
+    /// extension, or an export folder).
     Convert(ConvertArgs),
     /// Generate a realistic, deterministic AWS CUR 2.0 parquet for a fictional company, with
     /// every saving opportunity costlens looks for planted on purpose.
@@ -234,9 +235,15 @@ pub struct ConvertArgs {
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
 
-    /// Output file: .parquet (typed) or .csv (Tags as JSON). Written atomically.
+    /// Output: a .parquet (typed) or .csv file, or a folder (end it with /): an export folder
+    /// of parquet parts with a manifest per month (the layout of Cost Management's FOCUS
+    /// exports) and metadata.json. Written atomically; Tags as JSON text in every format.
     #[arg(long, short)]
     pub out: PathBuf,
+
+    /// FOCUS version of the output (1.2; 1.3 is not available yet).
+    #[arg(long, default_value = "1.2")]
+    pub focus_version: crate::convert::FocusTarget,
 
     #[command(flatten)]
     pub aws: AwsArgs,

@@ -107,45 +107,16 @@ pub struct TagKey {
     pub top_values: Vec<Named>,
 }
 
-/// The FOCUS version a file's columns show: the latest version whose new columns it has.
-fn focus_version(columns: &[String]) -> &'static str {
-    let has = |names: &[&str]| {
-        names
-            .iter()
-            .any(|n| columns.iter().any(|c| c.eq_ignore_ascii_case(n)))
-    };
-    if has(&["ServiceProviderName", "HostProviderName"]) {
-        "1.3"
-    } else if has(&[
-        "BillingAccountType",
-        "SubAccountType",
-        "InvoiceId",
-        "PricingCurrency",
-        "PricingCurrencyEffectiveCost",
-    ]) {
-        "1.2"
-    } else if has(&[
-        "CapacityReservationId",
-        "CommitmentDiscountQuantity",
-        "ServiceSubcategory",
-        "SkuMeter",
-        "SkuPriceDetails",
-    ]) {
-        "1.1"
-    } else {
-        "1.0"
-    }
-}
-
-fn version(format: Format, path: &std::path::Path) -> Result<String> {
-    Ok(match format {
-        Format::FocusCsv | Format::FocusParquet => {
-            focus_version(&import::columns_of(path)?).to_string()
-        }
+/// The release a file is in, as the importer detected it from its columns.
+fn version(source: &import::Source) -> String {
+    match source.format {
+        Format::FocusCsv | Format::FocusParquet => source
+            .focus_version
+            .map_or_else(String::new, |v| v.label().to_string()),
         Format::CurCsv | Format::CurParquet => "legacy".into(),
         Format::Cur2Parquet => "2.0".into(),
-        Format::CostExplorer => String::new(),
-    })
+        Format::FocusDataset(_) | Format::CostExplorer => String::new(),
+    }
 }
 
 fn day(ms: Option<i64>) -> Option<String> {
@@ -178,7 +149,7 @@ fn file_report(source: &import::Source) -> Result<FileReport> {
     )?
     .remove(0);
     Ok(FileReport {
-        version: version(source.format, &source.path)?,
+        version: version(source),
         lines: frame::ints(&df, "lines")?[0].map(|n| n as u64),
         first_day: day(frame::ints(&df, "start")?[0]),
         // The last charge ends at midnight after the last day with a charge.
@@ -686,22 +657,6 @@ fn replace_line(text: &str, prefix: &str, with: &str) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn names(list: &[&str]) -> Vec<String> {
-        list.iter().map(|s| s.to_string()).collect()
-    }
-
-    #[test]
-    fn focus_versions_from_the_columns_each_added() {
-        let base = ["BilledCost", "ChargePeriodStart", "EffectiveCost"];
-        assert_eq!(focus_version(&names(&base)), "1.0");
-        let v11 = [&base[..], &["SkuPriceDetails"]].concat();
-        assert_eq!(focus_version(&names(&v11)), "1.1");
-        let v12 = [&base[..], &["SkuPriceDetails", "invoiceid"]].concat();
-        assert_eq!(focus_version(&names(&v12)), "1.2");
-        let v13 = [&base[..], &["ServiceProviderName"]].concat();
-        assert_eq!(focus_version(&names(&v13)), "1.3");
-    }
 
     fn key(name: &str, coverage: f64) -> TagKey {
         TagKey {

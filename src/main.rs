@@ -167,7 +167,11 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         }
         Command::Convert(args) => {
             let dataset = load(&args.inputs, &args.aws)?;
-            let rows = convert::write(dataset.frame, &args.out)
+            let options = convert::Options {
+                version: args.focus_version,
+                billing_periods: &dataset.supplements.billing_periods,
+            };
+            let rows = convert::write_with(dataset.frame, &args.out, &options)
                 .map_err(|e| import::explain(&dataset.sources, e))?;
             tracing::info!(rows, out = %args.out.display(), "converted");
         }

@@ -67,6 +67,29 @@ pub const X_SPLIT_PARENT_RESOURCE_ID: &str = "x_SplitParentResourceId";
 pub const X_SPLIT_COST: &str = "x_SplitCost";
 /// The pod's or task's share of the parent instance's capacity that nothing used.
 pub const X_SPLIT_UNUSED_COST: &str = "x_SplitUnusedCost";
+/// The FOCUS version a line's file was written in (`1.2`); null for sources that are not FOCUS.
+pub const X_FOCUS_VERSION: &str = "x_FocusVersion";
+
+// FOCUS 1.2 columns costlens reads through but does not analyse: kept so that `convert`
+// writes them out again.
+pub const PUBLISHER_NAME: &str = "PublisherName";
+pub const INVOICE_ISSUER_NAME: &str = "InvoiceIssuerName";
+pub const INVOICE_ID: &str = "InvoiceId";
+pub const BILLING_ACCOUNT_TYPE: &str = "BillingAccountType";
+pub const SUB_ACCOUNT_TYPE: &str = "SubAccountType";
+pub const CHARGE_FREQUENCY: &str = "ChargeFrequency";
+pub const REGION_NAME: &str = "RegionName";
+pub const RESOURCE_NAME: &str = "ResourceName";
+pub const SKU_PRICE_ID: &str = "SkuPriceId";
+pub const COMMITMENT_DISCOUNT_NAME: &str = "CommitmentDiscountName";
+pub const COMMITMENT_DISCOUNT_QUANTITY: &str = "CommitmentDiscountQuantity";
+pub const COMMITMENT_DISCOUNT_UNIT: &str = "CommitmentDiscountUnit";
+pub const LIST_UNIT_PRICE: &str = "ListUnitPrice";
+pub const CONTRACTED_UNIT_PRICE: &str = "ContractedUnitPrice";
+pub const PRICING_CURRENCY: &str = "PricingCurrency";
+pub const PRICING_CURRENCY_CONTRACTED_UNIT_PRICE: &str = "PricingCurrencyContractedUnitPrice";
+pub const PRICING_CURRENCY_EFFECTIVE_COST: &str = "PricingCurrencyEffectiveCost";
+pub const PRICING_CURRENCY_LIST_UNIT_PRICE: &str = "PricingCurrencyListUnitPrice";
 
 /// Field names of one entry of the `Tags` list.
 pub const TAG_KEY: &str = "key";
@@ -169,6 +192,26 @@ pub const COLUMNS: &[Column] = &[
     column(X_SPLIT_PARENT_RESOURCE_ID, Kind::Text),
     column(X_SPLIT_COST, Kind::Money),
     column(X_SPLIT_UNUSED_COST, Kind::Money),
+    column(X_FOCUS_VERSION, Kind::Text),
+    column(PUBLISHER_NAME, Kind::Text),
+    column(INVOICE_ISSUER_NAME, Kind::Text),
+    column(INVOICE_ID, Kind::Text),
+    column(BILLING_ACCOUNT_TYPE, Kind::Text),
+    column(SUB_ACCOUNT_TYPE, Kind::Text),
+    column(CHARGE_FREQUENCY, Kind::Text),
+    column(REGION_NAME, Kind::Text),
+    column(RESOURCE_NAME, Kind::Text),
+    column(SKU_PRICE_ID, Kind::Text),
+    column(COMMITMENT_DISCOUNT_NAME, Kind::Text),
+    column(COMMITMENT_DISCOUNT_QUANTITY, Kind::Quantity),
+    column(COMMITMENT_DISCOUNT_UNIT, Kind::Text),
+    column(LIST_UNIT_PRICE, Kind::Quantity),
+    column(CONTRACTED_UNIT_PRICE, Kind::Quantity),
+    column(PRICING_CURRENCY, Kind::Text),
+    column(PRICING_CURRENCY_CONTRACTED_UNIT_PRICE, Kind::Quantity),
+    // Money in the pricing currency: never summed with the billing currency's.
+    column(PRICING_CURRENCY_EFFECTIVE_COST, Kind::Quantity),
+    column(PRICING_CURRENCY_LIST_UNIT_PRICE, Kind::Quantity),
 ];
 
 /// Money columns that every canonical line carries (FOCUS: not null).

@@ -224,7 +224,7 @@ fn oci_fixture_by_hand_and_the_rules_it_cannot_support() {
 
 /// The cost-and-usage file focus-data-toolkit writes for `provider` and FOCUS `version`.
 fn toolkit_month(provider: &str, version: &str, dir: &Path) -> PathBuf {
-    let toolkit = Path::new(&focus_python()).with_file_name("focus-toolkit");
+    let toolkit = focus_tool("focus-toolkit");
     let out = std::process::Command::new(toolkit)
         .args([
             "generate",

@@ -17,10 +17,12 @@
 pub mod allocation;
 pub mod budgets;
 pub mod containers;
+pub mod contracts;
 pub mod gates;
 pub mod history;
 mod network;
 pub mod rate;
+pub mod reconcile;
 pub mod review;
 pub mod sizing;
 mod storage;
@@ -33,6 +35,7 @@ use crate::engine::aggregates::Aggregates;
 use crate::engine::inventory;
 
 use crate::config::Config;
+use crate::engine::supplements::Supplements;
 use crate::findings::{Category, Finding, HOURS_PER_MONTH, SOURCE_COSTLENS};
 use crate::money::Money;
 use crate::period::Period;
@@ -128,11 +131,34 @@ pub struct Inputs<'a> {
     pub previous_month: Option<&'a trends::PreviousMonth>,
     /// Findings from elsewhere (AWS's own recommendations), reported beside costlens's.
     pub external_findings: Vec<Finding>,
+    /// The FOCUS datasets beside cost and usage (commitment terms, invoices, billing periods).
+    pub supplements: Option<&'a Supplements>,
+    /// The lines' BilledCost per billing account and period, to reconcile the invoices with.
+    pub line_totals: Vec<reconcile::LineTotal>,
+    /// Each FOCUS input file's name and release.
+    pub focus_versions: Vec<FocusFile>,
     /// Why the data names no resource and how to get resource ids, from the importers (which
     /// know the formats), for the note of a dataset without them.
     pub no_resource_ids: Option<String>,
     /// The effective cost of each earlier month that has a report, for the trend.
     pub report_months: Vec<(String, f64)>,
+}
+
+/// A FOCUS input file and the release its columns show.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FocusFile {
+    pub file: String,
+    /// `cost and usage`, `contract commitment`, `billing period` or `invoice detail`.
+    pub dataset: String,
+    /// None for the datasets beside cost and usage (their columns do not say).
+    pub version: Option<String>,
+}
+
+/// What the FOCUS inputs add to the report: their versions and the invoice reconciliation.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FocusReport {
+    pub files: Vec<FocusFile>,
+    pub reconciliation: Vec<reconcile::Row>,
 }
 
 #[derive(Debug, Clone)]
@@ -171,6 +197,7 @@ pub struct Analysis {
     /// Set by the caller, which reads the previous report.
     pub history: Option<history::History>,
     pub notes: Vec<String>,
+    pub focus: FocusReport,
 }
 
 impl Analysis {
@@ -520,7 +547,20 @@ pub fn run(aggs: &Aggregates, config: &Config, inputs: Inputs) -> Analysis {
         containers::analyse(aggs, &config.usage, &acted_on)
     });
     let actions = planned_actions(aggs, &resource_findings, &containers.removed);
-    let rate = timed("rate", || rate::analyse(aggs, &config.rate, &actions));
+    let mut rate = timed("rate", || rate::analyse(aggs, &config.rate, &actions));
+    let empty = Supplements::default();
+    let supplements = inputs.supplements.unwrap_or(&empty);
+    let contract = timed("contract commitments", || {
+        contracts::analyse(&supplements.commitments, aggs, &config.rate, &rate.findings)
+    });
+    rate.findings.extend(contract.findings);
+    rate.notes.extend(contract.notes);
+    let reconciliation = reconcile::reconcile(
+        &supplements.invoices,
+        &inputs.line_totals,
+        &supplements.billing_periods,
+        &aggs.period,
+    );
     let trends = timed("trends", || {
         trends::analyse(
             aggs,
@@ -643,6 +683,10 @@ pub fn run(aggs: &Aggregates, config: &Config, inputs: Inputs) -> Analysis {
         bill_coverage,
         history: None,
         notes,
+        focus: FocusReport {
+            files: inputs.focus_versions,
+            reconciliation,
+        },
     }
 }
 

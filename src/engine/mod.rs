@@ -14,6 +14,8 @@
 //! - [`kinds`] and [`classify`]: what each row is, decided from each provider's strings.
 //! - [`currency`]: the one currency a report is in.
 //! - [`inventory`]: per-instance views over the resource rows, shared by several analysers.
+//! - [`supplements`]: the FOCUS datasets beside cost and usage (commitment terms, invoices,
+//!   billing periods) as typed rows.
 //! - [`validate`]: what every line must have for a total to be right (currency, start).
 //! - [`frame`]: polars plumbing (one pass over several queries, time arithmetic, readers).
 //!
@@ -34,4 +36,5 @@ pub mod kinds;
 pub mod lines;
 mod policy;
 pub mod rollup;
+pub mod supplements;
 pub mod validate;

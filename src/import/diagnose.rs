@@ -139,7 +139,7 @@ fn rules(path: &Path, format: Format, file_schema: &Schema) -> Vec<(String, Rule
                     .map(|(_, n)| (n.clone(), Rule::Money)),
             );
         }
-        Format::CurCsv | Format::FocusCsv | Format::CostExplorer => {}
+        Format::CurCsv | Format::FocusCsv | Format::CostExplorer | Format::FocusDataset(_) => {}
     }
     out.retain(|(name, _)| file_schema.contains(name));
     out

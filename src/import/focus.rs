@@ -1,6 +1,9 @@
-//! FinOps Foundation FOCUS 1.0–1.2 exports (CSV or parquet) from any provider. Column names are
-//! already canonical; the work is in types: text money and timestamps in CSV, and `Tags` as a
-//! JSON object (or, in AWS's parquet export, a map).
+//! FinOps Foundation FOCUS 1.0–1.4 cost-and-usage exports (CSV or parquet) from any provider.
+//! Column names are already canonical; the work is in the version (detected from the columns
+//! and recorded on every line as `x_FocusVersion`), the 1.3/1.4 renames (ServiceProviderName
+//! and HostProviderName stand in for ProviderName and PublisherName), types (text money and
+//! timestamps in CSV, DECIMAL or floats in parquet, `Tags` as a JSON object or a map), and the
+//! columns costlens does not use, kept as `x_` text columns so `convert` writes them out again.
 
 use std::path::Path;
 
@@ -31,6 +34,133 @@ pub fn is_focus<'a>(mut names: impl Iterator<Item = &'a str>) -> bool {
     has_cost && has_period
 }
 
+/// A FOCUS release, as a file's columns show it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FocusVersion {
+    V1_0,
+    V1_1,
+    V1_2,
+    V1_3,
+    V1_4,
+}
+
+impl FocusVersion {
+    pub fn label(self) -> &'static str {
+        match self {
+            FocusVersion::V1_0 => "1.0",
+            FocusVersion::V1_1 => "1.1",
+            FocusVersion::V1_2 => "1.2",
+            FocusVersion::V1_3 => "1.3",
+            FocusVersion::V1_4 => "1.4",
+        }
+    }
+}
+
+/// Cost-and-usage columns each release added (FOCUS spec, `specification/columns` of each tag).
+const ADDED: &[(FocusVersion, &[&str])] = &[
+    (
+        FocusVersion::V1_1,
+        &[
+            "CapacityReservationId",
+            "CapacityReservationStatus",
+            "CommitmentDiscountQuantity",
+            "CommitmentDiscountUnit",
+            "ServiceSubcategory",
+            "SkuMeter",
+            "SkuPriceDetails",
+        ],
+    ),
+    (
+        FocusVersion::V1_2,
+        &[
+            "BillingAccountType",
+            "SubAccountType",
+            "InvoiceId",
+            "PricingCurrency",
+            "PricingCurrencyContractedUnitPrice",
+            "PricingCurrencyEffectiveCost",
+            "PricingCurrencyListUnitPrice",
+        ],
+    ),
+    (
+        FocusVersion::V1_3,
+        &[
+            "ServiceProviderName",
+            "HostProviderName",
+            "ContractApplied",
+            "AllocatedMethodId",
+            "AllocatedMethodDetails",
+            "AllocatedResourceId",
+            "AllocatedResourceName",
+            "AllocatedTags",
+        ],
+    ),
+    (
+        FocusVersion::V1_4,
+        &["InvoiceDetailId", "CommitmentProgramEligibilityDetails"],
+    ),
+];
+
+/// 1.3 added these as the successors of ProviderName and PublisherName, and 1.4 dropped the
+/// old names: a file without the old column is read through the new one.
+const SUCCESSORS: &[(&str, &str)] = &[
+    (schema::PROVIDER_NAME, "ServiceProviderName"),
+    (schema::PUBLISHER_NAME, "HostProviderName"),
+];
+
+fn has(names: &[String], wanted: &str) -> bool {
+    names.iter().any(|n| n.eq_ignore_ascii_case(wanted))
+}
+
+/// The release a cost-and-usage file was written in: the newest whose added columns it has
+/// (a 1.3 file without its deprecated ProviderName is 1.4).
+pub fn version_of(names: &[String]) -> FocusVersion {
+    let newest = ADDED
+        .iter()
+        .rev()
+        .find(|(_, added)| added.iter().any(|c| has(names, c)))
+        .map_or(FocusVersion::V1_0, |(version, _)| *version);
+    if newest == FocusVersion::V1_3 && !has(names, schema::PROVIDER_NAME) {
+        FocusVersion::V1_4
+    } else {
+        newest
+    }
+}
+
+/// The name a column costlens does not use keeps through `convert`: FOCUS custom columns
+/// start with `x_`, so others (a newer release's columns, a provider's own) get the prefix.
+pub fn extra_name(name: &str) -> String {
+    if name.len() >= 2 && name[..2].eq_ignore_ascii_case("x_") {
+        name.to_string()
+    } else {
+        format!("x_{name}")
+    }
+}
+
+/// The file's columns that match no canonical column, as (file name, kept name); two that
+/// would keep one name are an error.
+fn extra_columns(path: &Path, file_names: &[String]) -> Result<Vec<(String, String)>> {
+    let mut extras: Vec<(String, String)> = Vec::new();
+    for name in file_names {
+        if schema::COLUMNS
+            .iter()
+            .any(|c| c.name.eq_ignore_ascii_case(name))
+        {
+            continue;
+        }
+        let kept = extra_name(name);
+        if let Some((other, _)) = extras.iter().find(|(_, k)| k.eq_ignore_ascii_case(&kept)) {
+            return Err(Error::column(
+                path,
+                name.as_str(),
+                format!("'{other}' and '{name}' would both be kept as '{kept}'; keep one"),
+            ));
+        }
+        extras.push((name.clone(), kept));
+    }
+    Ok(extras)
+}
+
 /// File column name for each canonical column it has, matched case-insensitively (Athena
 /// lower-cases FOCUS names). Two file columns for one canonical column (`BilledCost` and
 /// `billedcost`) are an error: which one holds the figures would be a guess.
@@ -40,8 +170,19 @@ pub(super) fn match_columns(
 ) -> Result<Vec<(&'static schema::Column, String)>> {
     let mut matched = Vec::new();
     for c in schema::COLUMNS {
+        if c.name == schema::X_FOCUS_VERSION {
+            // Detected from the columns, never taken from a cell.
+            continue;
+        }
         let mut names = file_names.iter().filter(|n| n.eq_ignore_ascii_case(c.name));
         let Some(first) = names.next() else {
+            let successor = SUCCESSORS
+                .iter()
+                .filter(|(old, _)| *old == c.name)
+                .find_map(|(_, new)| file_names.iter().find(|n| n.eq_ignore_ascii_case(new)));
+            if let Some(successor) = successor {
+                matched.push((c, successor.clone()));
+            }
             continue;
         };
         if let Some(second) = names.next() {
@@ -62,14 +203,23 @@ fn check_required(path: &Path, matched: &[(&schema::Column, String)]) -> Result<
             return Err(Error::column(
                 path,
                 *required,
-                "required FOCUS column is missing",
+                "the columns match no FOCUS version (1.0 to 1.4): this mandatory \
+                 cost-and-usage column is missing",
             ));
         }
     }
     Ok(())
 }
 
-pub fn load_csv(path: &Path) -> Result<LazyFrame> {
+/// What a FOCUS cost-and-usage file was read as.
+pub struct Loaded {
+    pub frame: LazyFrame,
+    pub version: FocusVersion,
+    /// Columns kept beside the canonical ones, by their kept name, in file order.
+    pub extras: Vec<String>,
+}
+
+pub fn load_csv(path: &Path) -> Result<Loaded> {
     let df = text::read_all_text(path)?;
     let names: Vec<String> = df
         .get_column_names_owned()
@@ -78,6 +228,8 @@ pub fn load_csv(path: &Path) -> Result<LazyFrame> {
         .collect();
     let matched = match_columns(path, &names)?;
     check_required(path, &matched)?;
+    let version = version_of(&names);
+    let extras = extra_columns(path, &names)?;
     for (column, name) in &matched {
         match column.kind {
             Kind::Money => text::check_money(&df, path, name)?,
@@ -90,7 +242,10 @@ pub fn load_csv(path: &Path) -> Result<LazyFrame> {
             text::check_present(&df, path, name)?;
         }
     }
-    let projection = schema::project(|canonical| {
+    let mut projection = schema::project(|canonical| {
+        if canonical == schema::X_FOCUS_VERSION {
+            return Some(lit(version.label()));
+        }
         let Some((column, name)) = matched.iter().find(|(c, _)| c.name == canonical) else {
             return instance_type_from_details(canonical, &matched, |name: &str| col(name));
         };
@@ -103,13 +258,24 @@ pub fn load_csv(path: &Path) -> Result<LazyFrame> {
             Kind::Text => source,
         })
     });
-    materialize(df.lazy().select(projection), path)
+    projection.extend(
+        extras
+            .iter()
+            .map(|(name, kept)| schema::null_if_empty(col(name.as_str())).alias(kept.as_str())),
+    );
+    Ok(Loaded {
+        frame: materialize(df.lazy().select(projection), path)?,
+        version,
+        extras: extras.into_iter().map(|(_, kept)| kept).collect(),
+    })
 }
 
-pub fn load_parquet(path: &Path, scan: LazyFrame, file_schema: &Schema) -> Result<LazyFrame> {
+pub fn load_parquet(path: &Path, scan: LazyFrame, file_schema: &Schema) -> Result<Loaded> {
     let names: Vec<String> = file_schema.iter_names().map(|n| n.to_string()).collect();
     let matched = match_columns(path, &names)?;
     check_required(path, &matched)?;
+    let version = version_of(&names);
+    let extras = extra_columns(path, &names)?;
     let mut sources = Vec::with_capacity(matched.len());
     for (column, name) in &matched {
         let source = col(name.as_str());
@@ -140,20 +306,30 @@ pub fn load_parquet(path: &Path, scan: LazyFrame, file_schema: &Schema) -> Resul
         })?;
         sources.push((column.name, typed));
     }
-    let projection = schema::project(|canonical| {
+    let as_text = |name: &str| match file_schema.get(name) {
+        Some(DataType::List(_)) => json_object_text(col(name)),
+        _ => typed::text(col(name)),
+    };
+    let mut projection = schema::project(|canonical| {
+        if canonical == schema::X_FOCUS_VERSION {
+            return Some(lit(version.label()));
+        }
         sources
             .iter()
             .find(|(name, _)| *name == canonical)
             .map(|(_, expr)| expr.clone())
-            .or_else(|| {
-                let as_text = |name: &str| match file_schema.get(name) {
-                    Some(DataType::List(_)) => json_object_text(col(name)),
-                    _ => typed::text(col(name)),
-                };
-                instance_type_from_details(canonical, &matched, as_text)
-            })
+            .or_else(|| instance_type_from_details(canonical, &matched, as_text))
     });
-    Ok(scan.select(projection))
+    projection.extend(
+        extras
+            .iter()
+            .map(|(name, kept)| schema::null_if_empty(as_text(name)).alias(kept.as_str())),
+    );
+    Ok(Loaded {
+        frame: scan.select(projection),
+        version,
+        extras: extras.into_iter().map(|(_, kept)| kept).collect(),
+    })
 }
 
 /// `x_InstanceType` for a file without one: the `InstanceType` property of SkuPriceDetails,

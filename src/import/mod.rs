@@ -24,7 +24,8 @@ mod cur_csv;
 mod cur_parquet;
 mod diagnose;
 mod discover;
-mod focus;
+pub mod focus;
+pub mod focus_datasets;
 pub mod s3;
 mod text;
 mod typed;
@@ -53,10 +54,13 @@ pub enum Format {
     CurParquet,
     /// AWS CUR 2.0 (Data Exports) parquet: fixed schema, `resource_tags` and `product` maps.
     Cur2Parquet,
-    /// FOCUS 1.0–1.2 CSV from any provider, plain or gzip.
+    /// FOCUS 1.0–1.4 cost-and-usage CSV from any provider, plain or gzip.
     FocusCsv,
-    /// FOCUS 1.0–1.2 parquet from any provider.
+    /// FOCUS 1.0–1.4 cost-and-usage parquet from any provider.
     FocusParquet,
+    /// A FOCUS dataset beside cost and usage (contract commitments, billing periods,
+    /// invoices): no cost lines of its own.
+    FocusDataset(focus_datasets::DatasetKind),
     /// AWS Cost Explorer (GetCostAndUsage): costs by period and group, no resources.
     CostExplorer,
 }
@@ -69,6 +73,7 @@ impl Format {
             Format::Cur2Parquet => "AWS CUR 2.0 parquet",
             Format::FocusCsv => "FOCUS CSV",
             Format::FocusParquet => "FOCUS parquet",
+            Format::FocusDataset(kind) => kind.label(),
             Format::CostExplorer => "AWS Cost Explorer",
         }
     }
@@ -96,7 +101,7 @@ impl Format {
                  Edit; INCLUDE_RESOURCES = TRUE in its table configuration), and the months \
                  exported after that carry them"
             }
-            Format::FocusCsv | Format::FocusParquet => {
+            Format::FocusCsv | Format::FocusParquet | Format::FocusDataset(_) => {
                 "its ResourceId column is empty: data from Cost Explorer (as `costlens fetch ce` \
                  writes it) has none, they are not available from Cost Explorer data; a \
                  provider's FOCUS export has them when exported with resource ids (for AWS, a \
@@ -126,6 +131,8 @@ pub const NOT_FROM_COST_EXPLORER: &str = "not available from Cost Explorer data"
 pub struct Source {
     pub path: PathBuf,
     pub format: Format,
+    /// The FOCUS release of a FOCUS file, as its columns show it.
+    pub focus_version: Option<focus::FocusVersion>,
 }
 
 /// The canonical frame over every input, and where it came from.
@@ -138,6 +145,8 @@ pub struct Dataset {
     /// What the user should know about the inputs (requests paid, files downloaded), one line
     /// each, for stderr.
     pub notes: Vec<String>,
+    /// The FOCUS datasets beside cost and usage found among the inputs.
+    pub supplements: focus_datasets::Supplements,
 }
 
 impl Dataset {
@@ -164,6 +173,9 @@ pub fn load_with(inputs: &[PathBuf], aws: &AwsOptions) -> Result<Dataset> {
     let mut sources = Vec::new();
     let mut notes = Vec::new();
     let mut rollups = Some(Vec::new());
+    let mut supplements = focus_datasets::Supplements::default();
+    // Columns some file keeps beside the canonical ones, in order of first appearance.
+    let mut extras: Vec<Vec<String>> = Vec::new();
     for input in inputs {
         let text = input.to_string_lossy();
         if let Some(location) = s3::S3Location::from_input(&text) {
@@ -173,10 +185,12 @@ pub fn load_with(inputs: &[PathBuf], aws: &AwsOptions) -> Result<Dataset> {
         } else if let Some(query) = cost_explorer::CostQuery::from_input(&text) {
             let (frame, requests) = cost_explorer::fetch(&query?, aws)?;
             frames.push(frame);
+            extras.push(Vec::new());
             rollups = None;
             sources.push(Source {
                 path: input.clone(),
                 format: Format::CostExplorer,
+                focus_version: None,
             });
             notes.push(requests.to_string());
         } else {
@@ -189,7 +203,7 @@ pub fn load_with(inputs: &[PathBuf], aws: &AwsOptions) -> Result<Dataset> {
         let named: Vec<&PathBuf> = local.iter().filter(|p| p.is_file()).collect();
         let mut skipped = Vec::new();
         for path in expand_inputs(&local)? {
-            let (format, frame, rollup) = match load_file(&path) {
+            let loaded = match load_file(&path, &mut supplements) {
                 Err(Error::NotBilling { .. }) if !named.contains(&&path) => {
                     tracing::info!(file = %path.display(), "skipped: not billing data");
                     notes.push(format!(
@@ -201,15 +215,27 @@ pub fn load_with(inputs: &[PathBuf], aws: &AwsOptions) -> Result<Dataset> {
                 }
                 other => other?,
             };
-            tracing::debug!(file = %path.display(), format = format.label(), "detected");
-            frames.push(frame);
-            rollups = rollups.zip(rollup).map(|(mut all, one)| {
-                all.push(one);
-                all
+            tracing::debug!(
+                file = %path.display(),
+                format = loaded.format.label(),
+                focus_version = loaded.focus_version.map(|v| v.label()),
+                "detected"
+            );
+            if let Some(lines) = loaded.lines {
+                frames.push(lines.frame);
+                extras.push(lines.extras);
+                rollups = rollups.zip(lines.rollup).map(|(mut all, one)| {
+                    all.push(one);
+                    all
+                });
+            }
+            sources.push(Source {
+                path,
+                format: loaded.format,
+                focus_version: loaded.focus_version,
             });
-            sources.push(Source { path, format });
         }
-        if frames.is_empty() {
+        if frames.is_empty() && !skipped.is_empty() {
             let names: Vec<String> = skipped.iter().map(|p| p.display().to_string()).collect();
             return Err(Error::Usage(format!(
                 "no billing data among the inputs: {} (no AWS CUR or FOCUS header)",
@@ -217,72 +243,173 @@ pub fn load_with(inputs: &[PathBuf], aws: &AwsOptions) -> Result<Dataset> {
             )));
         }
     }
-    let frame = if frames.len() == 1 {
-        frames.pop().expect("one frame")
-    } else {
-        concat(frames, UnionArgs::default()).err_context(|| "combining the input files".into())?
-    };
+    if frames.is_empty() {
+        return Err(Error::Usage(
+            "the input holds no cost-and-usage lines (only FOCUS contract commitment, billing \
+             period or invoice datasets): add the cost-and-usage files they belong to"
+                .into(),
+        ));
+    }
+    let frame = combine(frames, &extras)?;
     Ok(Dataset {
         frame,
         rollups,
         sources,
         notes,
+        supplements,
     })
 }
 
+/// One frame over every file's lines: the canonical columns, then every kept column any file
+/// has (text, null where a file lacks it), so files of different FOCUS versions or providers
+/// combine.
+fn combine(mut frames: Vec<LazyFrame>, extras: &[Vec<String>]) -> Result<LazyFrame> {
+    let mut all: Vec<&str> = Vec::new();
+    for name in extras.iter().flatten() {
+        if !all.contains(&name.as_str()) {
+            all.push(name);
+        }
+    }
+    if frames.len() == 1 && extras[0].len() == all.len() {
+        return Ok(frames.pop().expect("one frame"));
+    }
+    let aligned: Vec<LazyFrame> = frames
+        .into_iter()
+        .zip(extras)
+        .map(|(frame, own)| {
+            let mut columns: Vec<Expr> = schema::COLUMNS.iter().map(|c| col(c.name)).collect();
+            columns.extend(all.iter().map(|name| {
+                if own.iter().any(|o| o == name) {
+                    col(*name)
+                } else {
+                    lit(NULL).cast(DataType::String).alias(*name)
+                }
+            }));
+            frame.select(columns)
+        })
+        .collect();
+    concat(aligned, UnionArgs::default()).err_context(|| "combining the input files".into())
+}
+
 /// What the first bytes of a file say about it.
-enum Sniffed {
+pub(crate) enum Sniffed {
     Parquet(SchemaRef),
     Text { header: Vec<String> },
 }
 
-fn load_file(path: &Path) -> Result<(Format, LazyFrame, Option<rollup::Rollup>)> {
-    match sniff(path)? {
+/// What one file was read as.
+struct LoadedFile {
+    format: Format,
+    focus_version: Option<focus::FocusVersion>,
+    /// Its billing lines; None for a FOCUS dataset without any (read into the supplements).
+    lines: Option<FileLines>,
+}
+
+struct FileLines {
+    frame: LazyFrame,
+    rollup: Option<rollup::Rollup>,
+    extras: Vec<String>,
+}
+
+impl LoadedFile {
+    fn lines(format: Format, frame: LazyFrame, rollup: Option<rollup::Rollup>) -> Self {
+        LoadedFile {
+            format,
+            focus_version: None,
+            lines: Some(FileLines {
+                frame,
+                rollup,
+                extras: Vec::new(),
+            }),
+        }
+    }
+
+    fn focus(format: Format, loaded: focus::Loaded) -> Self {
+        LoadedFile {
+            format,
+            focus_version: Some(loaded.version),
+            lines: Some(FileLines {
+                frame: loaded.frame,
+                rollup: None,
+                extras: loaded.extras,
+            }),
+        }
+    }
+}
+
+fn load_file(path: &Path, supplements: &mut focus_datasets::Supplements) -> Result<LoadedFile> {
+    let sniffed = sniff(path)?;
+    let names: Vec<String> = match &sniffed {
+        Sniffed::Parquet(file_schema) => file_schema.iter_names().map(|n| n.to_string()).collect(),
+        Sniffed::Text { header } => header.clone(),
+    };
+    if let Some(kind) = focus_datasets::DatasetKind::of(&names) {
+        focus_datasets::load(path, &sniffed, kind, supplements)?;
+        return Ok(LoadedFile {
+            format: Format::FocusDataset(kind),
+            focus_version: None,
+            lines: None,
+        });
+    }
+    match &sniffed {
         Sniffed::Parquet(file_schema) => {
             let scan = scan_parquet(path)?;
             if file_schema.contains(aws_cur::UNBLENDED_COST) {
-                if cur2::is_cur2(&file_schema) {
-                    let (frame, rollup) = cur2::load(path, scan, &file_schema)?;
-                    Ok((Format::Cur2Parquet, frame, rollup))
+                if cur2::is_cur2(file_schema) {
+                    let (frame, rollup) = cur2::load(path, scan, file_schema)?;
+                    Ok(LoadedFile::lines(Format::Cur2Parquet, frame, rollup))
                 } else {
-                    let (frame, rollup) = cur_parquet::load(path, scan, &file_schema)?;
-                    Ok((Format::CurParquet, frame, rollup))
+                    let (frame, rollup) = cur_parquet::load(path, scan, file_schema)?;
+                    Ok(LoadedFile::lines(Format::CurParquet, frame, rollup))
                 }
-            } else if focus::is_focus(file_schema.iter_names().map(|n| n.as_str())) {
-                Ok((
-                    Format::FocusParquet,
-                    focus::load_parquet(path, scan, &file_schema)?,
-                    None,
-                ))
+            } else if focus::is_focus(names.iter().map(String::as_str)) {
+                let loaded = focus::load_parquet(path, scan, file_schema)?;
+                Ok(LoadedFile::focus(Format::FocusParquet, loaded))
             } else {
-                Err(unknown_format(path))
+                Err(unknown_format(path, &names))
             }
         }
         Sniffed::Text { header } => {
-            if cur_csv::is_cur_csv(&header) {
-                Ok((Format::CurCsv, cur_csv::load(path)?, None))
+            if cur_csv::is_cur_csv(header) {
+                Ok(LoadedFile::lines(
+                    Format::CurCsv,
+                    cur_csv::load(path)?,
+                    None,
+                ))
             } else if focus::is_focus(header.iter().map(String::as_str)) {
-                Ok((Format::FocusCsv, focus::load_csv(path)?, None))
+                Ok(LoadedFile::focus(Format::FocusCsv, focus::load_csv(path)?))
             } else {
-                Err(unknown_format(path))
+                Err(unknown_format(path, &names))
             }
         }
     }
 }
 
-/// The column names of a billing file: its parquet schema or its CSV header.
-pub fn columns_of(path: &Path) -> Result<Vec<String>> {
-    Ok(match sniff(path)? {
-        Sniffed::Parquet(schema) => schema.iter_names().map(|n| n.to_string()).collect(),
-        Sniffed::Text { header } => header,
-    })
-}
+/// How many FOCUS column names make a file FOCUS data, when it is none of the datasets.
+const FOCUS_LOOKALIKE_COLUMNS: usize = 3;
 
-fn unknown_format(path: &Path) -> Error {
+fn unknown_format(path: &Path, names: &[String]) -> Error {
+    let focus_like = names
+        .iter()
+        .filter(|n| {
+            schema::COLUMNS
+                .iter()
+                .any(|c| c.name.eq_ignore_ascii_case(n))
+        })
+        .count();
+    if focus_like >= FOCUS_LOOKALIKE_COLUMNS {
+        return Error::input(
+            path,
+            "FOCUS columns, but they match no FOCUS version (1.0 to 1.4) or dataset: cost and \
+             usage needs BilledCost and ChargePeriodStart, contract commitments \
+             ContractCommitmentId, invoices InvoiceDetailId or InvoiceIssueDate, billing periods \
+             BillingPeriodStatus",
+        );
+    }
     Error::NotBilling { path: path.into() }
 }
 
-fn scan_parquet(path: &Path) -> Result<LazyFrame> {
+pub(crate) fn scan_parquet(path: &Path) -> Result<LazyFrame> {
     let pl_path = PlRefPath::try_from_path(path).err_context(|| format!("{}", path.display()))?;
     LazyFrame::scan_parquet(pl_path, ScanArgsParquet::default())
         .err_context(|| format!("{}: reading parquet", path.display()))

@@ -1897,6 +1897,7 @@ pub(crate) mod fixture {
             bill_coverage: vec![],
             history: None,
             notes: vec!["a note".into()],
+            focus: Default::default(),
         }
     }
 

@@ -12,6 +12,7 @@
 
 pub mod charts;
 pub mod html;
+mod reconciliation;
 pub mod store;
 pub mod story;
 pub mod summary;
@@ -692,6 +693,7 @@ pub fn write_report(a: &Analysis, out_dir: &Path) -> Result<PathBuf> {
             tables: Vec::new(),
         };
         write_tables(a, &mut folder)?;
+        reconciliation::write(a, &mut folder)?;
         tracing::info!(elapsed_ms = ms(started), "CSV files written");
         let step = std::time::Instant::now();
         xlsx::write(&dir.join(xlsx::REPORT_XLSX), a, &folder.tables)?;

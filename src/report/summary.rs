@@ -196,6 +196,27 @@ pub struct Summary {
     /// New, still open and resolved findings against the previous report.
     pub history: Option<HistorySummary>,
     pub notes: Vec<String>,
+    /// The FOCUS inputs: each file's release and dataset, and the invoice reconciliation.
+    #[serde(default)]
+    pub focus: FocusSummary,
+}
+
+#[derive(Debug, Serialize, Deserialize, PartialEq, Default)]
+pub struct FocusSummary {
+    /// Every FOCUS release among the cost-and-usage inputs, oldest first.
+    pub versions: Vec<String>,
+    pub files: Vec<FocusFileSummary>,
+    /// Rows of reconciliation.csv, and how many are flagged (invoice and lines a cent or more
+    /// apart).
+    pub reconciliation_rows: usize,
+    pub reconciliation_flagged: usize,
+}
+
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+pub struct FocusFileSummary {
+    pub file: String,
+    pub dataset: String,
+    pub version: Option<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize, PartialEq)]
@@ -360,6 +381,29 @@ pub fn build(a: &Analysis) -> Summary {
             warnings: h.warnings.clone(),
         }),
         notes: a.notes.clone(),
+        focus: focus_summary(&a.focus),
+    }
+}
+
+fn focus_summary(focus: &crate::analyse::FocusReport) -> FocusSummary {
+    let versions: std::collections::BTreeSet<String> = focus
+        .files
+        .iter()
+        .filter_map(|f| f.version.clone())
+        .collect();
+    FocusSummary {
+        versions: versions.into_iter().collect(),
+        files: focus
+            .files
+            .iter()
+            .map(|f| FocusFileSummary {
+                file: f.file.clone(),
+                dataset: f.dataset.clone(),
+                version: f.version.clone(),
+            })
+            .collect(),
+        reconciliation_rows: focus.reconciliation.len(),
+        reconciliation_flagged: focus.reconciliation.iter().filter(|r| r.flagged).count(),
     }
 }
 

@@ -133,26 +133,40 @@ pub fn assert_same_files(a: &Path, b: &Path) {
     }
 }
 
-/// The Python with focus-data-toolkit, DuckDB and openpyxl, from `scripts/with-moto`.
+/// The Python with focus-data-toolkit, DuckDB, focus-validator and openpyxl, from
+/// `scripts/with-moto`.
 pub fn focus_python() -> String {
     std::env::var("COSTLENS_TEST_FOCUS_PYTHON").unwrap_or_else(|_| {
         panic!(
             "COSTLENS_TEST_FOCUS_PYTHON is not set: this test needs focus-data-toolkit, DuckDB \
-             or openpyxl; run it through scripts/with-moto, which installs them"
+             focus-validator or openpyxl; run it through scripts/with-moto, which installs them"
         )
     })
 }
 
+/// A program of the FOCUS virtual environment beside [`focus_python`] (`focus-toolkit`,
+/// `focus-validator`).
+pub fn focus_tool(name: &str) -> PathBuf {
+    Path::new(&focus_python()).with_file_name(name)
+}
+
 /// `python ARGS` with [`focus_python`] in `cwd`: its stdout; a failure fails the test.
 pub fn python(args: &[&str], cwd: &Path) -> String {
-    let out = std::process::Command::new(focus_python())
+    run_ok(Path::new(&focus_python()), args, cwd)
+}
+
+/// `PROGRAM ARGS` in `cwd`: its stdout; a failure fails the test with its output.
+pub fn run_ok(program: &Path, args: &[&str], cwd: &Path) -> String {
+    let out = std::process::Command::new(program)
         .args(args)
         .current_dir(cwd)
         .output()
-        .expect("the FOCUS Python runs");
+        .unwrap_or_else(|e| panic!("{}: {e}", program.display()));
     assert!(
         out.status.success(),
-        "{args:?}: {}",
+        "{} {args:?}: {}{}",
+        program.display(),
+        String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).unwrap()

@@ -1,7 +1,11 @@
-//! `costlens convert`: the canonical dataset written out with FOCUS column names, as parquet
-//! (streamed, typed, Tags as a list of {key, value}) or as CSV (Tags as a JSON object, times as
-//! ISO-8601 UTC, text that would run as a formula in a spreadsheet prefixed with `'`), chosen by
-//! the output file's extension.
+//! `costlens convert`: the canonical dataset written out as a FOCUS 1.2 CostAndUsage dataset
+//! (the rules in [`focus12`]), as parquet (streamed, typed), as CSV (times as ISO-8601 UTC,
+//! text that would run as a formula in a spreadsheet prefixed with `'`), chosen by the output
+//! file's extension, or as an export folder other tools ingest ([`export`]). Tags are JSON text
+//! in every format; the columns costlens does not use are written after the canonical ones.
+
+mod export;
+pub mod focus12;
 
 use std::path::Path;
 
@@ -9,19 +13,54 @@ use polars::prelude::*;
 
 use crate::engine::validate;
 use crate::error::{ErrContext, Error, Result};
+use crate::import::focus_datasets::BillingPeriod;
 use crate::money::Money;
 use crate::output;
 use crate::report::table;
 use crate::schema::{self, Kind};
 
+/// The FOCUS version `convert` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FocusTarget {
+    #[default]
+    V1_2,
+    V1_3,
+}
+
+impl std::str::FromStr for FocusTarget {
+    type Err = String;
+    fn from_str(text: &str) -> std::result::Result<Self, String> {
+        match text {
+            "1.2" => Ok(FocusTarget::V1_2),
+            "1.3" => Ok(FocusTarget::V1_3),
+            other => Err(format!(
+                "'{other}' is not a FOCUS version costlens writes (1.2)"
+            )),
+        }
+    }
+}
+
+/// What a conversion needs besides the lines.
+#[derive(Debug, Clone, Default)]
+pub struct Options<'a> {
+    pub version: FocusTarget,
+    /// The input's FOCUS Billing Period dataset: which months are final, for an export folder.
+    pub billing_periods: &'a [BillingPeriod],
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OutputFormat {
     Parquet,
     Csv,
+    /// A folder (`--out DIR/`, or an existing folder): see [`export`].
+    Folder,
 }
 
 impl OutputFormat {
     pub fn from_path(path: &Path) -> Result<Self> {
+        if path.as_os_str().to_string_lossy().ends_with('/') || path.is_dir() {
+            return Ok(OutputFormat::Folder);
+        }
         match path
             .extension()
             .and_then(|e| e.to_str())
@@ -31,25 +70,100 @@ impl OutputFormat {
             Some("parquet") => Ok(OutputFormat::Parquet),
             Some("csv") => Ok(OutputFormat::Csv),
             _ => Err(Error::Usage(format!(
-                "{}: the output file must end in .parquet or .csv",
+                "{}: the output must end in .parquet or .csv, or be a folder (end it with /)",
                 path.display()
             ))),
         }
     }
 }
 
-/// Writes the canonical frame to `out` atomically; returns the number of rows written.
+/// Writes the canonical frame to `out` atomically as FOCUS 1.2; returns the number of rows
+/// written.
 pub fn write(frame: LazyFrame, out: &Path) -> Result<u64> {
+    write_with(frame, out, &Options::default())
+}
+
+/// [`write`], with the FOCUS version and the input's billing periods given.
+pub fn write_with(frame: LazyFrame, out: &Path, options: &Options) -> Result<u64> {
+    if options.version == FocusTarget::V1_3 {
+        return Err(Error::Usage(
+            "--focus-version 1.3 is not available yet: costlens does not write the 1.3 rules \
+             (ServiceProviderName, HostProviderName, ContractApplied, split allocation); use \
+             --focus-version 1.2"
+                .into(),
+        ));
+    }
     let format = OutputFormat::from_path(out)?;
     let mut rows = 0;
+    if format == OutputFormat::Folder {
+        output::write_dir(out, |temp| {
+            rows = export::write(collect_lines(frame)?, temp, options.billing_periods)?;
+            Ok(())
+        })?;
+        return Ok(rows);
+    }
     output::write_file(out, |temp| {
         rows = match format {
             OutputFormat::Parquet => write_parquet(frame, temp)?,
             OutputFormat::Csv => write_csv(frame, temp)?,
+            OutputFormat::Folder => unreachable!("written above"),
         };
         Ok(())
     })?;
     Ok(rows)
+}
+
+/// The columns of a collected canonical frame beside the canonical ones, in order.
+fn extra_columns(df: &DataFrame) -> Vec<String> {
+    df.get_column_names()
+        .into_iter()
+        .filter(|n| {
+            !schema::COLUMNS
+                .iter()
+                .any(|c| c.name == n.as_str() || focus12::output_name(c.name) == n.as_str())
+        })
+        .map(|n| n.to_string())
+        .collect()
+}
+
+/// The lines as FOCUS 1.2 columns: each canonical column by [`focus12::column`] with money,
+/// timestamps and tags written by the given functions, then the kept columns as they are.
+fn focus_columns(
+    df: &DataFrame,
+    mut write: impl FnMut(&schema::Column, Expr) -> Expr,
+) -> Vec<Expr> {
+    let mut columns: Vec<Expr> = schema::COLUMNS
+        .iter()
+        .map(|c| {
+            let name = focus12::output_name(c.name);
+            write(c, focus12::column(c, &tags_to_json)).alias(name)
+        })
+        .collect();
+    columns.extend(extra_columns(df).into_iter().map(|n| col(n.as_str())));
+    columns
+}
+
+/// The collected lines as a FOCUS 1.2 parquet frame (typed; tags as JSON text).
+fn parquet_frame(df: DataFrame) -> Result<DataFrame> {
+    let columns = focus_columns(&df, |_, e| e);
+    df.lazy()
+        .select(columns)
+        .collect()
+        .err_context(|| "applying the FOCUS 1.2 rules".into())
+}
+
+fn write_parquet_file(
+    df: &mut DataFrame,
+    path: &Path,
+    compression: ParquetCompression,
+) -> Result<()> {
+    let file =
+        std::fs::File::create(path).err_context(|| format!("{}: creating", path.display()))?;
+    ParquetWriter::new(file)
+        .with_compression(compression)
+        .finish(df)
+        .err_context(|| format!("{}: writing parquet", path.display()))?;
+    Ok(())
 }
 
 /// The canonical lines, collected, each with a currency and a start in range (see
@@ -65,27 +179,19 @@ fn collect_lines(frame: LazyFrame) -> Result<DataFrame> {
 }
 
 fn write_parquet(frame: LazyFrame, temp: &Path) -> Result<u64> {
-    let mut df = collect_lines(frame)?;
-    let file =
-        std::fs::File::create(temp).err_context(|| format!("{}: creating", temp.display()))?;
-    ParquetWriter::new(file)
-        .with_compression(ParquetCompression::Zstd(None))
-        .finish(&mut df)
-        .err_context(|| format!("{}: writing parquet", temp.display()))?;
+    let mut df = parquet_frame(collect_lines(frame)?)?;
+    write_parquet_file(&mut df, temp, ParquetCompression::Zstd(None))?;
     Ok(df.height() as u64)
 }
 
 fn write_csv(frame: LazyFrame, temp: &Path) -> Result<u64> {
-    let text_columns: Vec<Expr> = schema::COLUMNS
-        .iter()
-        .map(|c| match c.kind {
-            Kind::Timestamp => col(c.name).dt().to_string("%Y-%m-%dT%H:%M:%SZ"),
-            Kind::Tags => tags_to_json(col(c.name)),
-            Kind::Money => money_to_text(col(c.name)),
-            _ => col(c.name),
-        })
-        .collect();
-    let mut df = collect_lines(frame)?
+    let lines = collect_lines(frame)?;
+    let text_columns = focus_columns(&lines, |c, e| match c.kind {
+        Kind::Timestamp => e.dt().to_string("%Y-%m-%dT%H:%M:%SZ"),
+        Kind::Money => money_to_text(e),
+        _ => e,
+    });
+    let mut df = lines
         .lazy()
         .select(text_columns)
         .collect()
@@ -105,12 +211,13 @@ fn write_csv(frame: LazyFrame, temp: &Path) -> Result<u64> {
 /// quantities and timestamps are written as text here too, but they are numbers and dates,
 /// and `-5` must stay a number.
 fn protect_text_cells(df: &mut DataFrame) -> PolarsResult<()> {
-    let text_columns: Vec<&str> = schema::COLUMNS
+    let mut text_columns: Vec<String> = schema::COLUMNS
         .iter()
         .filter(|c| matches!(c.kind, Kind::Text | Kind::Tags))
-        .map(|c| c.name)
+        .map(|c| focus12::output_name(c.name).to_string())
         .collect();
-    for name in text_columns {
+    text_columns.extend(extra_columns(df));
+    for name in &text_columns {
         let protected = df
             .column(name)?
             .str()?
