@@ -313,9 +313,16 @@ fn canonical(cur: &CurColumns, tags: Option<Expr>) -> Vec<Expr> {
     };
     let service_code = cur.text("line_item_product_code");
     // Inter-region transfer lines have no region of their own: the region they leave, from
-    // the product, else the usage type's prefix.
+    // the product's flat column where the CUR has one, else the usage type's prefix (which
+    // names the same region). Not from CUR 2.0's product map: every query that groups by
+    // region would group by the whole map (10M lines: 2.7 s to 5.3 s for the resources).
+    let from_region = if cur.has("product_from_region_code") {
+        schema::null_if_empty(cur.text("product_from_region_code"))
+    } else {
+        lit(NULL).cast(DataType::String)
+    };
     let region = schema::null_if_empty(cur.product(&["region_code", "region"]))
-        .fill_null(schema::null_if_empty(cur.product(&["from_region_code"])))
+        .fill_null(from_region)
         .fill_null(region_of_usage_type(usage_type.clone()));
 
     schema::project(|name| {
