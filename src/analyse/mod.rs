@@ -415,14 +415,13 @@ fn cost_tables(aggs: &Aggregates) -> CostTables {
 /// instance or a container node to remove is not covered).
 fn planned_actions(
     aggs: &Aggregates,
+    fleet: &[inventory::Instance],
     findings: &[Finding],
     removed_nodes: &[String],
 ) -> Vec<sizing::Action> {
     let hours = aggs.covered_hours();
-    let fleet: HashMap<String, inventory::Instance> = inventory::instances(aggs)
-        .into_iter()
-        .map(|i| (i.id.clone(), i))
-        .collect();
+    let fleet: HashMap<&str, &inventory::Instance> =
+        fleet.iter().map(|i| (i.id.as_str(), i)).collect();
     let action = |instance: &inventory::Instance, saving: f64, effect| sizing::Action {
         provider: instance.provider,
         region: instance.region.clone().unwrap_or_default(),
@@ -449,7 +448,7 @@ fn planned_actions(
         ))
     });
     let nodes = removed_nodes.iter().filter_map(|id| {
-        let instance = fleet.get(id)?;
+        let instance = fleet.get(id.as_str())?;
         Some(action(
             instance,
             instance.on_demand_cost,
@@ -546,7 +545,7 @@ pub fn run(aggs: &Aggregates, config: &Config, inputs: Inputs) -> Analysis {
     let containers = timed("containers", || {
         containers::analyse(aggs, &config.usage, &acted_on)
     });
-    let actions = planned_actions(aggs, &resource_findings, &containers.removed);
+    let actions = planned_actions(aggs, &fleet, &resource_findings, &containers.removed);
     let mut rate = timed("rate", || rate::analyse(aggs, &config.rate, &actions));
     let empty = Supplements::default();
     let supplements = inputs.supplements.unwrap_or(&empty);

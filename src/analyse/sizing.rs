@@ -309,8 +309,8 @@ impl Remaining {
                 a.instance_type.clone(),
                 a.platform,
             );
-            let keys: Vec<(&Key, f64)> = if total.contains_key(&exact) {
-                vec![(total.get_key_value(&exact).unwrap().0, 1.0)]
+            let keys: Vec<(&Key, f64)> = if let Some((key, _)) = total.get_key_value(&exact) {
+                vec![(key, 1.0)]
             } else {
                 let same_type: Vec<(&Key, &f64)> = total
                     .iter()
@@ -448,9 +448,10 @@ pub fn sizing(aggs: &Aggregates, rules: &RateRules, actions: &[Action]) -> Vec<S
         let discounted = series(aggs, rows.iter().copied(), |r| {
             r.billed * remaining.kept(r, spend_based) * discountable_share(catalog, r)
         });
-        let total: f64 = window.iter().sum();
+        let total: f64 = window.iter().map(|x| x.max(0.0)).sum();
         let bare: f64 = discounted[discounted.len().saturating_sub(lookback)..]
             .iter()
+            .map(|x| x.max(0.0))
             .sum();
         let (d, source) = if bare < total * (1.0 - 1e-9) {
             (d * bare / total, DiscountSource::LicenceExcluded)
@@ -476,7 +477,6 @@ pub fn sizing(aggs: &Aggregates, rules: &RateRules, actions: &[Action]) -> Vec<S
         let monthly_recurring =
             (commit * term_hours - upfront) / (12.0 * f64::from(product.term_years));
         let covered: f64 = window.iter().map(|x| x.max(0.0).min(c)).sum();
-        let total: f64 = window.iter().map(|x| x.max(0.0)).sum();
         let monthly_saving = s / hours * HOURS_PER_MONTH;
         let covered_per_month = covered / hours * HOURS_PER_MONTH;
         let payback_months = if upfront > 0.0 {
