@@ -1,7 +1,10 @@
 """costlens against DuckDB on the same work, in one session (run through scripts/bench).
 
-For each size (1M and 10M lines by default; --sizes 1000000,10000000,100000000 for 100M) it
-generates a CUR 2.0 month with `costlens sample`, then runs, alternating, --runs times each:
+For each profile (`steady`: filler instances running all month, a few thousand resources;
+`realistic`: millions of short-lived resources, 30% of lines without one, 200 accounts; see
+src/sample/realistic.rs) and each size (1M and 10M lines by default; --sizes
+1000000,10000000,100000000 for 100M) it generates a CUR 2.0 month with `costlens sample`, then
+runs, alternating, --runs times each:
   1. costlens analyze: everything (import, every analyser, every report file);
   2. the peer: DuckDB running four aggregations in SQL over the same file:
      cost by service by day; per account, total and untagged cost (no `team` tag);
@@ -223,20 +226,22 @@ def polars_version():
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sizes", default="1000000,10000000")
+    ap.add_argument("--profiles", default="steady,realistic")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--work", default=os.path.join(ROOT, "target", "bench"))
     args = ap.parse_args()
     os.makedirs(args.work, exist_ok=True)
     table = []
-    for size in [int(s) for s in args.sizes.split(",")]:
-        path = os.path.join(args.work, f"cur2-{size}.parquet")
+    runs = [(p, int(s)) for p in args.profiles.split(",") for s in args.sizes.split(",")]
+    for profile, size in runs:
+        path = os.path.join(args.work, f"cur2-{profile}-{size}.parquet")
         if not os.path.exists(path):
-            print(f"generating {size:,} lines ...", flush=True)
+            print(f"generating {size:,} {profile} lines ...", flush=True)
             subprocess.run([BIN, "sample", "--months", "1", "--rows", str(size), "--seed", "7",
-                            "--out", path], check=True)
+                            "--profile", profile, "--out", path], check=True)
         samples = {"costlens": [], "duckdb": [], "floor": [], "polars": [], "polars floor": []}
         scans = []
-        out = os.path.join(args.work, f"report-{size}")
+        out = os.path.join(args.work, f"report-{profile}-{size}")
         for run in range(args.runs):
             wall, rss, log = timed([BIN, "-v", "--log-format", "json", "analyze", path, "--out", out])
             samples["costlens"].append((wall, rss))
@@ -245,7 +250,7 @@ def main():
             samples["floor"].append(timed(duckdb_script(path, [FLOOR]))[:2])
             samples["polars"].append(timed(polars_script(path))[:2])
             samples["polars floor"].append(timed(polars_script(path, "--floor"))[:2])
-            print(f"{size:>11,} run {run + 1}: " + ", ".join(
+            print(f"{profile} {size:>11,} run {run + 1}: " + ", ".join(
                 f"{k} {v[-1][0]:.2f} s {v[-1][1]:.0f} MiB" for k, v in samples.items())
                 + f", costlens scan+aggregates {scans[-1]:.2f} s", flush=True)
         report = os.path.join(out, "2026-10")
@@ -254,15 +259,18 @@ def main():
         check_polars(path, duck)
         med = {k: (statistics.median(w for w, _ in v), statistics.median(m for _, m in v)) for k, v in samples.items()}
         med["scan"] = (statistics.median(scans), 0)
-        table.append((size, med, figures))
+        resources = duckdb.sql(
+            f"select count(distinct line_item_resource_id) from read_parquet('{path}')").fetchone()[0]
+        findings = len(read_csv(os.path.join(report, "findings.csv")))
+        table.append((profile, size, resources, findings, med, figures))
     lines = [
-        "| lines | costlens aggregations (scan + all aggregates) | costlens analyze (everything) | DuckDB 4 queries | DuckDB floor (scan) | Polars 4 queries | Polars floor (scan) | aggregations / DuckDB | analyze / DuckDB | Polars / DuckDB | costlens peak | DuckDB peak | Polars peak | figures |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| profile | lines | distinct resources | findings | costlens aggregations (scan + all aggregates) | costlens analyze (everything) | DuckDB 4 queries | DuckDB floor (scan) | Polars 4 queries | Polars floor (scan) | aggregations / DuckDB | analyze / DuckDB | Polars / DuckDB | costlens peak | DuckDB peak | Polars peak | figures |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
-    for size, med, figures in table:
+    for profile, size, resources, findings, med, figures in table:
         duck = med["duckdb"][0]
         lines.append(
-            f"| {size:,} | {med['scan'][0]:.2f} s | {med['costlens'][0]:.2f} s | {duck:.2f} s | {med['floor'][0]:.2f} s | "
+            f"| {profile} | {size:,} | {resources:,} | {findings:,} | {med['scan'][0]:.2f} s | {med['costlens'][0]:.2f} s | {duck:.2f} s | {med['floor'][0]:.2f} s | "
             f"{med['polars'][0]:.2f} s | {med['polars floor'][0]:.2f} s | "
             f"{med['scan'][0] / duck:.2f} | {med['costlens'][0] / duck:.2f} | {med['polars'][0] / duck:.2f} | "
             f"{med['costlens'][1]:.0f} MiB | {med['duckdb'][1]:.0f} MiB | {med['polars'][1]:.0f} MiB | {figures} |"

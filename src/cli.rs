@@ -251,10 +251,16 @@ pub struct ConvertArgs {
 
 #[derive(Debug, Args)]
 pub struct SampleArgs {
-    /// Total rows; the planted scenario alone is written when omitted. Extra rows are
-    /// correctly tagged filler instances.
+    /// Total rows; the planted scenario alone is written when omitted. Extra rows are filler
+    /// of the --profile.
     #[arg(long)]
     pub rows: Option<u64>,
+
+    /// What the extra rows are: `steady` (tagged instances running all month, few resources)
+    /// or `realistic` (millions of short-lived resources, untagged and resourceless lines,
+    /// 200 accounts: the shape of a large company's month).
+    #[arg(long, value_enum, default_value_t = crate::sample::Profile::Steady)]
+    pub profile: crate::sample::Profile,
 
     /// Seed for ids and noise: the same seed gives the same bytes.
     #[arg(long, default_value_t = 42)]

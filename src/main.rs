@@ -178,6 +178,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Sample(args) => {
             let options = sample::SampleOptions {
                 rows: args.rows,
+                profile: args.profile,
                 seed: args.seed,
                 last_month: sample::parse_month(&args.month)?,
                 months: args.months,

@@ -21,6 +21,8 @@ use crate::error::{ErrContext, Error, Result};
 use crate::output;
 use crate::schema;
 
+mod realistic;
+
 const HOUR_MS: i64 = 3_600_000;
 const DAY_MS: i64 = 24 * HOUR_MS;
 const BATCH_ROWS: usize = 262_144;
@@ -44,9 +46,20 @@ const SP_RATE_RATIO: f64 = 0.72;
 /// Standard RI effective rate as a share of on-demand (1 year, no upfront, m5/r5: ~37% off).
 const RI_RATE_RATIO: f64 = 0.63;
 
+/// What pads the planted scenario to `--rows`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Profile {
+    /// Correctly tagged instances that each run the whole span: few resources, many lines each.
+    Steady,
+    /// A large company's month: millions of short-lived resources, 30% of lines without one,
+    /// 200 accounts (see `sample::realistic`).
+    Realistic,
+}
+
 pub struct SampleOptions {
     /// Total rows wanted; `None` writes only the planted scenario.
     pub rows: Option<u64>,
+    pub profile: Profile,
     pub seed: u64,
     /// The last month generated (`YYYY-MM`).
     pub last_month: (i32, u32),
@@ -1207,7 +1220,7 @@ fn text_column(name: &str, values: Vec<Option<String>>) -> Column {
 }
 
 /// One row per spec with the columns that do not change from line to line.
-fn static_columns(specs: &[Spec]) -> Result<DataFrame> {
+fn static_columns(specs: &[Spec], accounts: &[(String, String)]) -> Result<DataFrame> {
     let t = |f: &dyn Fn(&Spec) -> Option<String>| specs.iter().map(f).collect::<Vec<_>>();
     let owned = |s: &str| (!s.is_empty()).then(|| s.to_string());
     let columns = vec![
@@ -1217,11 +1230,11 @@ fn static_columns(specs: &[Spec]) -> Result<DataFrame> {
         text_column("bill_payer_account_name", t(&|_| Some(PAYER.1.into()))),
         text_column(
             "line_item_usage_account_id",
-            t(&|s| Some(ACCOUNTS[s.account].0.into())),
+            t(&|s| Some(accounts[s.account].0.clone())),
         ),
         text_column(
             "line_item_usage_account_name",
-            t(&|s| Some(ACCOUNTS[s.account].1.into())),
+            t(&|s| Some(accounts[s.account].1.clone())),
         ),
         text_column(
             "line_item_line_item_type",
@@ -1432,6 +1445,126 @@ impl Batch {
     }
 }
 
+/// Specs the realistic filler builds and writes at a time: bounds the generator's memory.
+const FILLER_CHUNK_SPECS: usize = 100_000;
+
+/// The steady profile's filler: instances running the whole span, the last one only the hours
+/// left, `extra` lines in all.
+fn steady_filler(seed: u64, span: &Span, extra: u64) -> Vec<Spec> {
+    let span_hours = ((span.end - span.start) / HOUR_MS) as u64;
+    let full = extra / span_hours;
+    let rest = extra % span_hours;
+    let mut rng = Rng(seed ^ 0x00f1_11e4);
+    let mut specs = filler(
+        &mut rng,
+        Catalog::builtin(),
+        (full + u64::from(rest > 0)) as usize,
+    );
+    if rest > 0 {
+        let last = specs.last_mut().expect("one filler for the rest");
+        last.active = Some((span.end - rest as i64 * HOUR_MS, span.end));
+    }
+    specs
+}
+
+/// The parquet file being written, fed specs a group at a time; line ids stay unique across
+/// groups because specs are numbered from the first group on.
+struct LineSink<'a> {
+    writer: polars::io::parquet::write::BatchedWriter<File>,
+    accounts: &'a [(String, String)],
+    span: &'a Span,
+    seed: u64,
+    batch: Batch,
+    /// Specs written before the current group.
+    offset: usize,
+    rows: u64,
+}
+
+impl<'a> LineSink<'a> {
+    /// `first` gives the schema (any group has the same).
+    fn create(
+        path: &Path,
+        first: &[Spec],
+        accounts: &'a [(String, String)],
+        seed: u64,
+        span: &'a Span,
+    ) -> Result<Self> {
+        let file = File::create(path).err_context(|| format!("{}: creating", path.display()))?;
+        let statics = static_columns(&first[..1], accounts)?;
+        let schema_frame = Batch {
+            line_id: vec![String::new()],
+            spec: vec![0],
+            start: vec![0],
+            end: vec![0],
+            period_start: vec![0],
+            period_end: vec![0],
+            amounts: vec![Amounts::default()],
+        }
+        .to_frame(&statics)?;
+        let writer = ParquetWriter::new(file)
+            .with_compression(ParquetCompression::Zstd(None))
+            .with_row_group_size(Some(BATCH_ROWS))
+            .batched(schema_frame.schema())
+            .err_context(|| format!("{}: writing parquet", path.display()))?;
+        Ok(LineSink {
+            writer,
+            accounts,
+            span,
+            seed,
+            batch: Batch::default(),
+            offset: 0,
+            rows: 0,
+        })
+    }
+
+    /// Writes every line of `specs`.
+    fn write(&mut self, specs: &[Spec]) -> Result<()> {
+        let statics = static_columns(specs, self.accounts)?;
+        let (seed, offset, span) = (self.seed, self.offset, self.span);
+        for_each_line(specs, span, seed, |i, start, end, month, a| {
+            let batch = &mut self.batch;
+            batch.line_id.push(format!(
+                "{:016x}{:08x}",
+                mix(seed ^ mix((offset + i) as u64) ^ mix(start as u64)),
+                mix(self.rows + batch.len() as u64) as u32
+            ));
+            batch.spec.push(i as IdxSize);
+            batch.start.push(start);
+            batch.end.push(end);
+            batch.period_start.push(month.0);
+            batch.period_end.push(month.1);
+            batch.amounts.push(*a);
+            if batch.len() >= BATCH_ROWS {
+                self.flush(&statics)?;
+            }
+            Ok(())
+        })?;
+        self.flush(&statics)?;
+        self.offset += specs.len();
+        Ok(())
+    }
+
+    fn flush(&mut self, statics: &DataFrame) -> Result<()> {
+        if self.batch.len() == 0 {
+            return Ok(());
+        }
+        self.writer
+            .write_batch(&self.batch.to_frame(statics)?)
+            .err_context(|| "writing parquet".into())?;
+        self.rows += self.batch.len() as u64;
+        self.batch.clear();
+        Ok(())
+    }
+
+    /// Closes the file; the number of lines written.
+    fn finish(self) -> Result<u64> {
+        self.writer
+            .finish()
+            .err_context(|| "writing parquet".into())?;
+        Ok(self.rows)
+    }
+}
+
 fn count_rows(specs: &[Spec], span: &Span, seed: u64) -> u64 {
     let mut n = 0u64;
     for_each_line(specs, span, seed, |_, _, _, _, _| {
@@ -1475,70 +1608,33 @@ pub fn generate(
             options.months
         )));
     }
-    let span_hours = (span.end - span.start) / HOUR_MS;
     let extra = wanted - planted_rows;
-    let full = extra / span_hours as u64;
-    let rest = extra % span_hours as u64;
-    let mut rng = Rng(options.seed ^ 0x00f1_11e4);
-    let mut extra_specs = filler(
-        &mut rng,
-        Catalog::builtin(),
-        (full + u64::from(rest > 0)) as usize,
-    );
-    if rest > 0 {
-        let last = extra_specs.last_mut().expect("one filler for the rest");
-        last.active = Some((span.end - rest as i64 * HOUR_MS, span.end));
-    }
-    specs.extend(extra_specs);
-
-    let statics = static_columns(&specs)?;
+    let accounts: Vec<(String, String)> = match options.profile {
+        Profile::Steady => {
+            specs.extend(steady_filler(options.seed, &span, extra));
+            ACCOUNTS
+                .iter()
+                .map(|(id, name)| (id.to_string(), name.to_string()))
+                .collect()
+        }
+        Profile::Realistic => realistic::accounts(&ACCOUNTS),
+    };
     let mut rows = 0u64;
     output::write_file(out, |temp| {
-        let file = File::create(temp).err_context(|| format!("{}: creating", temp.display()))?;
-        let mut batch = Batch::default();
-        let first = Batch {
-            line_id: vec![String::new()],
-            spec: vec![0],
-            start: vec![0],
-            end: vec![0],
-            period_start: vec![0],
-            period_end: vec![0],
-            amounts: vec![Amounts::default()],
-        }
-        .to_frame(&statics)?;
-        let mut writer = ParquetWriter::new(file)
-            .with_compression(ParquetCompression::Zstd(None))
-            .with_row_group_size(Some(BATCH_ROWS))
-            .batched(first.schema())
-            .err_context(|| format!("{}: writing parquet", temp.display()))?;
-        for_each_line(&specs, &span, options.seed, |i, start, end, month, a| {
-            batch.line_id.push(format!(
-                "{:016x}{:08x}",
-                mix(options.seed ^ mix(i as u64) ^ mix(start as u64)),
-                mix(rows + batch.len() as u64) as u32
-            ));
-            batch.spec.push(i as IdxSize);
-            batch.start.push(start);
-            batch.end.push(end);
-            batch.period_start.push(month.0);
-            batch.period_end.push(month.1);
-            batch.amounts.push(*a);
-            if batch.len() >= BATCH_ROWS {
-                writer
-                    .write_batch(&batch.to_frame(&statics)?)
-                    .err_context(|| "writing parquet".into())?;
-                rows += batch.len() as u64;
-                batch.clear();
+        let mut sink = LineSink::create(temp, &specs, &accounts, options.seed, &span)?;
+        sink.write(&specs)?;
+        if options.profile == Profile::Realistic {
+            let mut filler =
+                realistic::Filler::new(options.seed, Catalog::builtin(), &span, &accounts, extra);
+            loop {
+                let chunk = filler.chunk(FILLER_CHUNK_SPECS);
+                if chunk.is_empty() {
+                    break;
+                }
+                sink.write(&chunk)?;
             }
-            Ok(())
-        })?;
-        if batch.len() > 0 {
-            writer
-                .write_batch(&batch.to_frame(&statics)?)
-                .err_context(|| "writing parquet".into())?;
-            rows += batch.len() as u64;
         }
-        writer.finish().err_context(|| "writing parquet".into())?;
+        rows = sink.finish()?;
         Ok(())
     })?;
 
