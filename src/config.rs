@@ -47,7 +47,9 @@ impl Default for Config {
 #[serde(default, deny_unknown_fields)]
 pub struct ReportRules {
     /// Findings saving less than this per month (in the report's currency) never fill the Top
-    /// 10 or the first screen's actions; findings.csv lists them all.
+    /// 10 or the first screen's actions; per-resource ones worth less (their saving, or the
+    /// cost of an untagged resource) roll up into one finding per rule, account and region,
+    /// with the largest named. 0 lists every finding on its own.
     #[serde(deserialize_with = "range::non_negative")]
     pub min_saving: f64,
 }

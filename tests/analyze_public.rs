@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use common::*;
@@ -14,7 +14,7 @@ fn legacy_parquet_matches_duckdb() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("costlens.toml"),
-        "[tags]\nrequired = [\"cost_center\"]\n",
+        format!("[tags]\nrequired = [\"cost_center\"]\n{EVERY_FINDING}"),
     )
     .unwrap();
     let sample = public_sample(CUR_PARQUET_SAMPLE);
@@ -80,7 +80,9 @@ fn legacy_parquet_matches_duckdb() {
 fn every_planted_opportunity_in_the_bundled_sample_is_found() {
     let dir = tempfile::tempdir().unwrap();
     let acme = root().join("sample-data/acme");
-    let analyze = |out: &str, vars: &[(&str, &str)]| analyze_acme(dir.path(), out, &[], vars);
+    let config = acme_config(dir.path(), EVERY_FINDING);
+    let analyze =
+        |out: &str, vars: &[(&str, &str)]| analyze_acme_with(dir.path(), out, &config, &[], vars);
     let run = analyze("out", &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let report = dir.path().join("out/2026-10");
@@ -187,4 +189,225 @@ fn cur_files_with_different_columns_give_the_same_report_either_route() {
         13.25,
         "the small file's billed cost",
     );
+}
+
+/// The default report rolls up what the full one lists, and nothing else changes: on the public
+/// October 2018 CUR (hundreds of gp2 volumes each saving cents) and on the bundled month, every
+/// finding of the full report (`min_saving = 0`) worth at least 1.00 a month is the same line
+/// in the default one; each other is in the one roll-up of its rule, account, region and
+/// counted flag, whose count and saving are its members'; cheap untagged resources become one
+/// row per account and service the same way; the savings total and every other CSV are equal.
+#[test]
+fn small_findings_roll_up_and_nothing_else_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let legacy = public_sample(CUR_PARQUET_SAMPLE);
+    let run = |config: &str, out: &str| {
+        std::fs::write(dir.path().join("costlens.toml"), config).unwrap();
+        let run = costlens(
+            &["analyze", legacy.to_str().unwrap(), "--out", out],
+            dir.path(),
+        );
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        dir.path().join(out).join("2018-10")
+    };
+    let required = "[tags]\nrequired = [\"cost_center\"]\n";
+    let every = run(&format!("{required}{EVERY_FINDING}"), "every");
+    let default = run(required, "default");
+    let rolled = check_rollups(&every, &default);
+    assert!(rolled >= 295, "the 295 gp2 volumes roll up: {rolled}");
+
+    let config = acme_config(dir.path(), EVERY_FINDING);
+    assert_eq!(
+        analyze_acme_with(dir.path(), "acme-every", &config, &[], &[]).code,
+        0
+    );
+    assert_eq!(analyze_acme(dir.path(), "acme-default", &[], &[]).code, 0);
+    let at = |out: &str| dir.path().join(out).join("2026-10");
+    assert!(check_rollups(&at("acme-every"), &at("acme-default")) > 0);
+}
+
+/// Checks the default report `default` against the full one `every` (see the test above);
+/// returns how many findings were rolled up.
+fn check_rollups(every: &Path, default: &Path) -> usize {
+    type Row = std::collections::BTreeMap<String, String>;
+    let number = |r: &Row, k: &str| r[k].parse::<f64>().unwrap();
+    let worth = |r: &Row| {
+        let saving = number(r, "monthly_saving");
+        if saving > 0.0 {
+            saving
+        } else {
+            number(r, "period_cost").abs()
+        }
+    };
+    let all = csv_rows(&every.join("findings.csv"));
+    let shown = csv_rows(&default.join("findings.csv"));
+    let (rollups, singles): (Vec<&Row>, Vec<&Row>) = shown
+        .iter()
+        .partition(|r| r["current"].starts_with("rolled up: "));
+    let mut members: BTreeMap<(String, String, String, String), (usize, f64)> = BTreeMap::new();
+    for f in &all {
+        if singles.contains(&f) {
+            assert!(
+                f["resource_id"].is_empty() || f["source"] != "costlens" || worth(f) >= 1.0,
+                "kept below the threshold: {f:?}"
+            );
+            continue;
+        }
+        // The CSV rounds to the cent: a member is worth less than 1.00, at most 1.00 shown.
+        assert!(
+            worth(f) <= 1.0 && !f["resource_id"].is_empty(),
+            "missing: {f:?}"
+        );
+        let key = (
+            f["rule"].clone(),
+            f["account_id"].clone(),
+            f["region"].clone(),
+            f["counted"].clone(),
+        );
+        let entry = members.entry(key).or_default();
+        entry.0 += 1;
+        entry.1 += number(f, "monthly_saving");
+    }
+    assert_eq!(
+        singles.len() + members.values().map(|m| m.0).sum::<usize>(),
+        all.len()
+    );
+    assert_eq!(
+        rollups.len(),
+        members.len(),
+        "one roll-up per rule, account, region"
+    );
+    for r in &rollups {
+        let key = (
+            r["rule"].clone(),
+            r["account_id"].clone(),
+            r["region"].clone(),
+            r["counted"].clone(),
+        );
+        let (count, saving) = members[&key];
+        let noun = if count == 1 { "resource" } else { "resources" };
+        assert!(
+            r["current"].starts_with(&format!("rolled up: {count} {noun},")),
+            "{r:?}"
+        );
+        assert!(r["resource_id"].is_empty());
+        // Each member's saving is rounded in the full report: half a cent each at most.
+        assert!((number(r, "monthly_saving") - saving).abs() <= 0.005 * count as f64 + 0.005);
+    }
+
+    let untagged_all = csv_rows(&every.join("untagged_resources.csv"));
+    let untagged = csv_rows(&default.join("untagged_resources.csv"));
+    let mut groups: BTreeMap<(String, String), (usize, f64)> = BTreeMap::new();
+    for u in &untagged_all {
+        if untagged.contains(u) {
+            assert!(number(u, "effective_cost").abs() >= 1.0, "{u:?}");
+        } else {
+            let entry = groups
+                .entry((u["account_id"].clone(), u["service"].clone()))
+                .or_default();
+            entry.0 += 1;
+            entry.1 += number(u, "effective_cost");
+        }
+    }
+    let rolled_rows: Vec<&Row> = untagged
+        .iter()
+        .filter(|u| u["resource_id"].starts_with("(rolled up: "))
+        .collect();
+    assert_eq!(rolled_rows.len(), groups.len());
+    for u in rolled_rows {
+        let (count, cost) = groups[&(u["account_id"].clone(), u["service"].clone())];
+        assert!(u["resource_id"].starts_with(&format!("(rolled up: {count} resource")));
+        assert!((number(u, "effective_cost") - cost).abs() <= 0.005 * count as f64 + 0.005);
+    }
+
+    let savings = |dir: &Path| {
+        json(&std::fs::read_to_string(dir.join("summary.json")).unwrap())["savings"].clone()
+    };
+    assert_eq!(savings(every), savings(default));
+    for entry in std::fs::read_dir(every).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        let bytes = std::fs::read(every.join(&name)).unwrap();
+        // findings.csv and its views by rule (rightsizing.csv, spot.csv) list the roll-ups.
+        let lists_findings = bytes.starts_with(b"finding_id,") || name == "untagged_resources.csv";
+        if name.ends_with(".csv") && !lists_findings {
+            assert!(
+                bytes == std::fs::read(default.join(&name)).unwrap(),
+                "{name} differs"
+            );
+        }
+    }
+    members.values().map(|m| m.0).sum()
+}
+
+/// `costlens sample --profile realistic` has the shape its doc claims, counted by DuckDB: the
+/// rows asked for, 200 accounts, hundreds of usage types, dozens of services, a resource per
+/// about 3 resource lines (the Pareto lifetimes), and about 30% of the filler's lines with no
+/// resource; and its many small findings roll up as on the public data.
+#[test]
+fn a_realistic_month_has_its_shape_and_its_small_findings_roll_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let month = dir.path().join("month.parquet");
+    let planted = dir.path().join("planted.parquet");
+    let sample = |out: &Path, extra: &[&str]| {
+        let mut args = vec!["sample", "--seed", "7", "--out", out.to_str().unwrap()];
+        args.extend(extra);
+        let run = costlens(&args, dir.path());
+        assert_eq!(run.code, 0, "{}", run.stderr);
+    };
+    sample(&month, &["--rows", "100000", "--profile", "realistic"]);
+    sample(&planted, &[]);
+    let shape = |file: &Path| {
+        let sql = format!(
+            "select count(*), count(distinct line_item_resource_id), \
+             count(*) filter (where line_item_resource_id is null), \
+             count(distinct line_item_usage_account_id), count(distinct line_item_usage_type), \
+             count(distinct line_item_product_code) from read_parquet('{}')",
+            file.display()
+        );
+        let out = python(
+            &[
+                "-c",
+                &format!("import duckdb; print(*duckdb.sql({sql:?}).fetchone())"),
+            ],
+            dir.path(),
+        );
+        out.split_whitespace()
+            .map(|n| n.parse::<f64>().unwrap())
+            .collect::<Vec<_>>()
+    };
+    let (all, scenario) = (shape(&month), shape(&planted));
+    let filler_lines = all[0] - scenario[0];
+    let (resources, resourceless) = (all[1] - scenario[1], all[2] - scenario[2]);
+    assert_eq!(all[0], 100_000.0);
+    assert_eq!(all[3], 200.0, "accounts");
+    assert!(all[4] >= 400.0, "usage types: {}", all[4]);
+    assert!(all[5] >= 35.0, "services: {}", all[5]);
+    let share = resourceless / filler_lines;
+    assert!(
+        (0.29..=0.31).contains(&share),
+        "lines without a resource: {share}"
+    );
+    // Pareto lifetimes of shape 1.4 cut at the month: about 3 lines per resource.
+    let per_resource = (filler_lines - resourceless) / resources;
+    assert!(
+        (2.5..=3.6).contains(&per_resource),
+        "lines per resource: {per_resource}"
+    );
+
+    let run = |config: &str, out: &str| {
+        std::fs::write(dir.path().join("costlens.toml"), config).unwrap();
+        let run = costlens(
+            &["analyze", month.to_str().unwrap(), "--out", out],
+            dir.path(),
+        );
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        dir.path().join(out).join("2026-10")
+    };
+    let every = run(EVERY_FINDING, "every");
+    let default = run("", "default");
+    let rolled = check_rollups(&every, &default);
+    let listed = csv_rows(&default.join("findings.csv")).len();
+    // 15k resources over 200 accounts and 8 regions: most roll-ups stand for a few findings
+    // at this size; more findings roll up than the whole list has lines.
+    assert!(rolled > listed, "{rolled} rolled up, {listed} listed");
 }

@@ -22,11 +22,23 @@ struct Case {
     sizing: serde_json::Value,
 }
 
-fn case(data: &Path, period: &str, extra: &[&str]) -> Case {
+/// costlens on `data` with `config` (none: the defaults), every finding on its own line: CID's
+/// views are per resource.
+fn case(data: &Path, period: &str, config: Option<&Path>) -> Case {
     let dir = tempfile::tempdir().unwrap();
-    let mut args = vec!["analyze", data.to_str().unwrap(), "--out", "reports"];
-    args.extend(extra);
-    args.extend(["--period", period]);
+    let text = config.map_or(String::new(), |c| std::fs::read_to_string(c).unwrap());
+    let config = dir.path().join("costlens.toml");
+    std::fs::write(&config, text + EVERY_FINDING).unwrap();
+    let args = [
+        "analyze",
+        data.to_str().unwrap(),
+        "--out",
+        "reports",
+        "--config",
+        config.to_str().unwrap(),
+        "--period",
+        period,
+    ];
     let run = costlens(&args, dir.path());
     assert_eq!(run.code, 0, "{}", run.stderr);
     let folder = dir.path().join(run.stdout.trim());
@@ -173,7 +185,7 @@ impl Case {
 #[test]
 fn public_october_2018_cur_agrees_with_cid() {
     let data = public_sample("cur-legacy-parquet/Oct2018-WorkshopCUR-00001.snappy.parquet");
-    let case = case(&data, "2018-10", &[]);
+    let case = case(&data, "2018-10", None);
     case.check();
     // Every gp2 volume of that month is at most 30 GB: gp3's baseline covers it, 20% saved.
     assert!(case.savings("ebs-gp2-to-gp3").len() > 200);
@@ -193,11 +205,7 @@ fn public_october_2018_cur_agrees_with_cid() {
 fn acme_month_agrees_with_cid() {
     let acme = root().join("sample-data/acme");
     let config = acme.join("costlens.toml");
-    let case = case(
-        &acme.join("cur2.parquet"),
-        "2026-10",
-        &["--config", config.to_str().unwrap()],
-    );
+    let case = case(&acme.join("cur2.parquet"), "2026-10", Some(&config));
     case.check();
     // Volumes of 750 GB to 2 TB keep part of the saving: CID and costlens both price the
     // throughput (and above 1 TB the IOPS) gp2 gives; the 200 GB volume above 150 GB stays.

@@ -10,7 +10,7 @@
 //!   policy shares them (`share_untagged`, `allocate_untaggable`) in proportion to direct cost;
 //!   rounded to the cent by largest remainder so the rows add up to the total exactly.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::config::TagPolicy;
 use crate::engine::aggregates::{Aggregates, ResourceRow};
@@ -82,6 +82,7 @@ pub struct Allocation {
     pub hygiene: Vec<HygieneRow>,
     pub allocation_key: Option<String>,
     pub allocation: Vec<AllocationRow>,
+    /// The allocation rules' findings, until `analyse::run` moves them into the ranked list.
     pub findings: Vec<Finding>,
     /// How showback treats cost no allocation value carries, when the policy shares it.
     pub notes: Vec<String>,
@@ -132,42 +133,52 @@ pub fn analyse(aggs: &Aggregates, policy: &TagPolicy) -> Allocation {
         .filter(|r| !is_taggable(r))
         .map(|r| r.effective)
         .sum();
-    let compliant = |row: &ResourceRow, key: Option<(usize, &String)>| match key {
-        Some((i, k)) => accepted(policy, k, &row.tags[i]),
-        None => required
-            .iter()
-            .all(|(i, k)| accepted(policy, k, &row.tags[*i])),
+    // Whether each taggable row carries each required key acceptably (in `required`'s order),
+    // worked out once: the coverage tables ask per scope and key, millions of times.
+    let n = required.len();
+    let accepted_keys: Vec<bool> = taggable
+        .iter()
+        .flat_map(|r| {
+            required
+                .iter()
+                .map(move |(i, k)| accepted(policy, k, &r.tags[*i]))
+        })
+        .collect();
+    let compliant = |row: usize, key: Option<usize>| match key {
+        Some(k) => accepted_keys[row * n + k],
+        None => accepted_keys[row * n..(row + 1) * n].iter().all(|ok| *ok),
     };
 
     // Coverage: total, per account, per service; per key and all keys together.
     let mut coverage = Vec::new();
-    let mut keys: Vec<(String, Option<(usize, &String)>)> = required
+    let mut keys: Vec<(String, Option<usize>)> = required
         .iter()
-        .map(|(i, k)| ((*k).clone(), Some((*i, *k))))
+        .enumerate()
+        .map(|(k, (_, name))| ((*name).clone(), Some(k)))
         .collect();
     keys.push((ALL_REQUIRED.to_string(), None));
-    type ScopeFn = fn(&ResourceRow) -> String;
+    type ScopeFn = fn(&ResourceRow) -> &str;
     let scopes: [(&'static str, ScopeFn); 3] = [
-        ("total", |_| String::new()),
-        ("account", |r| r.account.clone().unwrap_or_default()),
-        ("service", |r| r.service.clone().unwrap_or_default()),
+        ("total", |_| ""),
+        ("account", |r| r.account.as_deref().unwrap_or_default()),
+        ("service", |r| r.service.as_deref().unwrap_or_default()),
     ];
     for (scope, scope_of) in scopes {
-        let mut groups: BTreeMap<String, Vec<&ResourceRow>> = BTreeMap::new();
-        for row in &taggable {
-            groups.entry(scope_of(row)).or_default().push(row);
+        let mut groups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        for (index, row) in taggable.iter().enumerate() {
+            groups.entry(scope_of(row)).or_default().push(index);
         }
         for (scope_value, rows) in groups {
-            let total: f64 = rows.iter().map(|r| r.effective).sum();
+            let total: f64 = rows.iter().map(|&r| taggable[r].effective).sum();
             for (key, which) in &keys {
                 let ok: f64 = rows
                     .iter()
-                    .filter(|r| compliant(r, *which))
-                    .map(|r| r.effective)
+                    .filter(|&&r| compliant(r, *which))
+                    .map(|&r| taggable[r].effective)
                     .sum();
                 coverage.push(CoverageRow {
                     scope,
-                    scope_value: scope_value.clone(),
+                    scope_value: scope_value.to_string(),
                     key: key.clone(),
                     compliant_cost: ok,
                     taggable_cost: total,
@@ -176,10 +187,9 @@ pub fn analyse(aggs: &Aggregates, policy: &TagPolicy) -> Allocation {
             }
         }
     }
-    let all_compliant: f64 = taggable
-        .iter()
-        .filter(|r| compliant(r, None))
-        .map(|r| r.effective)
+    let all_compliant: f64 = (0..taggable.len())
+        .filter(|&r| compliant(r, None))
+        .map(|r| taggable[r].effective)
         .sum();
     let tag_coverage_pct = if required.is_empty() {
         None
@@ -301,13 +311,24 @@ fn untagged_resources(
     required: &[(usize, &String)],
     policy: &TagPolicy,
 ) -> Vec<UntaggedResource> {
-    let mut by_id: BTreeMap<&str, UntaggedResource> = BTreeMap::new();
-    let mut bad_ids: BTreeSet<&str> = BTreeSet::new();
-    for row in taggable {
-        let id = row
-            .resource_id
+    fn id_of<'a>(row: &&'a ResourceRow) -> &'a str {
+        row.resource_id
             .as_deref()
-            .expect("taggable rows have an id");
+            .expect("taggable rows have an id")
+    }
+    // Most resources are compliant: only those with a problem on some line are gathered.
+    let bad_ids: HashSet<&str> = taggable
+        .iter()
+        .filter(|row| {
+            required
+                .iter()
+                .any(|(i, key)| !accepted(policy, key, &row.tags[*i]))
+        })
+        .map(id_of)
+        .collect();
+    let mut by_id: HashMap<&str, UntaggedResource> = HashMap::with_capacity(bad_ids.len());
+    for row in taggable.iter().filter(|row| bad_ids.contains(id_of(row))) {
+        let id = id_of(row);
         let entry = by_id.entry(id).or_insert_with(|| UntaggedResource {
             resource_id: id.to_string(),
             account: row.account.clone(),
@@ -325,13 +346,11 @@ fn untagged_resources(
         for (i, key) in required {
             match present(&row.tags[*i]) {
                 None => {
-                    bad_ids.insert(id);
                     if !entry.missing_keys.contains(key) {
                         entry.missing_keys.push((*key).clone());
                     }
                 }
                 Some(v) if !accepted(policy, key, &row.tags[*i]) => {
-                    bad_ids.insert(id);
                     let pair = format!("{key}={v}");
                     if !entry.invalid.contains(&pair) {
                         entry.invalid.push(pair);
@@ -341,11 +360,7 @@ fn untagged_resources(
             }
         }
     }
-    let mut out: Vec<UntaggedResource> = by_id
-        .into_iter()
-        .filter(|(id, _)| bad_ids.contains(id))
-        .map(|(_, u)| u)
-        .collect();
+    let mut out: Vec<UntaggedResource> = by_id.into_values().collect();
     out.sort_by(|a, b| {
         b.cost
             .total_cmp(&a.cost)
@@ -365,21 +380,25 @@ fn hygiene(taggable: &[&ResourceRow], aggs: &Aggregates, policy: &TagPolicy) -> 
         let Some(i) = aggs.tag_keys.iter().position(|t| t == key) else {
             continue;
         };
-        // normalized -> spelling -> (cost, resources)
-        let mut spellings: BTreeMap<String, BTreeMap<String, (f64, BTreeSet<&str>)>> =
-            BTreeMap::new();
+        // Millions of rows, a few spellings: each spelling's cost and resources first, then
+        // the spellings by their normalised value.
+        let mut by_spelling: HashMap<&str, (f64, HashSet<&str>)> = HashMap::new();
         for row in taggable {
             if let Some(value) = present(&row.tags[i]) {
-                let entry = spellings
-                    .entry(normalize_value(value))
-                    .or_default()
-                    .entry(value.to_string())
-                    .or_default();
+                let entry = by_spelling.entry(value).or_default();
                 entry.0 += row.effective;
                 entry
                     .1
                     .insert(row.resource_id.as_deref().unwrap_or_default());
             }
+        }
+        // normalized -> spelling -> (cost, resources)
+        let mut spellings: BTreeMap<String, BTreeMap<&str, (f64, usize)>> = BTreeMap::new();
+        for (value, (cost, resources)) in by_spelling {
+            spellings
+                .entry(normalize_value(value))
+                .or_default()
+                .insert(value, (cost, resources.len()));
         }
         for (normalized, variants) in spellings {
             if variants.len() < 2 {
@@ -389,9 +408,9 @@ fn hygiene(taggable: &[&ResourceRow], aggs: &Aggregates, policy: &TagPolicy) -> 
                 rows.push(HygieneRow {
                     key: key.clone(),
                     normalized: normalized.clone(),
-                    spelling,
+                    spelling: spelling.to_string(),
                     cost,
-                    resources: resources.len(),
+                    resources,
                 });
             }
         }

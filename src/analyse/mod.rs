@@ -24,6 +24,7 @@ mod network;
 pub mod rate;
 pub mod reconcile;
 pub mod review;
+pub mod rollup;
 pub mod sizing;
 mod storage;
 pub mod trends;
@@ -190,8 +191,11 @@ pub struct Analysis {
     pub savings: Savings,
     /// The first [`FIRST_ACTIONS`] counted findings worth acting on, with their owners.
     pub first_actions: Vec<FirstAction>,
-    /// Findings saving less a month are never among the first shown ([`Analysis::actionable`]).
+    /// Findings saving less a month are never among the first shown ([`Analysis::actionable`]),
+    /// and per-resource ones are rolled up ([`rollup`]).
     pub min_saving: f64,
+    /// How many findings the roll-ups in `findings` stand for.
+    pub rolled_up: usize,
     /// Each service with the rule groups that looked at it and what they found.
     pub bill_coverage: Vec<review::ServiceReview>,
     /// Set by the caller, which reads the previous report.
@@ -207,6 +211,25 @@ impl Analysis {
         self.findings
             .iter()
             .filter(|f| f.monthly_saving >= self.min_saving)
+    }
+
+    /// What the roll-ups stand for, when there are any: said under every findings list.
+    pub fn rollup_note(&self) -> Option<String> {
+        let lines = self
+            .findings
+            .iter()
+            .filter(|f| f.resource_id.is_none() && f.current.starts_with(rollup::CURRENT_PREFIX))
+            .count();
+        (self.rolled_up > 0).then(|| {
+            format!(
+                "{} findings about single resources worth less than {} {} a month each are \
+                 rolled up into {lines} (one per rule, account and region; the largest are \
+                 named in their evidence).",
+                self.rolled_up,
+                crate::findings::amount(self.min_saving),
+                self.currency
+            )
+        })
     }
 
     /// The name the data gives an account, if any.
@@ -521,7 +544,7 @@ pub fn run(aggs: &Aggregates, config: &Config, inputs: Inputs) -> Analysis {
         by_service_account,
         daily,
     } = timed("costs", || cost_tables(aggs));
-    let allocation = timed("allocation", || allocation::analyse(aggs, &config.tags));
+    let mut allocation = timed("allocation", || allocation::analyse(aggs, &config.tags));
     let usage = timed("usage", || {
         usage::analyse(aggs, &config.usage, &config.tags, inputs.utilization)
     });
@@ -577,7 +600,7 @@ pub fn run(aggs: &Aggregates, config: &Config, inputs: Inputs) -> Analysis {
         )
     });
 
-    let mut findings = allocation.findings.clone();
+    let mut findings = std::mem::take(&mut allocation.findings);
     findings.extend(resource_findings);
     findings.extend(containers.findings.iter().cloned());
     findings.extend(rate.findings.iter().cloned());
@@ -647,6 +670,11 @@ pub fn run(aggs: &Aggregates, config: &Config, inputs: Inputs) -> Analysis {
     let (bill_coverage, unreviewed) =
         review::review(aggs, &findings, config.usage.unreviewed_service_min_pct);
     notes.extend(unreviewed);
+    // After everything that reads single findings (the total, the first actions, the review).
+    let rolled_up = timed("roll-ups", || {
+        rollup::roll_up_untagged(&mut allocation.untagged, config.report.min_saving);
+        rollup::roll_up(&mut findings, config.report.min_saving)
+    });
     if aggs.is_partial() {
         notes.push(format!(
             "The data ends before the period does: figures for {} are partial (month to date); \
@@ -679,6 +707,7 @@ pub fn run(aggs: &Aggregates, config: &Config, inputs: Inputs) -> Analysis {
         savings,
         first_actions,
         min_saving: config.report.min_saving,
+        rolled_up,
         bill_coverage,
         history: None,
         notes,

@@ -1894,6 +1894,7 @@ pub(crate) mod fixture {
             savings,
             first_actions: vec![],
             min_saving: 1.0,
+            rolled_up: 0,
             bill_coverage: vec![],
             history: None,
             notes: vec!["a note".into()],

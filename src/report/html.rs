@@ -392,6 +392,9 @@ fn top_findings(out: &mut String, a: &Analysis) {
             a.currency
         ),
     );
+    if let Some(note) = a.rollup_note() {
+        para(out, "hint", &note);
+    }
     let top: Vec<&Finding> = a.actionable().take(10).collect();
     if top.is_empty() {
         para(out, "hint", "No finding saves that much in the period.");

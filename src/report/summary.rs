@@ -654,6 +654,9 @@ pub fn to_markdown(a: &Analysis) -> String {
             md(&f.recommendation)
         );
     }
+    if let Some(note) = a.rollup_note() {
+        let _ = writeln!(out, "\n{}", md(&note));
+    }
 
     if let Some(h) = &s.history {
         if let Some(previous) = &h.previous_report {

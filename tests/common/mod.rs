@@ -53,12 +53,20 @@ fn run(mut command: Command, args: &[&str], cwd: &Path) -> Run {
 /// `costlens analyze` on the bundled acme month with its configuration and utilisation export,
 /// in an environment of only `vars`.
 pub fn analyze_acme(cwd: &Path, out: &str, extra: &[&str], vars: &[(&str, &str)]) -> Run {
+    let config = root().join("sample-data/acme/costlens.toml");
+    analyze_acme_with(cwd, out, &config, extra, vars)
+}
+
+/// [`analyze_acme`] with another configuration file.
+pub fn analyze_acme_with(
+    cwd: &Path,
+    out: &str,
+    config: &Path,
+    extra: &[&str],
+    vars: &[(&str, &str)],
+) -> Run {
     let acme = root().join("sample-data/acme");
-    let (data, config, utilization) = (
-        acme.join("cur2.parquet"),
-        acme.join("costlens.toml"),
-        acme.join("utilization.csv"),
-    );
+    let (data, utilization) = (acme.join("cur2.parquet"), acme.join("utilization.csv"));
     let mut args = vec![
         "analyze",
         data.to_str().unwrap(),
@@ -71,6 +79,18 @@ pub fn analyze_acme(cwd: &Path, out: &str, extra: &[&str], vars: &[(&str, &str)]
     ];
     args.extend(extra);
     costlens_isolated(&args, cwd, vars)
+}
+
+/// Configuration that turns roll-ups off, for the tests of single rules: every finding on its
+/// own line of findings.csv, however small.
+pub const EVERY_FINDING: &str = "\n[report]\nmin_saving = 0.0\n";
+
+/// The bundled acme configuration with `extra` appended, written to `dir/costlens.toml`.
+pub fn acme_config(dir: &Path, extra: &str) -> PathBuf {
+    let text = std::fs::read_to_string(root().join("sample-data/acme/costlens.toml")).unwrap();
+    let path = dir.join("costlens.toml");
+    std::fs::write(&path, text + extra).unwrap();
+    path
 }
 
 pub fn json(text: &str) -> serde_json::Value {
