@@ -261,6 +261,7 @@ pub fn run(request: &Request) -> Result<Outcome> {
     validate::check_instant(schema::CHARGE_PERIOD_END, aggs.data_end, false).map_err(explain)?;
     tracing::info!(
         elapsed_ms = scan.elapsed().as_millis() as u64,
+        peak_rss_mib = crate::logging::stage_peak_rss_mib(),
         resources = aggs.resources.len(),
         "scan and aggregates"
     );
@@ -295,8 +296,12 @@ pub fn run(request: &Request) -> Result<Outcome> {
         },
     );
     analysis.notes.extend(stray_note);
+    // Millions of resource rows take a while to free: on the other core, while the report is
+    // written.
+    let freeing = std::thread::spawn(move || drop(aggs));
     tracing::info!(
         elapsed_ms = analysers.elapsed().as_millis() as u64,
+        peak_rss_mib = crate::logging::stage_peak_rss_mib(),
         findings = analysis.findings.len(),
         "analysers"
     );
@@ -312,7 +317,15 @@ pub fn run(request: &Request) -> Result<Outcome> {
     previous_warnings.extend(previous_report.warnings);
     run_history.warnings = previous_warnings;
     analysis.history = Some(run_history);
+    let writing = Instant::now();
     let report_dir = report::write_report(&analysis, &config.output_dir)?;
+    tracing::info!(
+        elapsed_ms = writing.elapsed().as_millis() as u64,
+        peak_rss_mib = crate::logging::stage_peak_rss_mib(),
+        "report written"
+    );
+    // Dropping plain data cannot fail: there is no error to pass on.
+    let _ = freeing.join();
     let gate_breached = analysis
         .gates
         .iter()

@@ -202,6 +202,24 @@ pub fn print(level: tracing::Level, message: &str, fields: &[(&str, serde_json::
     let _ = SafeStderr { colour: false }.write_all(line.as_bytes());
 }
 
+/// The peak resident memory (MiB) since the previous call, for the `-v` log of each stage;
+/// `None` where the platform does not say (only Linux's `/proc` does). Resetting the peak
+/// (`/proc/self/clear_refs`, Linux 4.0+) makes each figure the stage's own, not the run's.
+pub fn stage_peak_rss_mib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kib: u64 = status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    // Where the kernel refuses, the next figure is the run's peak so far: still an upper bound.
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+    Some(kib / 1024)
+}
+
 /// An error and its causes as one line, each cause once: a cause whose text the line already
 /// holds (an I/O error's message repeated by its wrapper) is not added again.
 pub fn one_line(causes: impl IntoIterator<Item = String>) -> String {

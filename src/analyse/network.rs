@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::usage::{rows_by_resource, Ctx};
+use super::usage::Ctx;
 use crate::engine::aggregates::ResourceRow;
 use crate::engine::kinds::{Direction, GatewayPart, LineKind};
 use crate::findings::{Confidence, Finding};
@@ -17,10 +17,10 @@ type Scope<'a> = (Option<&'a str>, Option<&'a str>);
 /// their whole cost. (AWS Well-Architected's idle-NAT query: over 336 hours and only the
 /// hourly charge.)
 pub(super) fn idle_gateways(ctx: &Ctx, out: &mut Vec<Finding>) {
-    for rows in rows_by_resource(ctx.aggs).into_values() {
+    for rows in ctx.usage_rows.values() {
         let (mut nat, mut balancer) = (false, false);
         let (mut hours, mut processed, mut cost) = (0.0, 0.0, 0.0);
-        for row in &rows {
+        for row in rows {
             let part = match row.kind {
                 LineKind::NatGateway(part) => {
                     nat = true;

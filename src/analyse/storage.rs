@@ -1,7 +1,7 @@
 //! Storage usage rules beyond block volumes: object storage that is never read, and
 //! managed-database storage on provisioned IOPS that gp3 serves for less.
 
-use super::usage::{rows_by_resource, Ctx};
+use super::usage::Ctx;
 use crate::engine::classify;
 use crate::engine::kinds::{LineKind, ObjectPart, StorageClass, VolumePart, VolumeType};
 use crate::findings::{Confidence, Finding};
@@ -15,10 +15,10 @@ use crate::findings::{Confidence, Finding};
 /// split into reads and writes is left alone, as its reads are unknown.
 pub(super) fn object_tiering(ctx: &Ctx, out: &mut Vec<Finding>) {
     let share = ctx.rules.object_tiering_saving_pct / 100.0;
-    for rows in rows_by_resource(ctx.aggs).into_values() {
+    for rows in ctx.usage_rows.values() {
         let (mut gb_months, mut cost, mut reads, mut unknown) = (0.0, 0.0, 0.0, false);
         let mut first = None;
-        for row in &rows {
+        for row in rows {
             let LineKind::ObjectStorage(object) = row.kind else {
                 continue;
             };
@@ -65,10 +65,10 @@ pub(super) fn object_tiering(ctx: &Ctx, out: &mut Vec<Finding>) {
 pub(super) fn database_storage(ctx: &Ctx, out: &mut Vec<Finding>) {
     let r = ctx.rules;
     let month_hours = crate::period::Period::month_containing(ctx.aggs.period.start).hours();
-    for rows in rows_by_resource(ctx.aggs).into_values() {
+    for rows in ctx.usage_rows.values() {
         let (mut gb_months, mut iops_months, mut cost) = (0.0, 0.0, 0.0);
         let mut first = None;
-        for row in &rows {
+        for row in rows {
             let LineKind::DatabaseStorage(storage) = row.kind else {
                 continue;
             };

@@ -42,6 +42,8 @@ pub(super) struct Ctx<'a> {
     pub rules: &'a UsageRules,
     pub catalog: &'a Catalog,
     pub hours: f64,
+    /// The usage rows of each named resource, by id: built once, read by several rules.
+    pub usage_rows: BTreeMap<&'a str, Vec<&'a ResourceRow>>,
 }
 
 impl Ctx<'_> {
@@ -87,6 +89,7 @@ pub fn analyse(
         rules,
         catalog: Catalog::builtin(),
         hours: aggs.covered_hours(),
+        usage_rows: rows_by_resource(aggs),
     };
     let mut usage = Usage::default();
     if !aggs.has_resources {
@@ -262,7 +265,7 @@ fn modernisation(ctx: &Ctx, fleet: &[Instance], out: &mut Vec<Finding>) {
 }
 
 /// Usage rows of each named resource.
-pub(super) fn rows_by_resource(aggs: &Aggregates) -> BTreeMap<&str, Vec<&ResourceRow>> {
+fn rows_by_resource(aggs: &Aggregates) -> BTreeMap<&str, Vec<&ResourceRow>> {
     let mut out: BTreeMap<&str, Vec<&ResourceRow>> = BTreeMap::new();
     for row in &aggs.resources {
         if let (Some(id), Some(charge_category::USAGE)) =
@@ -316,8 +319,8 @@ fn gp2_performance(size_gb: f64) -> (f64, f64) {
 /// billed by size tier has the tier's GiB for each disk-month.
 fn volumes(ctx: &Ctx, out: &mut Vec<Finding>) {
     let r = ctx.rules;
-    for rows in rows_by_resource(ctx.aggs).into_values() {
-        let Some((storage, volume)) = volume_storage(&rows) else {
+    for rows in ctx.usage_rows.values() {
+        let Some((storage, volume)) = volume_storage(rows) else {
             continue;
         };
         let volume_type = volume.volume_type;
@@ -472,12 +475,12 @@ fn snapshots(ctx: &Ctx, out: &mut Vec<Finding>) {
     let cutoff = data_end - i64::from(ctx.rules.snapshot_age_days) * 86_400_000;
     let mut snapshot_gb: BTreeMap<String, f64> = BTreeMap::new();
     let mut volume_gb: BTreeMap<String, f64> = BTreeMap::new();
-    for (id, rows) in rows_by_resource(ctx.aggs) {
+    for (&id, rows) in &ctx.usage_rows {
         let snapshot_rows: Vec<&&ResourceRow> = rows
             .iter()
             .filter(|r| r.kind == LineKind::Snapshot)
             .collect();
-        for r in &rows {
+        for r in rows {
             let account = r.account.clone().unwrap_or_default();
             if let Some(v) = r.kind.volume().filter(|v| v.part == VolumePart::Storage) {
                 *volume_gb.entry(account).or_default() += v.gib_months(r.quantity);

@@ -656,13 +656,13 @@ fn daily_rows(df: &DataFrame) -> Result<Vec<DailyRow>> {
 fn resource_rows(df: &DataFrame, config: &Config, tag_keys: &[String]) -> Result<Vec<ResourceRow>> {
     let s = |name: &str| frame::strings(df, name);
     let f = |name: &str| frame::floats(df, name);
-    let (resource_id, category, account, account_name) = (
+    let (mut resource_id, category, mut account, mut account_name) = (
         s(schema::RESOURCE_ID)?,
         s(schema::CHARGE_CATEGORY)?,
         s(schema::SUB_ACCOUNT_ID)?,
         s(schema::SUB_ACCOUNT_NAME)?,
     );
-    let (provider, service, service_code, region, usage_type, sku_id) = (
+    let (provider, service, service_code, mut region, usage_type, mut sku_id) = (
         s(schema::PROVIDER_NAME)?,
         s(schema::SERVICE_NAME)?,
         s(schema::X_SERVICE_CODE)?,
@@ -701,7 +701,7 @@ fn resource_rows(df: &DataFrame, config: &Config, tag_keys: &[String]) -> Result
         frame::ints(df, FIRST_START)?,
         frame::ints(df, LAST_END)?,
     );
-    let (commitment_id, commitment_type, commitment_status, commitment_end) = (
+    let (commitment_id, mut commitment_type, commitment_status, commitment_end) = (
         s(schema::COMMITMENT_DISCOUNT_ID)?,
         s(schema::COMMITMENT_DISCOUNT_TYPE)?,
         s(schema::COMMITMENT_DISCOUNT_STATUS)?,
@@ -748,17 +748,19 @@ fn resource_rows(df: &DataFrame, config: &Config, tag_keys: &[String]) -> Result
             .entry(facts)
             .or_insert_with(|| classify::classify(&facts))
             .clone();
+        // The columns the classifier's cache does not borrow move into the row uncopied.
+        let take = std::mem::take::<Option<String>>;
         rows.push(ResourceRow {
-            resource_id: resource_id[i].clone(),
+            resource_id: take(&mut resource_id[i]),
             charge_category: category[i].clone(),
-            account: account[i].clone(),
-            account_name: account_name[i].clone(),
+            account: take(&mut account[i]),
+            account_name: take(&mut account_name[i]),
             service: service[i].clone(),
-            region: region[i].clone(),
+            region: take(&mut region[i]),
             provider: providers[i],
             kind,
             usage_type: usage_type[i].clone(),
-            sku_id: sku_id[i].clone(),
+            sku_id: take(&mut sku_id[i]),
             instance_type: instance_type[i].clone(),
             pricing_category: pricing_category[i].clone(),
             pricing_unit: pricing_unit[i].clone(),
@@ -776,7 +778,7 @@ fn resource_rows(df: &DataFrame, config: &Config, tag_keys: &[String]) -> Result
             last_end: last_end[i].unwrap_or(0),
             offhours_cost: offhours[i],
             commitment_id: commitment_id[i].clone(),
-            commitment_type: commitment_type[i].clone(),
+            commitment_type: take(&mut commitment_type[i]),
             commitment_status: commitment_status[i].clone(),
             commitment_end: commitment_end[i],
             hourly_lines: hourly_lines[i].unwrap_or(0) as u64,
