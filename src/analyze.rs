@@ -259,9 +259,11 @@ pub fn run(request: &Request) -> Result<Outcome> {
     let pass = aggregation_pass(&sources);
     let aggs = aggregates::build(lines, &period, config, pass).map_err(explain)?;
     validate::check_instant(schema::CHARGE_PERIOD_END, aggs.data_end, false).map_err(explain)?;
+    let (rss, peak) = crate::logging::memory_mib();
     tracing::info!(
         elapsed_ms = scan.elapsed().as_millis() as u64,
-        peak_rss_mib = crate::logging::stage_peak_rss_mib(),
+        rss_mib = rss,
+        peak_rss_mib = peak,
         resources = aggs.resources.len(),
         "scan and aggregates"
     );
@@ -299,9 +301,11 @@ pub fn run(request: &Request) -> Result<Outcome> {
     // Millions of resource rows take a while to free: on the other core, while the report is
     // written.
     let freeing = std::thread::spawn(move || drop(aggs));
+    let (rss, peak) = crate::logging::memory_mib();
     tracing::info!(
         elapsed_ms = analysers.elapsed().as_millis() as u64,
-        peak_rss_mib = crate::logging::stage_peak_rss_mib(),
+        rss_mib = rss,
+        peak_rss_mib = peak,
         findings = analysis.findings.len(),
         "analysers"
     );
@@ -319,9 +323,11 @@ pub fn run(request: &Request) -> Result<Outcome> {
     analysis.history = Some(run_history);
     let writing = Instant::now();
     let report_dir = report::write_report(&analysis, &config.output_dir)?;
+    let (rss, peak) = crate::logging::memory_mib();
     tracing::info!(
         elapsed_ms = writing.elapsed().as_millis() as u64,
-        peak_rss_mib = crate::logging::stage_peak_rss_mib(),
+        rss_mib = rss,
+        peak_rss_mib = peak,
         "report written"
     );
     // Dropping plain data cannot fail: there is no error to pass on.

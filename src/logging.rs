@@ -202,22 +202,25 @@ pub fn print(level: tracing::Level, message: &str, fields: &[(&str, serde_json::
     let _ = SafeStderr { colour: false }.write_all(line.as_bytes());
 }
 
-/// The peak resident memory (MiB) since the previous call, for the `-v` log of each stage;
-/// `None` where the platform does not say (only Linux's `/proc` does). Resetting the peak
-/// (`/proc/self/clear_refs`, Linux 4.0+) makes each figure the stage's own, not the run's.
-pub fn stage_peak_rss_mib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let kib: u64 = status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))?
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .ok()?;
-    // Where the kernel refuses, the next figure is the run's peak so far: still an upper bound.
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
-    Some(kib / 1024)
+/// The process's resident memory now and its peak so far (MiB), for the `-v` log of each
+/// stage; `None` where the platform does not say (only Linux's `/proc` does). The peak is
+/// never reset: `getrusage`, and so `/usr/bin/time` and the benchmark, read the same counter.
+pub fn memory_mib() -> (Option<u64>, Option<u64>) {
+    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
+        return (None, None);
+    };
+    let field = |name: &str| -> Option<u64> {
+        let kib: u64 = status
+            .lines()
+            .find_map(|line| line.strip_prefix(name))?
+            .trim()
+            .trim_end_matches("kB")
+            .trim()
+            .parse()
+            .ok()?;
+        Some(kib / 1024)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
 }
 
 /// An error and its causes as one line, each cause once: a cause whose text the line already

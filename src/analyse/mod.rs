@@ -32,7 +32,7 @@ pub mod usage;
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::engine::aggregates::Aggregates;
+use crate::engine::aggregates::{Aggregates, ResourceRow};
 use crate::engine::inventory;
 
 use crate::config::Config;
@@ -279,22 +279,31 @@ fn first_actions(
     names: &HashMap<&str, &str>,
     min_saving: f64,
 ) -> Vec<FirstAction> {
-    let owners: HashMap<&str, String> = match (aggs.allocation_key, policy.allocation_key()) {
-        (Some(index), Some(key)) => aggs
-            .resources
-            .iter()
-            .filter_map(|r| {
-                let value = r.tags.get(index)?.as_deref()?.trim();
-                let id = r.resource_id.as_deref()?;
-                (!value.is_empty()).then(|| (id, format!("{key}={value}")))
-            })
-            .collect(),
-        _ => HashMap::new(),
-    };
-    findings
+    let first: Vec<&Finding> = findings
         .iter()
         .filter(|f| f.counted && f.monthly_saving >= min_saving)
         .take(FIRST_ACTIONS)
+        .collect();
+    // The owners of those few resources only: one pass over the rows, nothing built per row.
+    let wanted: std::collections::HashSet<&str> = first
+        .iter()
+        .filter_map(|f| f.resource_id.as_deref())
+        .collect();
+    let mut owners: HashMap<&str, String> = HashMap::new();
+    if let (Some(index), Some(key)) = (aggs.allocation_key, policy.allocation_key()) {
+        for r in &aggs.resources {
+            let Some(id) = r.resource_id.as_deref().filter(|id| wanted.contains(id)) else {
+                continue;
+            };
+            let value = r.tags.get(index).and_then(|v| v.as_deref()).map(str::trim);
+            if let Some(value) = value.filter(|v| !v.is_empty()) {
+                // The last row with a value wins, as when every row went into the map.
+                owners.insert(id, format!("{key}={value}"));
+            }
+        }
+    }
+    first
+        .into_iter()
         .map(|f| FirstAction {
             finding_id: f.finding_id.clone(),
             rule: f.rule.clone(),
@@ -317,30 +326,32 @@ fn first_actions(
 }
 
 fn top_resources(aggs: &Aggregates) -> Vec<ResourceCost> {
-    let mut by_id: BTreeMap<&str, ResourceCost> = BTreeMap::new();
+    // Millions of resources, a hundred listed: sums per id, and text only for the hundred.
+    let mut by_id: HashMap<&str, (f64, f64, &ResourceRow)> = HashMap::new();
     for row in &aggs.resources {
         let Some(id) = row.resource_id.as_deref() else {
             continue;
         };
-        let entry = by_id.entry(id).or_insert_with(|| ResourceCost {
-            resource_id: id.to_string(),
-            account: row.account.clone(),
-            service: row.service.clone(),
-            region: row.region.clone(),
-            billed: 0.0,
-            effective: 0.0,
-        });
-        entry.billed += row.billed;
-        entry.effective += row.effective;
+        let entry = by_id.entry(id).or_insert((0.0, 0.0, row));
+        entry.0 += row.billed;
+        entry.1 += row.effective;
     }
-    let mut out: Vec<ResourceCost> = by_id.into_values().collect();
-    out.sort_by(|a, b| {
-        b.effective
-            .total_cmp(&a.effective)
-            .then_with(|| a.resource_id.cmp(&b.resource_id))
-    });
-    out.truncate(TOP_RESOURCES);
-    out
+    let mut top: Vec<(&str, f64, f64, &ResourceRow)> = by_id
+        .into_iter()
+        .map(|(id, (billed, effective, first))| (id, billed, effective, first))
+        .collect();
+    top.sort_by(|a, b| b.2.total_cmp(&a.2).then_with(|| a.0.cmp(b.0)));
+    top.truncate(TOP_RESOURCES);
+    top.into_iter()
+        .map(|(id, billed, effective, first)| ResourceCost {
+            resource_id: id.to_string(),
+            account: first.account.clone(),
+            service: first.service.clone(),
+            region: first.region.clone(),
+            billed,
+            effective,
+        })
+        .collect()
 }
 
 fn sort_lines(lines: &mut [CostLine]) {

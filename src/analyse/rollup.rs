@@ -9,7 +9,7 @@
 //! counted in the savings total when its members are (members counted and not counted roll up
 //! apart), so the total does not change.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::allocation::UntaggedResource;
 use crate::findings::{amount, Finding, SOURCE_COSTLENS};
@@ -44,58 +44,57 @@ fn rolls_up(f: &Finding, below: f64) -> bool {
 /// `findings` in rank order with those worth less than `below` rolled up; the roll-ups take
 /// the rank of their total. Returns how many findings were rolled up.
 pub fn roll_up(findings: &mut Vec<Finding>, below: f64) -> usize {
-    if below <= 0.0 || !findings.iter().any(|f| rolls_up(f, below)) {
+    if below <= 0.0 {
         return 0;
     }
-    type Key = (String, Option<String>, Option<String>, bool);
-    let mut groups: BTreeMap<Key, Vec<Finding>> = BTreeMap::new();
-    let mut kept = Vec::with_capacity(findings.len());
-    for f in findings.drain(..) {
-        if rolls_up(&f, below) {
-            let key = (
-                f.rule.clone(),
-                f.account_id.clone(),
-                f.region.clone(),
-                f.counted,
-            );
-            groups.entry(key).or_default().push(f);
-        } else {
-            kept.push(f);
-        }
+    // Members borrowed, in rank order; the key's order does not matter (ranking follows).
+    type Key<'a> = (&'a str, Option<&'a str>, Option<&'a str>, bool);
+    let mut groups: HashMap<Key, Vec<&Finding>> = HashMap::new();
+    for f in findings.iter().filter(|f| rolls_up(f, below)) {
+        let key = (
+            f.rule.as_str(),
+            f.account_id.as_deref(),
+            f.region.as_deref(),
+            f.counted,
+        );
+        groups.entry(key).or_default().push(f);
+    }
+    if groups.is_empty() {
+        return 0;
     }
     let rolled = groups.values().map(Vec::len).sum();
-    kept.extend(
-        groups
-            .into_iter()
-            .map(|((rule, account, region, counted), members)| {
-                group_finding(&rule, account, region, counted, members, below)
-            }),
-    );
-    *findings = kept;
+    let rollups: Vec<Finding> = groups
+        .into_iter()
+        .map(|((rule, account, region, counted), members)| {
+            group_finding(rule, account, region, counted, members, below)
+        })
+        .collect();
+    findings.retain(|f| !rolls_up(f, below));
+    findings.extend(rollups);
     super::rank(findings);
     rolled
 }
 
 fn group_finding(
     rule: &str,
-    account: Option<String>,
-    region: Option<String>,
+    account: Option<&str>,
+    region: Option<&str>,
     counted: bool,
-    mut members: Vec<Finding>,
+    mut members: Vec<&Finding>,
     below: f64,
 ) -> Finding {
     // Members arrive in rank order already; ties keep it stable.
     members.sort_by(|a, b| worth(b).total_cmp(&worth(a)));
-    let first = &members[0];
+    let first = members[0];
     let scope = format!(
         "roll-up {} {} {}",
-        account.as_deref().unwrap_or(""),
-        region.as_deref().unwrap_or(""),
+        account.unwrap_or(""),
+        region.unwrap_or(""),
         if counted { "counted" } else { "not counted" }
     );
     let mut out = Finding::new(first.category, rule, &scope);
-    out.account_id = account;
-    out.region = region;
+    out.account_id = account.map(str::to_string);
+    out.region = region.map(str::to_string);
     out.service = first
         .service
         .clone()
