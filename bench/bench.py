@@ -260,7 +260,7 @@ def main():
         med = {k: (statistics.median(w for w, _ in v), statistics.median(m for _, m in v)) for k, v in samples.items()}
         med["scan"] = (statistics.median(scans), 0)
         resources = duckdb.sql(
-            f"select count(distinct line_item_resource_id) from read_parquet('{path}')").fetchone()[0]
+            f"select count(distinct line_item_resource_id) from read_parquet('{path}')").fetchall()[0][0]
         findings = len(read_csv(os.path.join(report, "findings.csv")))
         table.append((profile, size, resources, findings, med, figures))
     lines = [
