@@ -5,7 +5,7 @@
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use common::*;
 
@@ -201,15 +201,7 @@ fn cur_files_with_different_columns_give_the_same_report_either_route() {
 fn small_findings_roll_up_and_nothing_else_changes() {
     let dir = tempfile::tempdir().unwrap();
     let legacy = public_sample(CUR_PARQUET_SAMPLE);
-    let run = |config: &str, out: &str| {
-        std::fs::write(dir.path().join("costlens.toml"), config).unwrap();
-        let run = costlens(
-            &["analyze", legacy.to_str().unwrap(), "--out", out],
-            dir.path(),
-        );
-        assert_eq!(run.code, 0, "{}", run.stderr);
-        dir.path().join(out).join("2018-10")
-    };
+    let run = |config: &str, out: &str| analyze_with(dir.path(), &legacy, config, out, "2018-10");
     let required = "[tags]\nrequired = [\"cost_center\"]\n";
     let every = run(&format!("{required}{EVERY_FINDING}"), "every");
     let default = run(required, "default");
@@ -224,6 +216,15 @@ fn small_findings_roll_up_and_nothing_else_changes() {
     assert_eq!(analyze_acme(dir.path(), "acme-default", &[], &[]).code, 0);
     let at = |out: &str| dir.path().join(out).join("2026-10");
     assert!(check_rollups(&at("acme-every"), &at("acme-default")) > 0);
+}
+
+/// `costlens analyze INPUT --out OUT` in `dir` with `config` as its costlens.toml: the report
+/// folder of `period`.
+fn analyze_with(dir: &Path, input: &Path, config: &str, out: &str, period: &str) -> PathBuf {
+    std::fs::write(dir.join("costlens.toml"), config).unwrap();
+    let run = costlens(&["analyze", input.to_str().unwrap(), "--out", out], dir);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    dir.join(out).join(period)
 }
 
 /// Checks the default report `default` against the full one `every` (see the test above);
@@ -394,15 +395,7 @@ fn a_realistic_month_has_its_shape_and_its_small_findings_roll_up() {
         "lines per resource: {per_resource}"
     );
 
-    let run = |config: &str, out: &str| {
-        std::fs::write(dir.path().join("costlens.toml"), config).unwrap();
-        let run = costlens(
-            &["analyze", month.to_str().unwrap(), "--out", out],
-            dir.path(),
-        );
-        assert_eq!(run.code, 0, "{}", run.stderr);
-        dir.path().join(out).join("2026-10")
-    };
+    let run = |config: &str, out: &str| analyze_with(dir.path(), &month, config, out, "2026-10");
     let every = run(EVERY_FINDING, "every");
     let default = run("", "default");
     let rolled = check_rollups(&every, &default);

@@ -167,28 +167,33 @@ pub type Pairs = Vec<(String, String)>;
 /// Key/value lists as pairs per row (None for a null list); entries with a null key or value
 /// are left out.
 pub fn key_values_of(series: &Series) -> PolarsResult<Vec<Option<Pairs>>> {
-    let lists = series.list()?;
+    // One chunk, so its offsets index the entries of all rows, which are cast and read once
+    // (per row, the struct's fields and their casts cost more than the pairs themselves).
+    let lists = series.list()?.rechunk();
+    let entries = lists.get_inner();
+    let fields = entries.struct_()?.fields_as_series();
+    let (keys, values) = match fields.as_slice() {
+        [keys, values] => (
+            keys.cast(&DataType::String)?,
+            values.cast(&DataType::String)?,
+        ),
+        _ => return Ok(lists.iter().map(|l| l.map(|_| Vec::new())).collect()),
+    };
+    let (keys, values) = (keys.str()?, values.str()?);
     let mut out = Vec::with_capacity(series.len());
-    for entries in lists.amortized_iter() {
-        let Some(entries) = entries else {
-            out.push(None);
-            continue;
-        };
-        let mut pairs = Vec::new();
-        let entries = entries.as_ref().struct_()?;
-        let fields = entries.fields_as_series();
-        if let [keys, values] = fields.as_slice() {
-            let (keys, values) = (
-                keys.cast(&DataType::String)?,
-                values.cast(&DataType::String)?,
-            );
-            for (k, v) in keys.str()?.iter().zip(values.str()?.iter()) {
-                if let (Some(k), Some(v)) = (k, v) {
-                    pairs.push((k.to_string(), v.to_string()));
-                }
+    for array in lists.downcast_iter() {
+        let (offsets, validity) = (array.offsets(), array.validity());
+        for row in 0..offsets.len_proxy() {
+            if validity.is_some_and(|v| !v.get_bit(row)) {
+                out.push(None);
+                continue;
             }
+            let (start, end) = offsets.start_end(row);
+            let pairs = (start..end)
+                .filter_map(|j| Some((keys.get(j)?.to_string(), values.get(j)?.to_string())))
+                .collect();
+            out.push(Some(pairs));
         }
-        out.push(Some(pairs));
     }
     Ok(out)
 }
@@ -196,6 +201,52 @@ pub fn key_values_of(series: &Series) -> PolarsResult<Vec<Option<Pairs>>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn entries(pairs: &[(&str, Option<&str>)]) -> Series {
+        let keys = Series::new("key".into(), pairs.iter().map(|p| p.0).collect::<Vec<_>>());
+        let values = Series::new(
+            "value".into(),
+            pairs.iter().map(|p| p.1).collect::<Vec<_>>(),
+        );
+        StructChunked::from_series("entry".into(), pairs.len(), [keys, values].iter())
+            .unwrap()
+            .into_series()
+    }
+
+    #[test]
+    fn key_values_read_each_row_of_a_sliced_multi_chunk_list() {
+        let rows = [
+            Some(entries(&[("skip", Some("me"))])),
+            Some(entries(&[
+                ("team", Some("web")),
+                ("env", None),
+                ("cost", Some("1")),
+            ])),
+            None,
+            Some(entries(&[])),
+        ];
+        let list: ListChunked = rows.into_iter().collect();
+        let mut series = list.into_series();
+        series.append(&series.clone()).unwrap();
+        // Rows 1..=4: a slice whose offsets do not start at 0, over two chunks.
+        let sliced = series.slice(1, 4);
+        let pairs = |p: &[(&str, &str)]| -> Option<Pairs> {
+            Some(
+                p.iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            )
+        };
+        assert_eq!(
+            key_values_of(&sliced).unwrap(),
+            vec![
+                pairs(&[("team", "web"), ("cost", "1")]),
+                None,
+                pairs(&[]),
+                pairs(&[("skip", "me")]),
+            ]
+        );
+    }
 
     #[test]
     fn collect_all_returns_each_query() {
