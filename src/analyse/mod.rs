@@ -556,11 +556,19 @@ pub fn run(aggs: &Aggregates, config: &Config, inputs: Inputs) -> Analysis {
         daily,
     } = timed("costs", || cost_tables(aggs));
     let mut allocation = timed("allocation", || allocation::analyse(aggs, &config.tags));
+    // The instances every compute rule reads, built once.
+    let fleet = timed("inventory", || inventory::instances(aggs));
     let usage = timed("usage", || {
-        usage::analyse(aggs, &config.usage, &config.tags, inputs.utilization)
+        usage::analyse(
+            aggs,
+            &config.usage,
+            &config.tags,
+            inputs.utilization,
+            &fleet,
+        )
     });
     let spot = timed("spot", || {
-        rate::spot_candidates(aggs, &config.rate, &config.tags)
+        rate::spot_candidates(aggs, &config.rate, &config.tags, &fleet)
     });
 
     // One action per dollar: usage and Spot findings first, one per resource, then commitment
@@ -569,7 +577,6 @@ pub fn run(aggs: &Aggregates, config: &Config, inputs: Inputs) -> Analysis {
     deduplicate(&mut resource_findings);
     // Nodes another counted finding acts on are not removed again by the container rule, nor
     // nodes a reservation or savings plan pays for (removing them saves nothing until it ends).
-    let fleet = inventory::instances(aggs);
     let acted_on: std::collections::BTreeSet<&str> = resource_findings
         .iter()
         .filter(|f| f.counted)

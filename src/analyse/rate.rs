@@ -23,7 +23,7 @@ use crate::catalog;
 use crate::config::{RateRules, TagPolicy};
 use crate::engine::aggregates::{Aggregates, HourlyRow, ResourceRow};
 use crate::engine::classify::ComputeClass;
-use crate::engine::inventory::{instances, Instance};
+use crate::engine::inventory::Instance;
 use crate::engine::kinds::{InstanceService, Pricing};
 use crate::findings::{per_month, Category, Confidence, Finding};
 use crate::schema::{charge_category, commitment_status, pricing_category};
@@ -288,9 +288,14 @@ fn baselines(aggs: &Aggregates) -> Vec<Baseline> {
 /// Dataproc or Batch (they replace interrupted instances: high confidence); non-production
 /// instances; and short-lived instances that recur (batch-like work). Saving = on-demand cost
 /// × the configured Spot discount.
-pub fn spot_candidates(aggs: &Aggregates, rules: &RateRules, tags: &TagPolicy) -> Vec<Finding> {
-    let fleet: Vec<Instance> = instances(aggs)
-        .into_iter()
+pub fn spot_candidates(
+    aggs: &Aggregates,
+    rules: &RateRules,
+    tags: &TagPolicy,
+    instances: &[Instance],
+) -> Vec<Finding> {
+    let fleet: Vec<&Instance> = instances
+        .iter()
         .filter(|i| i.is_vm() && i.on_demand_cost > 0.0)
         .collect();
     let non_prod: BTreeSet<String> = tags

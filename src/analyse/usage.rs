@@ -10,7 +10,7 @@ use crate::catalog::{self, Catalog};
 use crate::config::{TagPolicy, UsageRules};
 use crate::engine::aggregates::{Aggregates, ResourceRow};
 use crate::engine::classify::{self, Signal};
-use crate::engine::inventory::{instance_hours, instances, Instance};
+use crate::engine::inventory::{instance_hours, Instance};
 use crate::engine::kinds::{LineKind, Volume, VolumePart, VolumeType};
 use crate::findings::{per_month, Category, Confidence, Finding};
 use crate::period::Period;
@@ -83,6 +83,7 @@ pub fn analyse(
     rules: &UsageRules,
     tags: &TagPolicy,
     utilization: Option<&[Utilization]>,
+    fleet: &[Instance],
 ) -> Usage {
     let ctx = Ctx {
         aggs,
@@ -100,8 +101,7 @@ pub fn analyse(
         );
         return usage;
     }
-    let fleet = instances(aggs);
-    modernisation(&ctx, &fleet, &mut usage.findings);
+    modernisation(&ctx, fleet, &mut usage.findings);
     volumes(&ctx, &mut usage.findings);
     idle_public_ips(&ctx, &mut usage.findings);
     snapshots(&ctx, &mut usage.findings);
@@ -111,14 +111,14 @@ pub fn analyse(
     network::unnamed_idle_addresses(&ctx, &mut usage.findings);
     network::transfer_hotspots(&ctx, &mut usage.findings);
     if aggs.is_hourly() {
-        offhours(&ctx, &fleet, tags, &mut usage.findings);
+        offhours(&ctx, fleet, tags, &mut usage.findings);
     } else {
         usage.notes.push(
             "Off-hours scheduling needs hourly data; this data has daily or monthly totals.".into(),
         );
     }
     if let Some(rows) = utilization {
-        usage.utilization = Some(rightsizing(&ctx, &fleet, rows, &mut usage.findings));
+        usage.utilization = Some(rightsizing(&ctx, fleet, rows, &mut usage.findings));
     }
     usage.notes.extend(gaps(aggs));
     usage
@@ -655,6 +655,7 @@ fn rightsizing(
 mod tests {
     use super::*;
     use crate::engine::aggregates::ResourceRow;
+    use crate::engine::inventory::instances;
     use crate::engine::kinds::VolumePart::{Iops, Requests, Storage};
     use crate::engine::kinds::VolumeType::{AwsGp2, AwsIo1, AwsMagnetic};
     use crate::engine::kinds::{Platform, Pricing};
@@ -705,11 +706,14 @@ mod tests {
     }
 
     fn run(rows: Vec<ResourceRow>, util: Option<&[Utilization]>) -> Usage {
+        let aggs = aggs(rows);
+        let fleet = instances(&aggs);
         analyse(
-            &aggs(rows),
+            &aggs,
             &UsageRules::default(),
             &TagPolicy::default(),
             util,
+            &fleet,
         )
     }
 
@@ -913,7 +917,13 @@ mod tests {
             .insert("snap-old".into(), a.period.end - 120 * 86_400_000);
         a.first_seen
             .insert("snap-new".into(), a.period.end - 20 * 86_400_000);
-        let u = analyse(&a, &UsageRules::default(), &TagPolicy::default(), None);
+        let u = analyse(
+            &a,
+            &UsageRules::default(),
+            &TagPolicy::default(),
+            None,
+            &instances(&a),
+        );
         assert!(
             (find(&u, "idle-public-ip", "eipalloc-1").monthly_saving - 3.72 * 730.0 / 744.0).abs()
                 < 1e-9
@@ -1152,7 +1162,13 @@ mod tests {
     fn cost_explorer_data_says_what_is_missing() {
         let mut a = aggs(vec![]);
         a.has_resources = false;
-        let u = analyse(&a, &UsageRules::default(), &TagPolicy::default(), None);
+        let u = analyse(
+            &a,
+            &UsageRules::default(),
+            &TagPolicy::default(),
+            None,
+            &instances(&a),
+        );
         assert!(u.findings.is_empty());
         assert!(u.notes[0].contains("no line names a resource"));
     }
