@@ -706,14 +706,17 @@ mod tests {
     }
 
     fn run(rows: Vec<ResourceRow>, util: Option<&[Utilization]>) -> Usage {
-        let aggs = aggs(rows);
-        let fleet = instances(&aggs);
+        analyse_with_defaults(&aggs(rows), util)
+    }
+
+    /// The usage analyser with the default rules and policy, over the aggregates' own fleet.
+    fn analyse_with_defaults(a: &Aggregates, util: Option<&[Utilization]>) -> Usage {
         analyse(
-            &aggs,
+            a,
             &UsageRules::default(),
             &TagPolicy::default(),
             util,
-            &fleet,
+            &instances(a),
         )
     }
 
@@ -917,13 +920,7 @@ mod tests {
             .insert("snap-old".into(), a.period.end - 120 * 86_400_000);
         a.first_seen
             .insert("snap-new".into(), a.period.end - 20 * 86_400_000);
-        let u = analyse(
-            &a,
-            &UsageRules::default(),
-            &TagPolicy::default(),
-            None,
-            &instances(&a),
-        );
+        let u = analyse_with_defaults(&a, None);
         assert!(
             (find(&u, "idle-public-ip", "eipalloc-1").monthly_saving - 3.72 * 730.0 / 744.0).abs()
                 < 1e-9
@@ -1162,13 +1159,7 @@ mod tests {
     fn cost_explorer_data_says_what_is_missing() {
         let mut a = aggs(vec![]);
         a.has_resources = false;
-        let u = analyse(
-            &a,
-            &UsageRules::default(),
-            &TagPolicy::default(),
-            None,
-            &instances(&a),
-        );
+        let u = analyse_with_defaults(&a, None);
         assert!(u.findings.is_empty());
         assert!(u.notes[0].contains("no line names a resource"));
     }
