@@ -17,7 +17,7 @@ import subprocess
 import sys
 import tempfile
 
-QUERIES = ["daily", "resources", "first_seen", "hourly"]
+QUERIES = ["daily", "resources", "first_seen", "hourly", "containers"]
 BEFORE = "before the queries (opening the files, finding the latest month)"
 AFTER = "after the queries (analysers, reports)"
 # (kind, any of these in the call stack), first match wins.

@@ -19,7 +19,8 @@
 //! Around them: [`analyze`] is the monthly job tying the layers together at the I/O edge;
 //! [`summary`], [`inspect`] and [`convert`] are the `summary`, `inspect` and `convert` commands; [`aws`] reaches AWS
 //! for the `s3://` and `ce:` inputs and for AWS's own recommendations; [`catalog`] holds the
-//! instance and volume prices the rules compare; [`sample`] generates the bundled month.
+//! instance and volume prices the rules compare; [`sample`] generates the bundled month; [`order`]
+//! sorts rows too big to move cheaply.
 
 pub mod analyse;
 pub mod analyze;
@@ -36,6 +37,7 @@ pub mod inspect;
 pub mod lock;
 pub mod logging;
 pub mod money;
+pub mod order;
 pub mod output;
 pub mod period;
 pub mod report;

@@ -10,7 +10,9 @@
 //!   policy shares them (`share_untagged`, `allocate_untaggable`) in proportion to direct cost;
 //!   rounded to the cent by largest remainder so the rows add up to the total exactly.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+
+use foldhash::{HashMap, HashMapExt, HashSet};
 
 use crate::config::TagPolicy;
 use crate::engine::aggregates::{Aggregates, ResourceRow};
@@ -164,10 +166,13 @@ pub fn analyse(aggs: &Aggregates, policy: &TagPolicy) -> Allocation {
         ("service", |r| r.service.as_deref().unwrap_or_default()),
     ];
     for (scope, scope_of) in scopes {
-        let mut groups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        // Hashed while the rows are gathered, ordered once per scope value for the table.
+        let mut groups: HashMap<&str, Vec<usize>> = HashMap::new();
         for (index, row) in taggable.iter().enumerate() {
             groups.entry(scope_of(row)).or_default().push(index);
         }
+        let mut groups: Vec<(&str, Vec<usize>)> = groups.into_iter().collect();
+        groups.sort_unstable_by_key(|(value, _)| *value);
         for (scope_value, rows) in groups {
             let total: f64 = rows.iter().map(|&r| taggable[r].effective).sum();
             for (key, which) in &keys {

@@ -30,7 +30,9 @@ mod storage;
 pub mod trends;
 pub mod usage;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use foldhash::{HashMap, HashMapExt, HashSet};
 
 use crate::engine::aggregates::{Aggregates, ResourceRow};
 use crate::engine::inventory;
@@ -285,7 +287,7 @@ fn first_actions(
         .take(FIRST_ACTIONS)
         .collect();
     // The owners of those few resources only: one pass over the rows, nothing built per row.
-    let wanted: std::collections::HashSet<&str> = first
+    let wanted: HashSet<&str> = first
         .iter()
         .filter_map(|f| f.resource_id.as_deref())
         .collect();
@@ -501,22 +503,22 @@ fn deduplicate(findings: &mut [Finding]) {
             && matches!(f.category, Category::Usage | Category::Rate)
             && !f.rule.starts_with("commitment-")
     };
-    let mut winner: HashMap<String, usize> = HashMap::new();
+    let mut winner: HashMap<&str, usize> = HashMap::new();
     for (i, f) in findings.iter().enumerate().filter(|(_, f)| competes(f)) {
         let id = f
             .resource_id
-            .clone()
+            .as_deref()
             .expect("competing findings have a resource");
         let beats = |j: usize| {
             let other = &findings[j];
             f.monthly_saving > other.monthly_saving
                 || (f.monthly_saving == other.monthly_saving && f.finding_id < other.finding_id)
         };
-        if winner.get(&id).is_none_or(|&j| beats(j)) {
+        if winner.get(id).is_none_or(|&j| beats(j)) {
             winner.insert(id, i);
         }
     }
-    let winners: std::collections::HashSet<usize> = winner.into_values().collect();
+    let winners: HashSet<usize> = winner.into_values().collect();
     for (i, f) in findings.iter_mut().enumerate() {
         if competes(f) {
             f.counted = winners.contains(&i);
@@ -527,7 +529,7 @@ fn deduplicate(findings: &mut [Finding]) {
 }
 
 fn rank(findings: &mut [Finding]) {
-    findings.sort_by(|a, b| {
+    crate::order::sort_stable_by(findings, |a, b| {
         b.monthly_saving
             .total_cmp(&a.monthly_saving)
             .then_with(|| b.period_cost.total_cmp(&a.period_cost))

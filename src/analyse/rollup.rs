@@ -9,7 +9,9 @@
 //! counted in the savings total when its members are (members counted and not counted roll up
 //! apart), so the total does not change.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use foldhash::{HashMap, HashMapExt};
 
 use super::allocation::UntaggedResource;
 use crate::findings::{amount, Finding, SOURCE_COSTLENS};

@@ -3,7 +3,9 @@
 //! read into typed rows, each resource row classified once ([`super::classify`]). Nothing here
 //! knows which file format the data came from.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+
+use foldhash::{HashMap, HashMapExt};
 
 use polars::prelude::*;
 
@@ -535,7 +537,7 @@ pub fn build(
             .then(a.effective.cmp(&b.effective))
             .then(a.billed.cmp(&b.billed))
     });
-    resources.sort_by(|a, b| {
+    crate::order::sort_stable_by(&mut resources, |a, b| {
         (
             &a.resource_id,
             &a.usage_type,
