@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use foldhash::{HashMap, HashMapExt, HashSet};
 
 use crate::config::TagPolicy;
-use crate::engine::aggregates::{Aggregates, ResourceRow};
+use crate::engine::aggregates::{Aggregates, ResourceRow, Text};
 use crate::engine::kinds::LineKind;
 use crate::findings::{Category, Confidence, Finding};
 use crate::schema::charge_category;
@@ -98,12 +98,12 @@ fn is_taggable(row: &ResourceRow) -> bool {
         && row.kind != LineKind::ContainerShare
 }
 
-fn present(value: &Option<String>) -> Option<&str> {
+fn present(value: &Option<Text>) -> Option<&str> {
     value.as_deref().filter(|v| !v.trim().is_empty())
 }
 
 /// Whether a line's value for `key` is accepted: present, and in the allowed list if any.
-fn accepted(policy: &TagPolicy, key: &str, value: &Option<String>) -> bool {
+fn accepted(policy: &TagPolicy, key: &str, value: &Option<Text>) -> bool {
     match (present(value), policy.allowed.get(key)) {
         (None, _) => false,
         (Some(_), None) => true,
@@ -336,9 +336,9 @@ fn untagged_resources(
         let id = id_of(row);
         let entry = by_id.entry(id).or_insert_with(|| UntaggedResource {
             resource_id: id.to_string(),
-            account: row.account.clone(),
-            service: row.service.clone(),
-            region: row.region.clone(),
+            account: row.account.as_deref().map(String::from),
+            service: row.service.as_deref().map(String::from),
+            region: row.region.as_deref().map(String::from),
             missing_keys: Vec::new(),
             invalid: Vec::new(),
             cost: 0.0,
@@ -508,7 +508,7 @@ mod tests {
             charge_category: Some(category.into()),
             account: Some("111".into()),
             service: Some("EC2".into()),
-            tags: tags.iter().map(|t| t.map(String::from)).collect(),
+            tags: tags.iter().map(|t| t.map(Text::from)).collect(),
             effective: cost,
             ..ResourceRow::default()
         }

@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::config::UsageRules;
-use crate::engine::aggregates::{Aggregates, ContainerRow};
+use crate::engine::aggregates::{Aggregates, ContainerRow, Text};
 use crate::engine::kinds::ContainerPlatform;
 use crate::findings::{amount, per_month, Category, Confidence, Finding};
 use crate::money::Money;
@@ -180,7 +180,7 @@ pub fn unused_capacity(
             .or_default()
             .push(n);
     }
-    let services: HashMap<&str, (&Option<String>, &Option<String>)> = aggs
+    let services: HashMap<&str, (&Option<Text>, &Option<Text>)> = aggs
         .resources
         .iter()
         .filter_map(|r| Some((r.resource_id.as_deref()?, (&r.service, &r.region))))
@@ -216,8 +216,8 @@ pub fn unused_capacity(
         f.account_id = account.map(String::from);
         if let Some((service, region)) = members.iter().find_map(|n| services.get(n.node.as_str()))
         {
-            f.service = (*service).clone();
-            f.region = (*region).clone();
+            f.service = service.as_deref().map(String::from);
+            f.region = region.as_deref().map(String::from);
         }
         f.current = format!(
             "{} cluster {name}: {} nodes, {share:.0}% of their capacity unused",

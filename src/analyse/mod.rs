@@ -347,9 +347,9 @@ fn top_resources(aggs: &Aggregates) -> Vec<ResourceCost> {
     top.into_iter()
         .map(|(id, billed, effective, first)| ResourceCost {
             resource_id: id.to_string(),
-            account: first.account.clone(),
-            service: first.service.clone(),
-            region: first.region.clone(),
+            account: first.account.as_deref().map(String::from),
+            service: first.service.as_deref().map(String::from),
+            region: first.region.as_deref().map(String::from),
             billed,
             effective,
         })

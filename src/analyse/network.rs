@@ -88,9 +88,9 @@ pub(super) fn unnamed_idle_addresses(ctx: &Ctx, out: &mut Vec<Finding>) {
             region.unwrap_or_default()
         );
         let mut f = ctx.finding("idle-public-ip", &scope);
-        f.account_id = row.account.clone();
-        f.region = row.region.clone();
-        f.service = row.service.clone();
+        f.account_id = row.account.as_deref().map(String::from);
+        f.region = row.region.as_deref().map(String::from);
+        f.service = row.service.as_deref().map(String::from);
         let addresses = if ctx.hours > 0.0 {
             hours / ctx.hours
         } else {

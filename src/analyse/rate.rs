@@ -21,7 +21,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::sizing;
 use crate::catalog;
 use crate::config::{RateRules, TagPolicy};
-use crate::engine::aggregates::{Aggregates, HourlyRow, ResourceRow};
+use crate::engine::aggregates::{Aggregates, HourlyRow, ResourceRow, Text};
 use crate::engine::classify::ComputeClass;
 use crate::engine::inventory::Instance;
 use crate::engine::kinds::{InstanceService, Pricing};
@@ -171,7 +171,7 @@ fn kpis_and_coverage(
             free_usage += row.list;
         }
         let e = by_service
-            .entry(row.service.clone().unwrap_or_default())
+            .entry(row.service.as_deref().unwrap_or_default().to_string())
             .or_default();
         e.0 += row.list;
         if row.pricing_category.as_deref() == Some(pricing_category::COMMITTED) {
@@ -243,7 +243,7 @@ fn commitment_use(aggs: &Aggregates) -> Vec<CommitmentUse> {
 }
 
 /// What a short-lived run looks like: account, instance type and policy tag values.
-type RunShape = (Option<String>, String, Vec<Option<String>>);
+type RunShape = (Option<String>, String, Vec<Option<Text>>);
 
 /// Per region and instance type, the hourly on-demand VM usage and its baseline.
 fn baselines(aggs: &Aggregates) -> Vec<Baseline> {

@@ -63,7 +63,7 @@ pub fn review(
 ) -> (Vec<ServiceReview>, Vec<String>) {
     let mut by_service: BTreeMap<String, (f64, Vec<&'static str>)> = BTreeMap::new();
     for row in &aggs.resources {
-        let service = row.service.clone().unwrap_or_default();
+        let service = row.service.as_deref().unwrap_or_default().to_string();
         let entry = by_service.entry(service).or_default();
         entry.0 += row.effective;
         for (group, reads) in GROUPS {

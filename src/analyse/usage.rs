@@ -71,9 +71,9 @@ impl Ctx<'_> {
         let id = row.resource_id.clone().unwrap_or_default();
         let mut f = self.finding(rule, &id);
         f.resource_id = row.resource_id.clone();
-        f.account_id = row.account.clone();
-        f.service = row.service.clone();
-        f.region = row.region.clone();
+        f.account_id = row.account.as_deref().map(String::from);
+        f.service = row.service.as_deref().map(String::from);
+        f.region = row.region.as_deref().map(String::from);
         f
     }
 }
@@ -481,7 +481,7 @@ fn snapshots(ctx: &Ctx, out: &mut Vec<Finding>) {
             .filter(|r| r.kind == LineKind::Snapshot)
             .collect();
         for r in rows {
-            let account = r.account.clone().unwrap_or_default();
+            let account = r.account.as_deref().unwrap_or_default().to_string();
             if let Some(v) = r.kind.volume().filter(|v| v.part == VolumePart::Storage) {
                 *volume_gb.entry(account).or_default() += v.gib_months(r.quantity);
             }
@@ -491,7 +491,7 @@ fn snapshots(ctx: &Ctx, out: &mut Vec<Finding>) {
         };
         let gb: f64 = snapshot_rows.iter().map(|r| r.quantity).sum();
         *snapshot_gb
-            .entry(first.account.clone().unwrap_or_default())
+            .entry(first.account.as_deref().unwrap_or_default().to_string())
             .or_default() += gb;
         let seen = ctx
             .aggs
@@ -695,7 +695,10 @@ mod tests {
             kind: LineKind::vm(instance_type, Pricing::OnDemand),
             instance_type: Some(instance_type.into()),
             pricing_category: Some(pricing_category::STANDARD.into()),
-            tags: vec![Some("web".into()), env.map(String::from)],
+            tags: vec![
+                Some("web".into()),
+                env.map(crate::engine::aggregates::Text::from),
+            ],
             effective: cost,
             quantity: hours as f64,
             lines: hours,

@@ -40,6 +40,8 @@ pub mod col_name {
 }
 use col_name::*;
 
+pub use super::frame::Text;
+
 /// Cost of one day × account × service × charge category.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DailyRow {
@@ -59,28 +61,28 @@ pub struct DailyRow {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResourceRow {
     pub resource_id: Option<String>,
-    pub charge_category: Option<String>,
-    pub account: Option<String>,
-    pub account_name: Option<String>,
-    pub service: Option<String>,
-    pub region: Option<String>,
+    pub charge_category: Option<Text>,
+    pub account: Option<Text>,
+    pub account_name: Option<Text>,
+    pub service: Option<Text>,
+    pub region: Option<Text>,
     pub provider: Provider,
     /// What the lines are: the only thing rules match on.
     pub kind: LineKind,
     /// The provider's usage type and SKU, kept to order rows and for evidence text; rules read
     /// [`ResourceRow::kind`].
-    pub usage_type: Option<String>,
-    pub sku_id: Option<String>,
-    pub instance_type: Option<String>,
-    pub pricing_category: Option<String>,
-    pub pricing_unit: Option<String>,
-    pub resource_type: Option<String>,
-    pub line_item_type: Option<String>,
+    pub usage_type: Option<Text>,
+    pub sku_id: Option<Text>,
+    pub instance_type: Option<Text>,
+    pub pricing_category: Option<Text>,
+    pub pricing_unit: Option<Text>,
+    pub resource_type: Option<Text>,
+    pub line_item_type: Option<Text>,
     /// Who runs the instance (an Auto Scaling group, a Kubernetes node pool...), from
     /// provider-set tags.
     pub orchestrator: Option<Orchestrator>,
     /// Values of [`Aggregates::tag_keys`], in that order (raw spelling; None when absent).
-    pub tags: Vec<Option<String>>,
+    pub tags: Vec<Option<Text>>,
     pub billed: f64,
     pub effective: f64,
     pub list: f64,
@@ -91,9 +93,9 @@ pub struct ResourceRow {
     pub last_end: i64,
     /// Effective cost of the lines outside the business-hours schedule.
     pub offhours_cost: f64,
-    pub commitment_id: Option<String>,
-    pub commitment_type: Option<String>,
-    pub commitment_status: Option<String>,
+    pub commitment_id: Option<Text>,
+    pub commitment_type: Option<Text>,
+    pub commitment_status: Option<Text>,
     pub commitment_end: Option<i64>,
     /// Usage lines of at most an hour, and all usage lines (hourly data or daily totals).
     pub hourly_lines: u64,
@@ -501,7 +503,21 @@ pub fn build(
         hourly_query(&lines, period)?,
         container_query(&lines, period)?,
     ];
+    // Each step's time and memory at debug level (`-vv`): at millions of resources the steps
+    // after the queries take a third of the pass.
+    let mut started = std::time::Instant::now();
+    let mut step = |what: &str| {
+        let (rss_mib, peak_rss_mib) = crate::logging::memory_mib();
+        tracing::debug!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            rss_mib,
+            peak_rss_mib,
+            "aggregates: {what}"
+        );
+        started = std::time::Instant::now();
+    };
     let mut out = frame::collect_all(queries, pass, "analysing the data")?.into_iter();
+    step("queries collected");
     let mut next = || out.next().expect("one frame per query");
     let (daily, resources, first_seen, hourly, containers) =
         (next(), next(), next(), next(), next());
@@ -514,7 +530,12 @@ pub fn build(
     found.sort();
     found.dedup();
     let currency = choose_currency(&found, config.currency.as_deref())?;
+    // One currency (the usual bill): nothing to filter, and no copy of the frames.
+    let single = found.len() == 1 && found[0] == currency;
     let only = |df: DataFrame| -> Result<DataFrame> {
+        if single {
+            return Ok(df);
+        }
         df.lazy()
             .filter(col(schema::BILLING_CURRENCY).eq(lit(currency.as_str())))
             .collect()
@@ -528,7 +549,10 @@ pub fn build(
         .allocation_key()
         .and_then(|k| tag_keys.iter().position(|t| t == k));
     let mut daily = daily_rows(&only(daily)?)?;
-    let mut resources = resource_rows(&only(resources)?, config, &tag_keys)?;
+    let resources = only(resources)?;
+    step("currency chosen");
+    let mut resources = resource_rows(&resources, config, &tag_keys)?;
+    step("resource rows read");
     let mut hourly = hourly_rows(&only(hourly)?)?;
     // Group-by output comes in no fixed order; later float sums must not depend on it.
     daily.sort_by(|a, b| {
@@ -583,6 +607,7 @@ pub fn build(
             .then(a.billed.total_cmp(&b.billed))
             .then(a.quantity.total_cmp(&b.quantity))
     });
+    step("resource rows sorted");
     hourly.sort_by(|a, b| {
         (
             a.hour,
@@ -613,6 +638,8 @@ pub fn build(
         (a.platform, &a.cluster, &a.group, &a.node, &a.account)
             .cmp(&(b.platform, &b.cluster, &b.group, &b.node, &b.account))
     });
+    let first_seen = first_seen_map(&only(first_seen)?)?;
+    step("the rest read");
     Ok(Aggregates {
         data_start: resources.iter().map(|r| r.first_start).min(),
         data_end: resources.iter().map(|r| r.last_end).max(),
@@ -621,7 +648,7 @@ pub fn build(
         has_resources: resources.iter().any(|r| r.resource_id.is_some()),
         daily,
         resources,
-        first_seen: first_seen_map(&only(first_seen)?)?,
+        first_seen,
         hourly,
         commitments,
         containers,
@@ -656,15 +683,17 @@ fn daily_rows(df: &DataFrame) -> Result<Vec<DailyRow>> {
 }
 
 fn resource_rows(df: &DataFrame, config: &Config, tag_keys: &[String]) -> Result<Vec<ResourceRow>> {
-    let s = |name: &str| frame::strings(df, name);
+    // Every text but the resource's own id repeats across rows: one copy of each value.
+    let mut pool = frame::TextPool::default();
+    let mut s = |name: &str| frame::shared_strings(df, name, &mut pool);
     let f = |name: &str| frame::floats(df, name);
-    let (mut resource_id, category, mut account, mut account_name) = (
-        s(schema::RESOURCE_ID)?,
+    let mut resource_id = frame::strings(df, schema::RESOURCE_ID)?;
+    let (category, account, account_name) = (
         s(schema::CHARGE_CATEGORY)?,
         s(schema::SUB_ACCOUNT_ID)?,
         s(schema::SUB_ACCOUNT_NAME)?,
     );
-    let (provider, service, service_code, mut region, usage_type, mut sku_id) = (
+    let (provider, service, service_code, region, usage_type, sku_id) = (
         s(schema::PROVIDER_NAME)?,
         s(schema::SERVICE_NAME)?,
         s(schema::X_SERVICE_CODE)?,
@@ -703,7 +732,7 @@ fn resource_rows(df: &DataFrame, config: &Config, tag_keys: &[String]) -> Result
         frame::ints(df, FIRST_START)?,
         frame::ints(df, LAST_END)?,
     );
-    let (commitment_id, mut commitment_type, commitment_status, commitment_end) = (
+    let (commitment_id, commitment_type, commitment_status, commitment_end) = (
         s(schema::COMMITMENT_DISCOUNT_ID)?,
         s(schema::COMMITMENT_DISCOUNT_TYPE)?,
         s(schema::COMMITMENT_DISCOUNT_STATUS)?,
@@ -750,26 +779,27 @@ fn resource_rows(df: &DataFrame, config: &Config, tag_keys: &[String]) -> Result
             .entry(facts)
             .or_insert_with(|| classify::classify(&facts))
             .clone();
-        // The columns the classifier's cache does not borrow move into the row uncopied.
-        let take = std::mem::take::<Option<String>>;
         rows.push(ResourceRow {
-            resource_id: take(&mut resource_id[i]),
+            resource_id: std::mem::take(&mut resource_id[i]),
             charge_category: category[i].clone(),
-            account: take(&mut account[i]),
-            account_name: take(&mut account_name[i]),
+            account: account[i].clone(),
+            account_name: account_name[i].clone(),
             service: service[i].clone(),
-            region: take(&mut region[i]),
+            region: region[i].clone(),
             provider: providers[i],
             kind,
             usage_type: usage_type[i].clone(),
-            sku_id: take(&mut sku_id[i]),
+            sku_id: sku_id[i].clone(),
             instance_type: instance_type[i].clone(),
             pricing_category: pricing_category[i].clone(),
             pricing_unit: pricing_unit[i].clone(),
             resource_type: resource_type[i].clone(),
             line_item_type: line_item_type[i].clone(),
             orchestrator: classify::orchestrator(tags[i].iter().map(|(k, _)| k.as_str())),
-            tags: policy_values(config, tag_keys, &tags[i]),
+            tags: policy_values(config, tag_keys, &tags[i])
+                .into_iter()
+                .map(|v| v.map(|v| pool.text(&v)))
+                .collect(),
             billed: billed[i],
             effective: effective[i],
             list: list[i],
@@ -780,7 +810,7 @@ fn resource_rows(df: &DataFrame, config: &Config, tag_keys: &[String]) -> Result
             last_end: last_end[i].unwrap_or(0),
             offhours_cost: offhours[i],
             commitment_id: commitment_id[i].clone(),
-            commitment_type: take(&mut commitment_type[i]),
+            commitment_type: commitment_type[i].clone(),
             commitment_status: commitment_status[i].clone(),
             commitment_end: commitment_end[i],
             hourly_lines: hourly_lines[i].unwrap_or(0) as u64,
@@ -876,11 +906,12 @@ fn commitment_rows(resources: &[ResourceRow]) -> Vec<CommitmentRow> {
             r.charge_category.clone(),
             r.commitment_type.clone(),
         );
+        let owned = |text: &Option<Text>| text.as_deref().map(String::from);
         let row = by_key.entry(key).or_insert_with(|| CommitmentRow {
-            id: id.clone(),
-            kind: r.commitment_type.clone(),
-            status: r.commitment_status.clone(),
-            charge_category: r.charge_category.clone(),
+            id: id.to_string(),
+            kind: owned(&r.commitment_type),
+            status: owned(&r.commitment_status),
+            charge_category: owned(&r.charge_category),
             effective: 0.0,
             billed: 0.0,
             list: 0.0,
@@ -895,9 +926,15 @@ fn commitment_rows(resources: &[ResourceRow]) -> Vec<CommitmentRow> {
         row.list += r.list;
         row.quantity += r.quantity;
         row.end = row.end.max(r.commitment_end);
-        row.instance_type = row.instance_type.clone().max(r.instance_type.clone());
-        row.region = row.region.clone().max(r.region.clone());
-        row.account = row.account.clone().max(r.account.clone());
+        for (kept, this) in [
+            (&mut row.instance_type, &r.instance_type),
+            (&mut row.region, &r.region),
+            (&mut row.account, &r.account),
+        ] {
+            if this.as_deref() > kept.as_deref() {
+                *kept = owned(this);
+            }
+        }
     }
     by_key.into_values().collect()
 }

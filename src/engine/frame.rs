@@ -123,6 +123,43 @@ pub fn strings(df: &DataFrame, name: &str) -> Result<Vec<Option<String>>> {
         .collect())
 }
 
+/// Text shared by every row that carries it: a month's millions of resource rows name a few
+/// hundred accounts, regions, usage types and tag values, each stored once ([`TextPool`]).
+pub type Text = std::sync::Arc<str>;
+
+/// One copy of each distinct text, handed out to every row that carries it.
+#[derive(Default)]
+pub struct TextPool(foldhash::HashSet<Text>);
+
+impl TextPool {
+    pub fn text(&mut self, value: &str) -> Text {
+        if let Some(shared) = self.0.get(value) {
+            return shared.clone();
+        }
+        let shared: Text = value.into();
+        self.0.insert(shared.clone());
+        shared
+    }
+}
+
+/// String values of a collected column (nulls kept), each distinct value stored once.
+pub fn shared_strings(
+    df: &DataFrame,
+    name: &str,
+    pool: &mut TextPool,
+) -> Result<Vec<Option<Text>>> {
+    let column = df
+        .column(name)
+        .and_then(|c| c.cast(&DataType::String))
+        .err_context(|| format!("reading column {name}"))?;
+    Ok(column
+        .str()
+        .err_context(|| format!("reading column {name}"))?
+        .iter()
+        .map(|v| v.map(|v| pool.text(v)))
+        .collect())
+}
+
 /// Numeric values of a collected column as f64 (nulls kept).
 pub fn floats(df: &DataFrame, name: &str) -> Result<Vec<Option<f64>>> {
     let column = df

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use super::aggregates::{Aggregates, ResourceRow};
+use super::aggregates::{Aggregates, ResourceRow, Text};
 use super::classify::Orchestrator;
 use super::kinds::{InstanceHours, InstanceService, Platform, Pricing, Provider};
 use crate::schema::charge_category;
@@ -35,7 +35,7 @@ pub struct Instance {
     pub first_start: i64,
     pub last_end: i64,
     /// First value seen per policy key (in [`Aggregates::tag_keys`] order).
-    pub tags: Vec<Option<String>>,
+    pub tags: Vec<Option<Text>>,
     pub orchestrator: Option<Orchestrator>,
 }
 
@@ -57,9 +57,9 @@ pub fn instances(aggs: &Aggregates) -> Vec<Instance> {
         let entry = by_id.entry(id).or_insert_with(|| Instance {
             id: id.to_string(),
             provider: row.provider,
-            account: row.account.clone(),
-            service: row.service.clone(),
-            region: row.region.clone(),
+            account: row.account.as_deref().map(String::from),
+            service: row.service.as_deref().map(String::from),
+            region: row.region.as_deref().map(String::from),
             instance_type: hours.class.clone(),
             runs: hours.service,
             platform: hours.platform,
