@@ -549,9 +549,9 @@ pub fn build(
         .allocation_key()
         .and_then(|k| tag_keys.iter().position(|t| t == k));
     let mut daily = daily_rows(&only(daily)?)?;
-    let resources = only(resources)?;
     step("currency chosen");
-    let mut resources = resource_rows(&resources, config, &tag_keys)?;
+    // The collected frame, a temporary, is dropped as soon as its rows are read.
+    let mut resources = resource_rows(&only(resources)?, config, &tag_keys)?;
     step("resource rows read");
     let mut hourly = hourly_rows(&only(hourly)?)?;
     // Group-by output comes in no fixed order; later float sums must not depend on it.
@@ -683,42 +683,42 @@ fn daily_rows(df: &DataFrame) -> Result<Vec<DailyRow>> {
 }
 
 fn resource_rows(df: &DataFrame, config: &Config, tag_keys: &[String]) -> Result<Vec<ResourceRow>> {
-    // Every text but the resource's own id repeats across rows: one copy of each value.
-    let mut pool = frame::TextPool::default();
-    let mut s = |name: &str| frame::shared_strings(df, name, &mut pool);
+    // Read row by row from the collected columns: at millions of rows, a copy of each column
+    // (and of every row's tag pairs) would double the pass's peak memory.
+    let text = |name: &str| frame::TextColumn::read(df, name);
     let f = |name: &str| frame::floats(df, name);
-    let mut resource_id = frame::strings(df, schema::RESOURCE_ID)?;
+    let resource_id = text(schema::RESOURCE_ID)?;
     let (category, account, account_name) = (
-        s(schema::CHARGE_CATEGORY)?,
-        s(schema::SUB_ACCOUNT_ID)?,
-        s(schema::SUB_ACCOUNT_NAME)?,
+        text(schema::CHARGE_CATEGORY)?,
+        text(schema::SUB_ACCOUNT_ID)?,
+        text(schema::SUB_ACCOUNT_NAME)?,
     );
     let (provider, service, service_code, region, usage_type, sku_id) = (
-        s(schema::PROVIDER_NAME)?,
-        s(schema::SERVICE_NAME)?,
-        s(schema::X_SERVICE_CODE)?,
-        s(schema::REGION_ID)?,
-        s(schema::X_USAGE_TYPE)?,
-        s(schema::SKU_ID)?,
+        text(schema::PROVIDER_NAME)?,
+        text(schema::SERVICE_NAME)?,
+        text(schema::X_SERVICE_CODE)?,
+        text(schema::REGION_ID)?,
+        text(schema::X_USAGE_TYPE)?,
+        text(schema::SKU_ID)?,
     );
     let (instance_type, pricing_category, pricing_unit, resource_type) = (
-        s(schema::X_INSTANCE_TYPE)?,
-        s(schema::PRICING_CATEGORY)?,
-        s(schema::PRICING_UNIT)?,
-        s(schema::RESOURCE_TYPE)?,
+        text(schema::X_INSTANCE_TYPE)?,
+        text(schema::PRICING_CATEGORY)?,
+        text(schema::PRICING_UNIT)?,
+        text(schema::RESOURCE_TYPE)?,
     );
     let (line_item_type, operation, service_category, service_subcategory) = (
-        s(schema::X_LINE_ITEM_TYPE)?,
-        s(schema::X_OPERATION)?,
-        s(schema::SERVICE_CATEGORY)?,
-        s(schema::SERVICE_SUBCATEGORY)?,
+        text(schema::X_LINE_ITEM_TYPE)?,
+        text(schema::X_OPERATION)?,
+        text(schema::SERVICE_CATEGORY)?,
+        text(schema::SERVICE_SUBCATEGORY)?,
     );
     let (sku_meter, sku_details, description) = (
-        s(schema::SKU_METER)?,
-        s(schema::SKU_PRICE_DETAILS)?,
-        s(schema::CHARGE_DESCRIPTION)?,
+        text(schema::SKU_METER)?,
+        text(schema::SKU_PRICE_DETAILS)?,
+        text(schema::CHARGE_DESCRIPTION)?,
     );
-    let tags = frame::key_values(df, schema::TAGS)?;
+    let tags = frame::KeyValueColumn::read(df, schema::TAGS)?;
     let (billed, effective, list, contracted, quantity, offhours) = (
         frame::money(df, schema::BILLED_COST)?,
         frame::money(df, schema::EFFECTIVE_COST)?,
@@ -733,73 +733,77 @@ fn resource_rows(df: &DataFrame, config: &Config, tag_keys: &[String]) -> Result
         frame::ints(df, LAST_END)?,
     );
     let (commitment_id, commitment_type, commitment_status, commitment_end) = (
-        s(schema::COMMITMENT_DISCOUNT_ID)?,
-        s(schema::COMMITMENT_DISCOUNT_TYPE)?,
-        s(schema::COMMITMENT_DISCOUNT_STATUS)?,
+        text(schema::COMMITMENT_DISCOUNT_ID)?,
+        text(schema::COMMITMENT_DISCOUNT_TYPE)?,
+        text(schema::COMMITMENT_DISCOUNT_STATUS)?,
         frame::ints(df, schema::X_COMMITMENT_DISCOUNT_END)?,
     );
     let (hourly_lines, usage_lines) = (
         frame::ints(df, HOURLY_LINES)?,
         frame::ints(df, USAGE_LINES)?,
     );
-    // `x_UsageType` is AWS's usage type: a file that has one but names no provider is AWS's.
-    let providers: Vec<Provider> = provider
-        .iter()
-        .zip(&usage_type)
-        .map(|(p, u)| match Provider::from_name(p.as_deref()) {
-            Provider::Other if u.is_some() => Provider::Aws,
-            known => known,
-        })
-        .collect();
+    // Every text but the resource's own id repeats across rows: one copy of each value.
+    let mut pool = frame::TextPool::default();
     // Rows of one SKU share their facts: each distinct set is classified once.
     let mut kinds: HashMap<Facts, LineKind> = HashMap::new();
+    let mut pairs: Vec<(&str, &str)> = Vec::new();
+    let mut orchestrators = classify::OrchestratorReader::default();
     let mut rows = Vec::with_capacity(df.height());
     for i in 0..df.height() {
+        // `x_UsageType` is AWS's usage type: a file that has one but names no provider is
+        // AWS's.
+        let provider = match Provider::from_name(provider.get(i)) {
+            Provider::Other if usage_type.get(i).is_some() => Provider::Aws,
+            known => known,
+        };
         let facts = Facts {
-            provider: providers[i],
-            charge_category: category[i].as_deref(),
-            pricing_category: pricing_category[i].as_deref(),
-            service_code: service_code[i].as_deref(),
-            service_name: service[i].as_deref(),
-            service_category: service_category[i].as_deref(),
-            service_subcategory: service_subcategory[i].as_deref(),
-            resource_type: resource_type[i].as_deref(),
-            usage_type: usage_type[i].as_deref(),
-            operation: operation[i].as_deref(),
-            instance_type: instance_type[i].as_deref(),
-            line_item_type: line_item_type[i].as_deref(),
-            commitment_id: commitment_id[i].as_deref(),
-            commitment_status: commitment_status[i].as_deref(),
-            pricing_unit: pricing_unit[i].as_deref(),
-            description: description[i].as_deref(),
-            sku_meter: sku_meter[i].as_deref(),
-            sku_details: sku_details[i].as_deref(),
+            provider,
+            charge_category: category.get(i),
+            pricing_category: pricing_category.get(i),
+            service_code: service_code.get(i),
+            service_name: service.get(i),
+            service_category: service_category.get(i),
+            service_subcategory: service_subcategory.get(i),
+            resource_type: resource_type.get(i),
+            usage_type: usage_type.get(i),
+            operation: operation.get(i),
+            instance_type: instance_type.get(i),
+            line_item_type: line_item_type.get(i),
+            commitment_id: commitment_id.get(i),
+            commitment_status: commitment_status.get(i),
+            pricing_unit: pricing_unit.get(i),
+            description: description.get(i),
+            sku_meter: sku_meter.get(i),
+            sku_details: sku_details.get(i),
         };
         let kind = kinds
             .entry(facts)
             .or_insert_with(|| classify::classify(&facts))
             .clone();
+        pairs.clear();
+        pairs.extend(tags.row(i).into_iter().flatten());
+        let tags = policy_values(config, tag_keys, &pairs)
+            .into_iter()
+            .map(|v| pool.shared(v))
+            .collect();
         rows.push(ResourceRow {
-            resource_id: std::mem::take(&mut resource_id[i]),
-            charge_category: category[i].clone(),
-            account: account[i].clone(),
-            account_name: account_name[i].clone(),
-            service: service[i].clone(),
-            region: region[i].clone(),
-            provider: providers[i],
+            resource_id: resource_id.get(i).map(String::from),
+            charge_category: pool.shared(category.get(i)),
+            account: pool.shared(account.get(i)),
+            account_name: pool.shared(account_name.get(i)),
+            service: pool.shared(service.get(i)),
+            region: pool.shared(region.get(i)),
+            provider,
             kind,
-            usage_type: usage_type[i].clone(),
-            sku_id: sku_id[i].clone(),
-            instance_type: instance_type[i].clone(),
-            pricing_category: pricing_category[i].clone(),
-            pricing_unit: pricing_unit[i].clone(),
-            resource_type: resource_type[i].clone(),
-            line_item_type: line_item_type[i].clone(),
-            orchestrator: classify::orchestrator(tags[i].iter().map(|(k, _)| k.as_str())),
-            tags: policy_values(config, tag_keys, &tags[i])
-                .into_iter()
-                .map(|v| v.map(|v| pool.text(&v)))
-                .collect(),
+            usage_type: pool.shared(usage_type.get(i)),
+            sku_id: pool.shared(sku_id.get(i)),
+            instance_type: pool.shared(instance_type.get(i)),
+            pricing_category: pool.shared(pricing_category.get(i)),
+            pricing_unit: pool.shared(pricing_unit.get(i)),
+            resource_type: pool.shared(resource_type.get(i)),
+            line_item_type: pool.shared(line_item_type.get(i)),
+            orchestrator: orchestrators.read(pairs.iter().map(|(k, _)| *k)),
+            tags,
             billed: billed[i],
             effective: effective[i],
             list: list[i],
@@ -809,9 +813,9 @@ fn resource_rows(df: &DataFrame, config: &Config, tag_keys: &[String]) -> Result
             first_start: first_start[i].unwrap_or(0),
             last_end: last_end[i].unwrap_or(0),
             offhours_cost: offhours[i],
-            commitment_id: commitment_id[i].clone(),
-            commitment_type: commitment_type[i].clone(),
-            commitment_status: commitment_status[i].clone(),
+            commitment_id: pool.shared(commitment_id.get(i)),
+            commitment_type: pool.shared(commitment_type.get(i)),
+            commitment_status: pool.shared(commitment_status.get(i)),
             commitment_end: commitment_end[i],
             hourly_lines: hourly_lines[i].unwrap_or(0) as u64,
             usage_lines: usage_lines[i].unwrap_or(0) as u64,

@@ -109,15 +109,35 @@ pub fn money(df: &DataFrame, name: &str) -> Result<Vec<f64>> {
         .collect())
 }
 
+/// A collected column read as text, in one chunk so that rows are read by position without a
+/// copy of every value.
+pub struct TextColumn(StringChunked);
+
+impl TextColumn {
+    pub fn read(df: &DataFrame, name: &str) -> Result<Self> {
+        let column = df
+            .column(name)
+            .and_then(|c| c.cast(&DataType::String))
+            .err_context(|| format!("reading column {name}"))?;
+        let text = column
+            .str()
+            .err_context(|| format!("reading column {name}"))?;
+        Ok(Self(text.rechunk().into_owned()))
+    }
+
+    /// The value of one row (None for null).
+    pub fn get(&self, row: usize) -> Option<&str> {
+        self.0.get(row)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = Option<&str>> {
+        self.0.iter()
+    }
+}
+
 /// Text values of a collected column (nulls kept).
 pub fn strings(df: &DataFrame, name: &str) -> Result<Vec<Option<String>>> {
-    let column = df
-        .column(name)
-        .and_then(|c| c.cast(&DataType::String))
-        .err_context(|| format!("reading column {name}"))?;
-    Ok(column
-        .str()
-        .err_context(|| format!("reading column {name}"))?
+    Ok(TextColumn::read(df, name)?
         .iter()
         .map(|v| v.map(String::from))
         .collect())
@@ -140,24 +160,11 @@ impl TextPool {
         self.0.insert(shared.clone());
         shared
     }
-}
 
-/// String values of a collected column (nulls kept), each distinct value stored once.
-pub fn shared_strings(
-    df: &DataFrame,
-    name: &str,
-    pool: &mut TextPool,
-) -> Result<Vec<Option<Text>>> {
-    let column = df
-        .column(name)
-        .and_then(|c| c.cast(&DataType::String))
-        .err_context(|| format!("reading column {name}"))?;
-    Ok(column
-        .str()
-        .err_context(|| format!("reading column {name}"))?
-        .iter()
-        .map(|v| v.map(|v| pool.text(v)))
-        .collect())
+    /// [`TextPool::text`] of a value that may be null.
+    pub fn shared(&mut self, value: Option<&str>) -> Option<Text> {
+        value.map(|v| self.text(v))
+    }
 }
 
 /// Numeric values of a collected column as f64 (nulls kept).
@@ -186,53 +193,57 @@ pub fn ints(df: &DataFrame, name: &str) -> Result<Vec<Option<i64>>> {
         .collect())
 }
 
-/// Key/value lists (a `Tags` column or a parquet MAP) as pairs per row; null lists are empty.
-pub fn key_values(df: &DataFrame, name: &str) -> Result<Vec<Vec<(String, String)>>> {
-    let column = df
-        .column(name)
-        .err_context(|| format!("reading column {name}"))?;
-    Ok(key_values_of(column.as_materialized_series())
-        .err_context(|| format!("reading column {name}"))?
-        .into_iter()
-        .map(Option::unwrap_or_default)
-        .collect())
+/// A collected column of key/value lists (a `Tags` column or a parquet MAP), read row by row
+/// without a copy of the pairs: a month's millions of resource rows carry tens of millions.
+pub struct KeyValueColumn {
+    lists: ListChunked,
+    /// The entries' keys and values; None when the entries are not key/value structs (every
+    /// list then reads as empty).
+    entries: Option<(StringChunked, StringChunked)>,
 }
 
-/// The key/value pairs of one list (one row of a `Tags` column or a parquet MAP).
-pub type Pairs = Vec<(String, String)>;
-
-/// Key/value lists as pairs per row (None for a null list); entries with a null key or value
-/// are left out.
-pub fn key_values_of(series: &Series) -> PolarsResult<Vec<Option<Pairs>>> {
-    // One chunk, so its offsets index the entries of all rows, which are cast and read once
-    // (per row, the struct's fields and their casts cost more than the pairs themselves).
-    let lists = series.list()?.rechunk();
-    let entries = lists.get_inner();
-    let fields = entries.struct_()?.fields_as_series();
-    let (keys, values) = match fields.as_slice() {
-        [keys, values] => (
-            keys.cast(&DataType::String)?,
-            values.cast(&DataType::String)?,
-        ),
-        _ => return Ok(lists.iter().map(|l| l.map(|_| Vec::new())).collect()),
-    };
-    let (keys, values) = (keys.str()?, values.str()?);
-    let mut out = Vec::with_capacity(series.len());
-    for array in lists.downcast_iter() {
-        let (offsets, validity) = (array.offsets(), array.validity());
-        for row in 0..offsets.len_proxy() {
-            if validity.is_some_and(|v| !v.get_bit(row)) {
-                out.push(None);
-                continue;
-            }
-            let (start, end) = offsets.start_end(row);
-            let pairs = (start..end)
-                .filter_map(|j| Some((keys.get(j)?.to_string(), values.get(j)?.to_string())))
-                .collect();
-            out.push(Some(pairs));
-        }
+impl KeyValueColumn {
+    pub fn read(df: &DataFrame, name: &str) -> Result<Self> {
+        let column = df
+            .column(name)
+            .err_context(|| format!("reading column {name}"))?;
+        Self::of(column.as_materialized_series()).err_context(|| format!("reading column {name}"))
     }
-    Ok(out)
+
+    pub fn of(series: &Series) -> PolarsResult<Self> {
+        // One chunk, so its offsets index the entries of all rows, which are cast once (per
+        // row, the struct's fields and their casts cost more than the pairs themselves).
+        let lists = series.list()?.rechunk().into_owned();
+        let inner = lists.get_inner();
+        let fields = inner.struct_()?.fields_as_series();
+        let entries = match fields.as_slice() {
+            [keys, values] => {
+                let text = |s: &Series| -> PolarsResult<StringChunked> {
+                    Ok(s.cast(&DataType::String)?.str()?.rechunk().into_owned())
+                };
+                Some((text(keys)?, text(values)?))
+            }
+            _ => None,
+        };
+        Ok(Self { lists, entries })
+    }
+
+    /// The pairs of one row (None for a null list); entries with a null key or value are
+    /// left out.
+    pub fn row(&self, row: usize) -> Option<impl Iterator<Item = (&str, &str)>> {
+        let array = self.lists.downcast_iter().next()?;
+        if array.validity().is_some_and(|v| !v.get_bit(row)) {
+            return None;
+        }
+        let (start, end) = match &self.entries {
+            Some(_) => array.offsets().start_end(row),
+            None => (0, 0),
+        };
+        Some((start..end).filter_map(move |j| {
+            let (keys, values) = self.entries.as_ref()?;
+            Some((keys.get(j)?, values.get(j)?))
+        }))
+    }
 }
 
 #[cfg(test)]
@@ -267,20 +278,17 @@ mod tests {
         series.append(&series.clone()).unwrap();
         // Rows 1..=4: a slice whose offsets do not start at 0, over two chunks.
         let sliced = series.slice(1, 4);
-        let pairs = |p: &[(&str, &str)]| -> Option<Pairs> {
-            Some(
-                p.iter()
-                    .map(|(k, v)| (k.to_string(), v.to_string()))
-                    .collect(),
-            )
-        };
+        let column = KeyValueColumn::of(&sliced).unwrap();
+        let rows: Vec<Option<Vec<(&str, &str)>>> = (0..sliced.len())
+            .map(|row| column.row(row).map(Iterator::collect))
+            .collect();
         assert_eq!(
-            key_values_of(&sliced).unwrap(),
+            rows,
             vec![
-                pairs(&[("team", "web"), ("cost", "1")]),
+                Some(vec![("team", "web"), ("cost", "1")]),
                 None,
-                pairs(&[]),
-                pairs(&[("skip", "me")]),
+                Some(vec![]),
+                Some(vec![("skip", "me")]),
             ]
         );
     }

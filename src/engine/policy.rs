@@ -17,11 +17,11 @@ pub fn policy_keys(config: &Config) -> Vec<String> {
 /// Resolves the policy keys on one line's tags: the value of each key (through its aliases,
 /// case-insensitively unless the policy says otherwise; the raw spelling of the value is kept,
 /// hygiene needs it), in `keys` order.
-pub fn policy_values(
+pub fn policy_values<'a>(
     config: &Config,
     keys: &[String],
-    tags: &[(String, String)],
-) -> Vec<Option<String>> {
+    tags: &[(&'a str, &'a str)],
+) -> Vec<Option<&'a str>> {
     keys.iter()
         .map(|key| {
             let spellings = config.tags.spellings(key);
@@ -35,7 +35,7 @@ pub fn policy_values(
                         }
                     })
                 })
-                .map(|(_, v)| v.clone())
+                .map(|(_, v)| *v)
         })
         .collect()
 }
@@ -44,12 +44,6 @@ pub fn policy_values(
 mod tests {
     use super::*;
     use crate::config::TagPolicy;
-
-    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
-        list.iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
 
     #[test]
     fn policy_keys_resolve_through_aliases_and_case() {
@@ -66,11 +60,11 @@ mod tests {
         };
         let keys = policy_keys(&config);
         assert_eq!(keys, vec!["team", "environment"]);
-        let get = |tags: &[(&str, &str)]| policy_values(&config, &keys, &pairs(tags));
-        assert_eq!(get(&[("TEAM", "web")]), vec![Some("web".into()), None]);
+        let get = |tags: &[(&'static str, &'static str)]| policy_values(&config, &keys, tags);
+        assert_eq!(get(&[("TEAM", "web")]), vec![Some("web"), None]);
         assert_eq!(
             get(&[("owner-team", "data"), ("Environment", "Prod")]),
-            vec![Some("data".into()), Some("Prod".into())]
+            vec![Some("data"), Some("Prod")]
         );
         assert_eq!(get(&[("teams", "x")]), vec![None, None]);
         let strict = Config {
@@ -81,8 +75,8 @@ mod tests {
             ..Config::default()
         };
         assert_eq!(
-            policy_values(&strict, &keys, &pairs(&[("TEAM", "web"), ("Team", "ops")])),
-            vec![Some("ops".into()), None]
+            policy_values(&strict, &keys, &[("TEAM", "web"), ("Team", "ops")]),
+            vec![Some("ops"), None]
         );
     }
 }

@@ -375,14 +375,13 @@ fn json_property(source: Expr, key: &'static str) -> Expr {
 fn json_object_text(source: Expr) -> Expr {
     source.map(
         |column| {
-            let pairs = crate::engine::frame::key_values_of(column.as_materialized_series())?;
-            let text: StringChunked = pairs
-                .into_iter()
-                .map(|entries| {
-                    entries.map(|entries| {
+            let series = column.as_materialized_series();
+            let lists = crate::engine::frame::KeyValueColumn::of(series)?;
+            let text: StringChunked = (0..series.len())
+                .map(|row| {
+                    lists.row(row).map(|entries| {
                         let object: serde_json::Map<String, serde_json::Value> = entries
-                            .into_iter()
-                            .map(|(k, v)| (k, serde_json::Value::String(v)))
+                            .map(|(k, v)| (k.to_string(), serde_json::Value::String(v.into())))
                             .collect();
                         serde_json::Value::Object(object).to_string()
                     })

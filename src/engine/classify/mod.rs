@@ -155,25 +155,40 @@ pub fn pricing_of(category: Option<&str>) -> Pricing {
 /// The orchestrator a set of tag keys reveals, for the row's provider (any provider's tags
 /// count: a FOCUS export may carry another cloud's keys through tag mapping).
 pub fn orchestrator<'a>(keys: impl Iterator<Item = &'a str>) -> Option<Orchestrator> {
-    let keys: Vec<String> = keys
-        .map(|key| {
-            key.chars()
-                .map(|c| {
-                    if c.is_ascii_alphanumeric() {
-                        c.to_ascii_lowercase()
-                    } else {
-                        '_'
-                    }
-                })
-                .collect()
+    OrchestratorReader::default().read(keys)
+}
+
+/// Reads [`orchestrator`]s row after row, each distinct tag key normalised and matched once:
+/// a month's millions of resource rows carry a few hundred keys.
+#[derive(Default)]
+pub struct OrchestratorReader<'a>(foldhash::HashMap<&'a str, Option<(usize, Orchestrator)>>);
+
+impl<'a> OrchestratorReader<'a> {
+    pub fn read(&mut self, keys: impl Iterator<Item = &'a str>) -> Option<Orchestrator> {
+        keys.filter_map(|key| *self.0.entry(key).or_insert_with(|| revealed_by(key)))
+            .min_by_key(|(rank, _)| *rank)
+            .map(|(_, o)| o)
+    }
+}
+
+/// The orchestrator one tag key reveals, with the rank of its marker among all providers'
+/// (the first marker wins when a row's keys reveal several).
+fn revealed_by(key: &str) -> Option<(usize, Orchestrator)> {
+    let key: String = key
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
         })
         .collect();
-    Provider::ALL.iter().find_map(|p| {
-        hints(*p)
-            .orchestrators
-            .iter()
-            .find_map(|(marker, o)| keys.iter().any(|k| k.contains(marker)).then_some(*o))
-    })
+    Provider::ALL
+        .iter()
+        .flat_map(|p| hints(*p).orchestrators)
+        .enumerate()
+        .find_map(|(rank, (marker, o))| key.contains(marker).then_some((rank, *o)))
 }
 
 /// Reads a canonical column of the lines a query runs over (per line or per source group).
@@ -434,6 +449,25 @@ mod tests {
             Some(Orchestrator::KubernetesNodePool)
         );
         assert_eq!(orchestrator(["team"].into_iter()), None);
+    }
+
+    #[test]
+    fn the_first_marker_wins_whatever_the_key_order_and_rows_before() {
+        // An EMR cluster's nodes run in an Auto Scaling group: the group marker comes first.
+        let emr = "aws:elasticmapreduce:job-flow-id";
+        let group = "aws:autoscaling:groupName";
+        let mut reader = OrchestratorReader::default();
+        for keys in [[emr, group], [group, emr]] {
+            assert_eq!(
+                reader.read(keys.into_iter()),
+                Some(Orchestrator::AutoScalingGroup)
+            );
+        }
+        assert_eq!(
+            reader.read([emr, "team"].into_iter()),
+            Some(Orchestrator::HadoopCluster)
+        );
+        assert_eq!(reader.read(["team"].into_iter()), None);
     }
 
     #[test]
