@@ -12,7 +12,7 @@
 
 use std::collections::BTreeMap;
 
-use foldhash::{HashMap, HashMapExt, HashSet};
+use foldhash::{HashMap, HashMapExt};
 
 use crate::config::TagPolicy;
 use crate::engine::aggregates::{Aggregates, ResourceRow, Text};
@@ -146,6 +146,8 @@ pub fn analyse(aggs: &Aggregates, policy: &TagPolicy) -> Allocation {
                 .map(move |(i, k)| accepted(policy, k, &r.tags[*i]))
         })
         .collect();
+    // Side by side for the coverage loops (the rows themselves are scattered in memory).
+    let effective: Vec<f64> = taggable.iter().map(|r| r.effective).collect();
     let compliant = |row: usize, key: Option<usize>| match key {
         Some(k) => accepted_keys[row * n + k],
         None => accepted_keys[row * n..(row + 1) * n].iter().all(|ok| *ok),
@@ -174,13 +176,18 @@ pub fn analyse(aggs: &Aggregates, policy: &TagPolicy) -> Allocation {
         let mut groups: Vec<(&str, Vec<usize>)> = groups.into_iter().collect();
         groups.sort_unstable_by_key(|(value, _)| *value);
         for (scope_value, rows) in groups {
-            let total: f64 = rows.iter().map(|&r| taggable[r].effective).sum();
-            for (key, which) in &keys {
-                let ok: f64 = rows
-                    .iter()
-                    .filter(|&&r| compliant(r, *which))
-                    .map(|&r| taggable[r].effective)
-                    .sum();
+            // One pass over the scope's rows for every key, each sum in row order.
+            let mut total = 0.0;
+            let mut ok = vec![0.0; keys.len()];
+            for &r in &rows {
+                total += effective[r];
+                for (sum, (_, which)) in ok.iter_mut().zip(&keys) {
+                    if compliant(r, *which) {
+                        *sum += effective[r];
+                    }
+                }
+            }
+            for ((key, _), ok) in keys.iter().zip(ok) {
                 coverage.push(CoverageRow {
                     scope,
                     scope_value: scope_value.to_string(),
@@ -194,7 +201,7 @@ pub fn analyse(aggs: &Aggregates, policy: &TagPolicy) -> Allocation {
     }
     let all_compliant: f64 = (0..taggable.len())
         .filter(|&r| compliant(r, None))
-        .map(|r| taggable[r].effective)
+        .map(|r| effective[r])
         .sum();
     let tag_coverage_pct = if required.is_empty() {
         None
@@ -204,8 +211,13 @@ pub fn analyse(aggs: &Aggregates, policy: &TagPolicy) -> Allocation {
         None
     };
 
-    let untagged = untagged_resources(&taggable, &required, policy);
-    let hygiene = hygiene(&taggable, aggs, policy);
+    // Each resource's rows side by side, in the order they come (the aggregates are sorted by
+    // resource id already, so this is one pass over them): untagged resources and hygiene
+    // count resources without hashing millions of ids.
+    let mut by_resource = taggable.clone();
+    by_resource.sort_by(|a, b| a.resource_id.cmp(&b.resource_id));
+    let untagged = untagged_resources(&by_resource, &required, policy);
+    let hygiene = hygiene(&by_resource, aggs, policy);
     let allocation_key = aggs.allocation_key.map(|i| aggs.tag_keys[i].clone());
     let allocation = aggs
         .allocation_key
@@ -311,61 +323,59 @@ fn describe_problems(u: &UntaggedResource) -> String {
     parts.join("; ")
 }
 
+/// The taggable resources with a problem on some line; `by_resource` holds each resource's
+/// rows side by side.
 fn untagged_resources(
-    taggable: &[&ResourceRow],
+    by_resource: &[&ResourceRow],
     required: &[(usize, &String)],
     policy: &TagPolicy,
 ) -> Vec<UntaggedResource> {
-    fn id_of<'a>(row: &&'a ResourceRow) -> &'a str {
-        row.resource_id
-            .as_deref()
-            .expect("taggable rows have an id")
-    }
-    // Most resources are compliant: only those with a problem on some line are gathered.
-    let bad_ids: HashSet<&str> = taggable
-        .iter()
-        .filter(|row| {
+    let mut out = Vec::new();
+    for rows in by_resource.chunk_by(|a, b| a.resource_id == b.resource_id) {
+        // Most resources are compliant.
+        let compliant = rows.iter().all(|row| {
             required
                 .iter()
-                .any(|(i, key)| !accepted(policy, key, &row.tags[*i]))
-        })
-        .map(id_of)
-        .collect();
-    let mut by_id: HashMap<&str, UntaggedResource> = HashMap::with_capacity(bad_ids.len());
-    for row in taggable.iter().filter(|row| bad_ids.contains(id_of(row))) {
-        let id = id_of(row);
-        let entry = by_id.entry(id).or_insert_with(|| UntaggedResource {
-            resource_id: id.to_string(),
-            account: row.account.as_deref().map(String::from),
-            service: row.service.as_deref().map(String::from),
-            region: row.region.as_deref().map(String::from),
+                .all(|(i, key)| accepted(policy, key, &row.tags[*i]))
+        });
+        if compliant {
+            continue;
+        }
+        let first = rows[0];
+        let mut resource = UntaggedResource {
+            resource_id: first.resource_id.clone().expect("taggable rows have an id"),
+            account: first.account.as_deref().map(String::from),
+            service: first.service.as_deref().map(String::from),
+            region: first.region.as_deref().map(String::from),
             missing_keys: Vec::new(),
             invalid: Vec::new(),
             cost: 0.0,
-            first_seen: row.first_start,
-            last_seen: row.last_end,
-        });
-        entry.cost += row.effective;
-        entry.first_seen = entry.first_seen.min(row.first_start);
-        entry.last_seen = entry.last_seen.max(row.last_end);
-        for (i, key) in required {
-            match present(&row.tags[*i]) {
-                None => {
-                    if !entry.missing_keys.contains(key) {
-                        entry.missing_keys.push((*key).clone());
+            first_seen: first.first_start,
+            last_seen: first.last_end,
+        };
+        for row in rows {
+            resource.cost += row.effective;
+            resource.first_seen = resource.first_seen.min(row.first_start);
+            resource.last_seen = resource.last_seen.max(row.last_end);
+            for (i, key) in required {
+                match present(&row.tags[*i]) {
+                    None => {
+                        if !resource.missing_keys.contains(key) {
+                            resource.missing_keys.push((*key).clone());
+                        }
                     }
-                }
-                Some(v) if !accepted(policy, key, &row.tags[*i]) => {
-                    let pair = format!("{key}={v}");
-                    if !entry.invalid.contains(&pair) {
-                        entry.invalid.push(pair);
+                    Some(v) if !accepted(policy, key, &row.tags[*i]) => {
+                        let pair = format!("{key}={v}");
+                        if !resource.invalid.contains(&pair) {
+                            resource.invalid.push(pair);
+                        }
                     }
+                    Some(_) => {}
                 }
-                Some(_) => {}
             }
         }
+        out.push(resource);
     }
-    let mut out: Vec<UntaggedResource> = by_id.into_values().collect();
     out.sort_by(|a, b| {
         b.cost
             .total_cmp(&a.cost)
@@ -374,7 +384,8 @@ fn untagged_resources(
     out
 }
 
-fn hygiene(taggable: &[&ResourceRow], aggs: &Aggregates, policy: &TagPolicy) -> Vec<HygieneRow> {
+/// Spellings of one normalised value; `by_resource` holds each resource's rows side by side.
+fn hygiene(by_resource: &[&ResourceRow], aggs: &Aggregates, policy: &TagPolicy) -> Vec<HygieneRow> {
     let mut keys: Vec<&String> = policy.required.iter().collect();
     if let Some(i) = aggs.allocation_key {
         keys.push(&aggs.tag_keys[i]);
@@ -385,25 +396,32 @@ fn hygiene(taggable: &[&ResourceRow], aggs: &Aggregates, policy: &TagPolicy) -> 
         let Some(i) = aggs.tag_keys.iter().position(|t| t == key) else {
             continue;
         };
-        // Millions of rows, a few spellings: each spelling's cost and resources first, then
-        // the spellings by their normalised value.
-        let mut by_spelling: HashMap<&str, (f64, HashSet<&str>)> = HashMap::new();
-        for row in taggable {
+        // Millions of rows, a few spellings: each spelling's cost and resources first (a
+        // resource counts once: its rows are side by side), then the spellings by their
+        // normalised value.
+        let mut by_spelling: HashMap<&str, Spelling> = HashMap::new();
+        for row in by_resource {
             if let Some(value) = present(&row.tags[i]) {
-                let entry = by_spelling.entry(value).or_default();
-                entry.0 += row.effective;
-                entry
-                    .1
-                    .insert(row.resource_id.as_deref().unwrap_or_default());
+                let id = row.resource_id.as_deref();
+                let entry = by_spelling.entry(value).or_insert(Spelling {
+                    cost: 0.0,
+                    resources: 0,
+                    last: None,
+                });
+                entry.cost += row.effective;
+                if entry.resources == 0 || entry.last != id {
+                    entry.resources += 1;
+                    entry.last = id;
+                }
             }
         }
         // normalized -> spelling -> (cost, resources)
         let mut spellings: BTreeMap<String, BTreeMap<&str, (f64, usize)>> = BTreeMap::new();
-        for (value, (cost, resources)) in by_spelling {
+        for (value, spelling) in by_spelling {
             spellings
                 .entry(normalize_value(value))
                 .or_default()
-                .insert(value, (cost, resources.len()));
+                .insert(value, (spelling.cost, spelling.resources));
         }
         for (normalized, variants) in spellings {
             if variants.len() < 2 {
@@ -423,16 +441,24 @@ fn hygiene(taggable: &[&ResourceRow], aggs: &Aggregates, policy: &TagPolicy) -> 
     rows
 }
 
+/// One spelling of a tag value: its cost and resources so far, and the last resource counted.
+struct Spelling<'a> {
+    cost: f64,
+    resources: usize,
+    last: Option<&'a str>,
+}
+
 /// Showback by the tag at `key_index`, to the cent.
 fn showback(aggs: &Aggregates, key_index: usize, policy: &TagPolicy) -> Vec<AllocationRow> {
-    let mut direct: BTreeMap<String, f64> = BTreeMap::new();
+    // Hashed per row, ordered once by value for the table.
+    let mut direct: HashMap<&str, f64> = HashMap::new();
     let mut shared = 0.0;
     let mut untagged = 0.0;
     let mut unallocated = 0.0;
     for row in &aggs.resources {
         if is_taggable(row) {
             match present(&row.tags[key_index]) {
-                Some(v) => *direct.entry(v.trim().to_string()).or_default() += row.effective,
+                Some(v) => *direct.entry(v.trim()).or_default() += row.effective,
                 None if policy.share_untagged => shared += row.effective,
                 None => untagged += row.effective,
             }
@@ -442,11 +468,12 @@ fn showback(aggs: &Aggregates, key_index: usize, policy: &TagPolicy) -> Vec<Allo
             unallocated += row.effective;
         }
     }
+    let direct: BTreeMap<&str, f64> = direct.into_iter().collect();
     let direct_total: f64 = direct.values().sum();
     let mut rows: Vec<(String, f64, f64)> = if direct_total > 0.0 {
         direct
             .iter()
-            .map(|(value, cost)| (value.clone(), *cost, shared * cost / direct_total))
+            .map(|(value, cost)| (value.to_string(), *cost, shared * cost / direct_total))
             .collect()
     } else {
         // Nothing to weigh by: every cost stays unallocated.
@@ -600,6 +627,33 @@ mod tests {
             .unwrap();
         assert!(variant.recommendation.contains("'prod'"));
         assert_eq!(normalize_value("owner-Team_1"), "ownerteam1");
+    }
+
+    #[test]
+    fn a_resource_with_several_rows_is_one_untagged_resource_and_counts_once_per_spelling() {
+        // e has three rows (usage types, say), given apart: one without a team, two spelled
+        // 'Dev' and one 'dev'; f spells it 'dev' too.
+        let a = analyse(
+            &aggs(vec![
+                row(Some("e"), "Usage", 1.0, [None, Some("Dev")]),
+                row(Some("f"), "Usage", 8.0, [Some("web"), Some("dev")]),
+                row(Some("e"), "Usage", 2.0, [Some("web"), Some("dev")]),
+                row(Some("e"), "Usage", 4.0, [Some("web"), Some("Dev")]),
+            ]),
+            &policy(),
+        );
+        assert_eq!(a.untagged.len(), 1);
+        let e = &a.untagged[0];
+        assert_eq!(e.resource_id, "e");
+        assert_eq!(e.cost, 7.0);
+        assert_eq!(e.missing_keys, vec!["team"]);
+        let env: Vec<(&str, f64, usize)> = a
+            .hygiene
+            .iter()
+            .filter(|h| h.key == "environment")
+            .map(|h| (h.spelling.as_str(), h.cost, h.resources))
+            .collect();
+        assert_eq!(env, vec![("Dev", 5.0, 1), ("dev", 10.0, 2)]);
     }
 
     #[test]
