@@ -183,6 +183,8 @@ pub struct Aggregates {
     pub has_resources: bool,
     /// Over all the data, not only the period: trends, anomalies and budgets look back.
     pub daily: Vec<DailyRow>,
+    /// Sorted by resource id (a resource's rows side by side), then by what tells its rows
+    /// apart.
     pub resources: Vec<ResourceRow>,
     /// First time each resource appears anywhere in the data (epoch ms).
     pub first_seen: HashMap<String, i64>,
@@ -551,7 +553,7 @@ pub fn build(
     let mut daily = daily_rows(&only(daily)?)?;
     step("currency chosen");
     // The collected frame, a temporary, is dropped as soon as its rows are read.
-    let mut resources = resource_rows(&only(resources)?, config, &tag_keys)?;
+    let (mut resources, pool) = resource_rows(&only(resources)?, config, &tag_keys)?;
     step("resource rows read");
     let mut hourly = hourly_rows(&only(hourly)?)?;
     // Group-by output comes in no fixed order; later float sums must not depend on it.
@@ -561,52 +563,52 @@ pub fn build(
             .then(a.effective.cmp(&b.effective))
             .then(a.billed.cmp(&b.billed))
     });
-    crate::order::sort_stable_by(&mut resources, |a, b| {
-        (
-            &a.resource_id,
-            &a.usage_type,
-            &a.sku_id,
-            &a.charge_category,
-            &a.line_item_type,
-            &a.pricing_category,
-            &a.commitment_id,
-        )
-            .cmp(&(
-                &b.resource_id,
-                &b.usage_type,
-                &b.sku_id,
-                &b.charge_category,
-                &b.line_item_type,
-                &b.pricing_category,
-                &b.commitment_id,
-            ))
-            .then_with(|| {
-                (
-                    &a.account,
-                    &a.service,
-                    &a.region,
-                    &a.instance_type,
-                    &a.pricing_unit,
-                    &a.resource_type,
-                    &a.tags,
-                    &a.orchestrator,
-                )
-                    .cmp(&(
-                        &b.account,
-                        &b.service,
-                        &b.region,
-                        &b.instance_type,
-                        &b.pricing_unit,
-                        &b.resource_type,
-                        &b.tags,
-                        &b.orchestrator,
-                    ))
-            })
-            .then(a.first_start.cmp(&b.first_start))
-            .then(a.effective.total_cmp(&b.effective))
-            .then(a.billed.total_cmp(&b.billed))
-            .then(a.quantity.total_cmp(&b.quantity))
-    });
+    // By resource, then by what tells its rows apart (the pooled texts by rank: compared where
+    // the keys lie side by side, not in the rows scattered over gigabytes), then the rest.
+    let ranks = pool.ranks();
+    let order = crate::order::stable_order(
+        &resources,
+        |r| {
+            (
+                r.resource_id.as_deref(),
+                [
+                    ranks.of(&r.usage_type),
+                    ranks.of(&r.sku_id),
+                    ranks.of(&r.charge_category),
+                    ranks.of(&r.line_item_type),
+                    ranks.of(&r.pricing_category),
+                    ranks.of(&r.commitment_id),
+                ],
+            )
+        },
+        |a, b| {
+            (
+                &a.account,
+                &a.service,
+                &a.region,
+                &a.instance_type,
+                &a.pricing_unit,
+                &a.resource_type,
+                &a.tags,
+                &a.orchestrator,
+            )
+                .cmp(&(
+                    &b.account,
+                    &b.service,
+                    &b.region,
+                    &b.instance_type,
+                    &b.pricing_unit,
+                    &b.resource_type,
+                    &b.tags,
+                    &b.orchestrator,
+                ))
+                .then(a.first_start.cmp(&b.first_start))
+                .then(a.effective.total_cmp(&b.effective))
+                .then(a.billed.total_cmp(&b.billed))
+                .then(a.quantity.total_cmp(&b.quantity))
+        },
+    );
+    crate::order::permute(&mut resources, order);
     step("resource rows sorted");
     hourly.sort_by(|a, b| {
         (
@@ -682,7 +684,12 @@ fn daily_rows(df: &DataFrame) -> Result<Vec<DailyRow>> {
         .collect())
 }
 
-fn resource_rows(df: &DataFrame, config: &Config, tag_keys: &[String]) -> Result<Vec<ResourceRow>> {
+/// The resource rows, and the pool their texts come from.
+fn resource_rows(
+    df: &DataFrame,
+    config: &Config,
+    tag_keys: &[String],
+) -> Result<(Vec<ResourceRow>, frame::TextPool)> {
     // Read row by row from the collected columns: at millions of rows, a copy of each column
     // (and of every row's tag pairs) would double the pass's peak memory.
     let text = |name: &str| frame::TextColumn::read(df, name);
@@ -821,7 +828,7 @@ fn resource_rows(df: &DataFrame, config: &Config, tag_keys: &[String]) -> Result
             usage_lines: usage_lines[i].unwrap_or(0) as u64,
         });
     }
-    Ok(rows)
+    Ok((rows, pool))
 }
 
 fn first_seen_map(df: &DataFrame) -> Result<HashMap<String, i64>> {

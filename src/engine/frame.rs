@@ -165,6 +165,35 @@ impl TextPool {
     pub fn shared(&mut self, value: Option<&str>) -> Option<Text> {
         value.map(|v| self.text(v))
     }
+
+    /// Each text's place in the sorted order of the pool's texts, so that rows sort by ranks
+    /// as they would by their text.
+    pub fn ranks(&self) -> TextRanks {
+        let mut texts: Vec<&Text> = self.0.iter().collect();
+        texts.sort_unstable();
+        TextRanks(
+            texts
+                .into_iter()
+                .zip(1..)
+                .map(|(text, rank)| (address(text), rank))
+                .collect(),
+        )
+    }
+}
+
+/// Where a pooled text lives: one address per distinct text.
+fn address(text: &Text) -> usize {
+    std::sync::Arc::as_ptr(text) as *const u8 as usize
+}
+
+/// [`TextPool::ranks`].
+pub struct TextRanks(foldhash::HashMap<usize, u32>);
+
+impl TextRanks {
+    /// The rank of a text the pool handed out; no text ranks first (0).
+    pub fn of(&self, text: &Option<Text>) -> u32 {
+        text.as_ref().map_or(0, |t| self.0[&address(t)])
+    }
 }
 
 /// Numeric values of a collected column as f64 (nulls kept).
@@ -291,6 +320,22 @@ mod tests {
                 Some(vec![("skip", "me")]),
             ]
         );
+    }
+
+    #[test]
+    fn pooled_texts_rank_as_their_text_sorts() {
+        let mut pool = TextPool::default();
+        let texts: Vec<Option<Text>> = ["m5", "c6g", "m5", "b", "Z", ""]
+            .into_iter()
+            .map(|t| pool.shared(Some(t)))
+            .chain([None])
+            .collect();
+        let ranks = pool.ranks();
+        for a in &texts {
+            for b in &texts {
+                assert_eq!(ranks.of(a).cmp(&ranks.of(b)), a.cmp(b), "{a:?} vs {b:?}");
+            }
+        }
     }
 
     #[test]
