@@ -409,7 +409,7 @@ fn hygiene(by_resource: &[&ResourceRow], aggs: &Aggregates, policy: &TagPolicy) 
                     last: None,
                 });
                 entry.cost += row.effective;
-                if entry.resources == 0 || entry.last != id {
+                if entry.last != id {
                     entry.resources += 1;
                     entry.last = id;
                 }

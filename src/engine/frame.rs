@@ -264,14 +264,11 @@ impl KeyValueColumn {
         if array.validity().is_some_and(|v| !v.get_bit(row)) {
             return None;
         }
-        let (start, end) = match &self.entries {
-            Some(_) => array.offsets().start_end(row),
-            None => (0, 0),
-        };
-        Some((start..end).filter_map(move |j| {
-            let (keys, values) = self.entries.as_ref()?;
-            Some((keys.get(j)?, values.get(j)?))
-        }))
+        let pairs = self.entries.as_ref().map(|(keys, values)| {
+            let (start, end) = array.offsets().start_end(row);
+            (start..end).filter_map(|j| Some((keys.get(j)?, values.get(j)?)))
+        });
+        Some(pairs.into_iter().flatten())
     }
 }
 
