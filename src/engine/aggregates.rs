@@ -343,7 +343,7 @@ fn resource_query(lines: &Lines, period: &Period, config: &Config) -> Result<Laz
             .map(|c| col(*c).max()),
     );
     aggs.extend([
-        col(schema::PRICING_QUANTITY).sum(),
+        frame::quantity_sum(col(schema::PRICING_QUANTITY)),
         line_count().sum().alias(LINES),
         col(schema::CHARGE_PERIOD_START).min().alias(FIRST_START),
         col(schema::CHARGE_PERIOD_END).max().alias(LAST_END),
@@ -440,7 +440,7 @@ fn hourly_query(lines: &Lines, period: &Period) -> Result<LazyFrame> {
             col(schema::PRICING_CATEGORY),
         ])
         .agg([
-            col(schema::PRICING_QUANTITY).sum(),
+            frame::quantity_sum(col(schema::PRICING_QUANTITY)),
             col(schema::LIST_COST).sum(),
             col(schema::BILLED_COST).sum(),
             col(schema::EFFECTIVE_COST).sum(),

@@ -68,6 +68,13 @@ pub fn ms_into_day(timestamp: Expr) -> Expr {
     epoch_ms(timestamp) % lit(DAY_MS)
 }
 
+/// The sum of a quantity column that does not depend on the order polars adds the values in
+/// (threads, row groups, evicted partial sums): each value is taken to the money scale (12
+/// decimals) and summed exactly, so the same input gives the same report bytes on every run.
+pub fn quantity_sum(quantity: Expr) -> Expr {
+    quantity.cast(schema::money_dtype()).sum()
+}
+
 /// The timestamp's day (UTC midnight), by integer arithmetic: polars' `dt().truncate` checks
 /// for overflow in debug builds even on the slots of null values, which hold any number.
 pub fn day_of(timestamp: Expr) -> Expr {

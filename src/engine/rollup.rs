@@ -146,7 +146,11 @@ impl Rollup {
         }
         let mut aggs: Vec<Expr> = attrs.iter().map(|a| col(a.clone()).max()).collect();
         aggs.push(len().alias(LINE_COUNT));
-        aggs.extend(self.quantities.iter().map(|q| col(q.clone()).sum()));
+        aggs.extend(
+            self.quantities
+                .iter()
+                .map(|q| frame::quantity_sum(col(q.clone()))),
+        );
         let mut summed = self.money_roots(grouping.sums);
         if grouping.money {
             summed.extend(self.money_roots(&schema::MONEY));
