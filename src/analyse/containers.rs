@@ -7,10 +7,10 @@
 //! pods' or tasks' split cost plus their unused cost; its unused share is unused ÷ (split +
 //! unused) (AWS, "Understanding split cost allocation data").
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::config::UsageRules;
-use crate::engine::aggregates::{Aggregates, ContainerRow, Text};
+use crate::engine::aggregates::{Aggregates, ContainerRow};
 use crate::engine::kinds::ContainerPlatform;
 use crate::findings::{amount, per_month, Category, Confidence, Finding};
 use crate::money::Money;
@@ -180,11 +180,6 @@ pub fn unused_capacity(
             .or_default()
             .push(n);
     }
-    let services: HashMap<&str, (&Option<Text>, &Option<Text>)> = aggs
-        .resources
-        .iter()
-        .filter_map(|r| Some((r.resource_id.as_deref()?, (&r.service, &r.region))))
-        .collect();
     let hours = aggs.covered_hours();
     let mut out = Vec::new();
     for ((platform, cluster, account), members) in clusters {
@@ -214,10 +209,10 @@ pub fn unused_capacity(
         let mut f = Finding::new(Category::Usage, "container-unused-capacity", &scope);
         f.currency = aggs.currency.clone();
         f.account_id = account.map(String::from);
-        if let Some((service, region)) = members.iter().find_map(|n| services.get(n.node.as_str()))
-        {
-            f.service = service.as_deref().map(String::from);
-            f.region = region.as_deref().map(String::from);
+        // Any of a node's rows names its service and region.
+        if let Some(node) = members.iter().find_map(|n| aggs.rows_of(&n.node).last()) {
+            f.service = node.service.as_deref().map(String::from);
+            f.region = node.region.as_deref().map(String::from);
         }
         f.current = format!(
             "{} cluster {name}: {} nodes, {share:.0}% of their capacity unused",

@@ -18,6 +18,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use foldhash::{HashMap, HashMapExt};
+
 use super::sizing;
 use crate::catalog;
 use crate::config::{RateRules, TagPolicy};
@@ -243,7 +245,12 @@ fn commitment_use(aggs: &Aggregates) -> Vec<CommitmentUse> {
 }
 
 /// What a short-lived run looks like: account, instance type and policy tag values.
-type RunShape = (Option<String>, String, Vec<Option<Text>>);
+/// What a short-lived run looks like: account, instance type and policy tags.
+type RunShape<'a> = (Option<&'a str>, &'a str, &'a [Option<Text>]);
+
+fn run_shape(i: &Instance) -> RunShape<'_> {
+    (i.account.as_deref(), &i.instance_type, &i.tags)
+}
 
 /// Per region and instance type, the hourly on-demand VM usage and its baseline.
 fn baselines(aggs: &Aggregates) -> Vec<Baseline> {
@@ -303,13 +310,13 @@ pub fn spot_candidates(
         .iter()
         .map(|v| v.to_lowercase())
         .collect();
-    // Short-lived runs grouped by what they look like: account, type and policy tags.
-    let mut runs: BTreeMap<RunShape, BTreeSet<i64>> = BTreeMap::new();
+    // The days on which runs of each shape started.
+    let mut runs: HashMap<RunShape, BTreeSet<i64>> = HashMap::new();
     for i in fleet
         .iter()
         .filter(|i| i.lifetime_hours() < rules.short_lived_hours)
     {
-        runs.entry((i.account.clone(), i.instance_type.clone(), i.tags.clone()))
+        runs.entry(run_shape(i))
             .or_default()
             .insert(i.first_start / 86_400_000);
     }
@@ -317,9 +324,7 @@ pub fn spot_candidates(
     let mut out = Vec::new();
     for i in &fleet {
         let env = i.environment(aggs, &tags.environment_key);
-        let recurring_days = runs
-            .get(&(i.account.clone(), i.instance_type.clone(), i.tags.clone()))
-            .map_or(0, BTreeSet::len);
+        let recurring_days = runs.get(&run_shape(i)).map_or(0, BTreeSet::len);
         let (reason, confidence) = if let Some(o) = &i.orchestrator {
             (
                 format!(

@@ -221,6 +221,16 @@ impl Aggregates {
         }
     }
 
+    /// The rows of one resource, found by binary search: [`Aggregates::resources`] is sorted by
+    /// resource id, so a lookup needs no map over millions of ids.
+    pub fn rows_of(&self, id: &str) -> &[ResourceRow] {
+        let start = self
+            .resources
+            .partition_point(|r| r.resource_id.as_deref() < Some(id));
+        let len = self.resources[start..].partition_point(|r| r.resource_id.as_deref() == Some(id));
+        &self.resources[start..start + len]
+    }
+
     /// The providers with resource rows in the period, for rules that say per provider what
     /// they could not check.
     pub fn providers(&self) -> BTreeSet<Provider> {
@@ -973,5 +983,35 @@ impl Aggregates {
             tag_keys: vec![],
             allocation_key: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_of_finds_every_row_of_one_resource_and_nothing_else() {
+        let row = |id: Option<&str>, effective: f64| ResourceRow {
+            resource_id: id.map(String::from),
+            effective,
+            ..ResourceRow::default()
+        };
+        let aggs = Aggregates {
+            // Sorted by id, as the pass leaves them: no id first.
+            resources: vec![
+                row(None, 1.0),
+                row(Some("i-a"), 2.0),
+                row(Some("i-b"), 3.0),
+                row(Some("i-b"), 4.0),
+                row(Some("i-c"), 5.0),
+            ],
+            ..Aggregates::october_2026()
+        };
+        let costs = |id| -> Vec<f64> { aggs.rows_of(id).iter().map(|r| r.effective).collect() };
+        assert_eq!(costs("i-b"), [3.0, 4.0]);
+        assert_eq!(costs("i-a"), [2.0]);
+        assert_eq!(costs("i-c"), [5.0]);
+        assert!(costs("i-0").is_empty() && costs("i-bb").is_empty() && costs("").is_empty());
     }
 }
