@@ -393,7 +393,15 @@ fn volumes(ctx: &Ctx, out: &mut Vec<Finding>) {
                         + (iops - r.ebs_gp3_free_iops).max(0.0) * months * r.ebs_gp3_iops_month;
                     (
                         "ebs-io1",
-                        format!("change to gp3 with {iops:.0} IOPS (or io2 if it needs io1's durability)"),
+                        format!(
+                            "change to gp3{} (or io2 if it needs io1's durability)",
+                            // A volume the bill shows no IOPS lines for (an empty sum is -0.0).
+                            if iops > 0.0 {
+                                format!(" with {iops:.0} IOPS")
+                            } else {
+                                String::new()
+                            }
+                        ),
                         gp3,
                         Confidence::Medium,
                     )
@@ -866,6 +874,8 @@ mod tests {
                 // (4000 − 3000) × 0.005 = 5 → 45.00; saving 277.50 in 744 h.
                 volume("vol-io1", LineKind::disk(AwsIo1, Storage), 500.0, 62.5),
                 volume("vol-io1", LineKind::disk(AwsIo1, Iops), 4000.0, 260.0),
+                // io1 100 GB (12.50) with no IOPS lines on the bill: gp3 8.00.
+                volume("vol-io1-bare", LineKind::disk(AwsIo1, Storage), 100.0, 12.5),
                 // magnetic 200 GB (10.00) + I/O (3.10) = 13.10; gp3 16.00: no saving.
                 volume("vol-mag", LineKind::disk(AwsMagnetic, Storage), 200.0, 10.0),
                 volume("vol-mag", LineKind::disk(AwsMagnetic, Requests), 62e6, 3.10),
@@ -896,7 +906,15 @@ mod tests {
             "{}",
             io1.monthly_saving
         );
-        assert!(io1.recommendation.contains("gp3"));
+        assert_eq!(
+            io1.recommendation,
+            "change to gp3 with 4000 IOPS (or io2 if it needs io1's durability)"
+        );
+        let bare = find(&u, "ebs-io1", "vol-io1-bare");
+        assert_eq!(
+            bare.recommendation,
+            "change to gp3 (or io2 if it needs io1's durability)"
+        );
         let magnetic = find(&u, "ebs-magnetic", "vol-mag");
         assert_eq!(magnetic.monthly_saving, 0.0);
     }
