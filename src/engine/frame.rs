@@ -343,6 +343,23 @@ mod tests {
     }
 
     #[test]
+    fn quantity_sums_do_not_depend_on_the_order_of_the_values() {
+        // In f64, (1e16 + 1) - 1e16 is 0 (1e16 + 1 rounds to 1e16) and (1e16 - 1e16) + 1 is 1.
+        let sum = |values: [f64; 3]| {
+            let out = df!("q" => values)
+                .unwrap()
+                .lazy()
+                .select([quantity_sum(col("q"))])
+                .collect()
+                .unwrap();
+            floats(&out, "q").unwrap()
+        };
+        assert_eq!(sum([1e16, 1.0, -1e16]), [Some(1.0)]);
+        assert_eq!(sum([1e16, -1e16, 1.0]), [Some(1.0)]);
+        assert_eq!(sum([0.1, 0.2, 0.3]), sum([0.3, 0.2, 0.1]));
+    }
+
+    #[test]
     fn collect_all_returns_each_query() {
         let lf = df!("a" => [1i64, 2, 3]).unwrap().lazy();
         let out = collect_all(
